@@ -1,0 +1,204 @@
+package mock
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"path"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// controlPrefix is reserved for the control API; the real services have nothing under it.
+const controlPrefix = "/_dewconform/"
+
+// service tells which API a request belongs to, which decides the error envelope of refusals that
+// are not tied to a code (validation, internal errors).
+type service int
+
+const (
+	svcNone service = iota
+	svcKMS
+	svcCSMS
+)
+
+func serviceOf(path string) service {
+	switch {
+	case strings.HasPrefix(path, "/v1.0/"):
+		return svcKMS
+	case strings.HasPrefix(path, "/v1/"):
+		return svcCSMS
+	}
+	return svcNone
+}
+
+// reqInfo travels in the request context from the outer layer to the handlers.
+type reqInfo struct {
+	id     string
+	body   []byte // the whole (bounded) body, read once: AK/SK verification hashes it
+	caller Caller
+	err    error // the refusal, for the access log
+}
+
+type ctxKey struct{}
+
+func infoFrom(ctx context.Context) *reqInfo {
+	if ri, ok := ctx.Value(ctxKey{}).(*reqInfo); ok {
+		return ri
+	}
+	return &reqInfo{}
+}
+
+// statusWriter remembers the status for the access log and whether anything was written, so that a
+// panic after the header went out does not write a second one.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (s *Server) newRequestID() string {
+	return s.reqPrefix + fmt.Sprintf("%016x", s.reqCounter.Add(1))
+}
+
+// ServeHTTP runs the request path: request id → panic recovery → body limit → control API → service
+// routes (auth → project → validation → handler; see route.go).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	ri := &reqInfo{id: s.newRequestID()}
+	w.Header().Set("X-Request-Id", ri.id)
+	sw := &statusWriter{ResponseWriter: w}
+	r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, ri))
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler { // net/http's way to abort a response: let it through
+				panic(v)
+			}
+			s.log.Error("handler panic", "request_id", ri.id, "method", r.Method, "path", r.URL.Path,
+				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			if sw.status == 0 {
+				s.fail(sw, r, internalReason(serviceOf(r.URL.Path)))
+			}
+		}
+		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", sw.status,
+			"duration", time.Since(start), "request_id", ri.id}
+		if ri.err != nil {
+			attrs = append(attrs, "refusal", ri.err.Error())
+		}
+		s.log.Info("request", attrs...)
+	}()
+	s.serve(sw, r, ri)
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, ri *reqInfo) {
+	// Refuse an announced oversized body before reading a byte of it; MaxBytesReader catches the rest
+	// (chunked bodies) after at most maxBody+1 bytes.
+	if r.ContentLength > s.maxBody {
+		s.fail(w, r, ErrBodyTooLarge)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
+	if err != nil {
+		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+			s.fail(w, r, ErrBodyTooLarge)
+			return
+		}
+		s.fail(w, r, withDetail(ErrBadRequestGW, "read body: %v", err))
+		return
+	}
+	ri.body = body
+	setBody(r, body)
+	// ServeMux would answer a path with an empty or dot segment with a redirect, which the gateway never
+	// sends: such a path names no API.
+	if p := r.URL.EscapedPath(); p != path.Clean(p) {
+		s.fail(w, r, ErrUnknownAPI)
+		return
+	}
+	if s.control != nil && strings.HasPrefix(r.URL.Path, controlPrefix) {
+		s.control.ServeHTTP(w, r)
+		return
+	}
+	s.services.ServeHTTP(w, r)
+}
+
+// setBody makes r's body a fresh reader over b (and GetBody too, which kin-openapi uses to put the
+// body back after reading it).
+func setBody(r *http.Request, b []byte) {
+	if len(b) == 0 {
+		r.Body, r.GetBody = http.NoBody, nil
+		r.ContentLength = 0
+		return
+	}
+	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+	r.Body, _ = r.GetBody()
+	r.ContentLength = int64(len(b))
+}
+
+func internalReason(svc service) Reason {
+	if svc == svcCSMS {
+		return ErrCSMSInternal
+	}
+	return ErrKMSInternal
+}
+
+// fail writes err, resolved through the error table, in the envelope its code calls for.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	ri := infoFrom(r.Context())
+	ri.err = err
+	p := s.errs.resolve(err, internalReason(serviceOf(r.URL.Path)))
+	writeJSON(w, p.Status, errorEnvelope(p, ri.id))
+}
+
+// errorEnvelope is the body for p: nested for KMS, flat for CSMS, flat with request_id for the gateway.
+func errorEnvelope(p Problem, requestID string) any {
+	type detail struct {
+		Code string `json:"error_code"`
+		Msg  string `json:"error_msg"`
+	}
+	switch p.shape() {
+	case shapeKMS:
+		return struct {
+			Error detail `json:"error"`
+		}{detail{p.Code, p.Msg}}
+	case shapeCSMS:
+		return detail{p.Code, p.Msg}
+	default:
+		return struct {
+			Code      string `json:"error_code"`
+			Msg       string `json:"error_msg"`
+			RequestID string `json:"request_id"`
+		}{p.Code, p.Msg, requestID}
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil { // only plain structs and maps are written here
+		b = []byte(`{}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}

@@ -1,0 +1,279 @@
+package mock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/dewconform/dewconform/gen/csms"
+	"github.com/dewconform/dewconform/gen/kms"
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+)
+
+// route is one operation of a spec, compiled once at start.
+type route struct {
+	svc    service
+	route  *routers.Route
+	params []string // path parameter names, to build kin-openapi's PathParams from r.PathValue
+}
+
+// routeTable indexes a spec's operations by "METHOD /path/{param}", the form the generated std-http
+// server registers its patterns in, so no router has to search the spec per request.
+func routeTable(svc service, load func() (*openapi3.T, error)) (map[string]*route, error) {
+	doc, err := load()
+	if err != nil {
+		return nil, fmt.Errorf("load spec: %w", err)
+	}
+	// Host matching would break routing (the servers are the real endpoints), and the mock
+	// authenticates requests itself before validating them, so the validator must not: clear both.
+	doc.Servers = nil
+	doc.Security = nil
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("invalid spec: %w", err)
+	}
+	table := map[string]*route{}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			op.Security = nil
+			var params []string
+			for _, seg := range strings.Split(path, "/") {
+				if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+					params = append(params, seg[1:len(seg)-1])
+				}
+			}
+			table[method+" "+path] = &route{
+				svc:    svc,
+				route:  &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op},
+				params: params,
+			}
+		}
+	}
+	return table, nil
+}
+
+// routeMux is the BaseRouter given to a generated std-http server: every pattern the generated code
+// registers is wrapped with the pipeline of its operation before it reaches the shared ServeMux.
+type routeMux struct {
+	s      *Server
+	mux    *http.ServeMux
+	routes map[string]*route
+	errs   []error
+}
+
+func (m *routeMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	rt := m.routes[pattern]
+	if rt == nil {
+		m.errs = append(m.errs, fmt.Errorf("generated route %q is not in the spec", pattern))
+		return
+	}
+	delete(m.routes, pattern) // what is left at the end are spec operations without a handler
+	m.mux.Handle(pattern, &operation{s: m.s, rt: rt, next: http.HandlerFunc(h)})
+}
+
+func (m *routeMux) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.mux.ServeHTTP(w, r) }
+
+func (m *routeMux) err() error {
+	for pattern := range m.routes {
+		m.errs = append(m.errs, fmt.Errorf("spec operation %q has no generated handler", pattern))
+	}
+	return errors.Join(m.errs...)
+}
+
+// operation runs the per-operation part of the request path, in the documented order of checks:
+// credentials (401) → path project (403) → request validation (400) → handler (lookup, permission,
+// state).
+type operation struct {
+	s    *Server
+	rt   *route
+	next http.Handler
+}
+
+func (o *operation) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ri := infoFrom(r.Context())
+	c, err := o.s.authenticate(r, ri.body)
+	if err != nil {
+		o.s.fail(w, r, err)
+		return
+	}
+	ri.caller = c
+	if r.PathValue("project_id") != c.ProjectID {
+		o.s.fail(w, r, projectReason(o.rt.svc))
+		return
+	}
+	if err := o.s.validate(r, o.rt, ri.body); err != nil {
+		o.s.fail(w, r, err)
+		return
+	}
+	o.next.ServeHTTP(w, r)
+}
+
+func projectReason(svc service) Reason {
+	if svc == svcCSMS {
+		return ErrCSMSForbidden
+	}
+	return ErrProjectMismatch
+}
+
+// validationOptions: the first failure is enough (its field decides the code); defaults are not
+// written back into the body (the handlers apply the documented defaults themselves).
+func validationOptions() *openapi3filter.Options {
+	return &openapi3filter.Options{
+		AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
+		MultiError:          false,
+		SkipSettingDefaults: true,
+	}
+}
+
+// validate checks r against its operation in the spec and maps a failure to the service's code.
+func (s *Server) validate(r *http.Request, rt *route, body []byte) error {
+	params := make(map[string]string, len(rt.params))
+	for _, p := range rt.params {
+		params[p] = r.PathValue(p)
+	}
+	err := openapi3filter.ValidateRequest(r.Context(), &openapi3filter.RequestValidationInput{
+		Request: r, PathParams: params, Route: rt.route, Options: validationOptions(),
+	})
+	setBody(r, body) // the validator consumed it; the generated handler decodes it again
+	if err == nil {
+		return nil
+	}
+	if rt.svc == svcCSMS {
+		return csmsValidationReason(err)
+	}
+	return kmsValidationReason(err)
+}
+
+// kmsFieldReasons maps a body field that fails its schema to the code the KMS error table documents
+// for that field; any other field is KMS.0308.
+func kmsFieldReason(field string) Reason {
+	switch field {
+	case "key_id":
+		return ErrKMSInvalidKeyID
+	case "sequence":
+		return ErrKMSInvalidSequence
+	case "pending_days":
+		return ErrInvalidPendingDays
+	case "limit":
+		return ErrInvalidLimit
+	case "marker":
+		return ErrInvalidMarker
+	case "grantee_principal", "retiring_principal":
+		return ErrInvalidPrincipal
+	case "key_alias":
+		return ErrInvalidAlias
+	}
+	return ErrKMSInvalidParam
+}
+
+func kmsValidationReason(err error) error {
+	var re *openapi3filter.RequestError
+	if !errors.As(err, &re) || re.RequestBody == nil {
+		return withDetail(ErrKMSInvalidParam, "%s", validationDetail(err))
+	}
+	var (
+		pe *openapi3filter.ParseError
+		se *openapi3.SchemaError
+	)
+	switch {
+	case errors.Is(re.Err, openapi3filter.ErrInvalidRequired):
+		return withDetail(ErrKMSMissingParam, "no request body")
+	case re.Err == nil, errors.As(re.Err, &pe): // wrong content type, or not JSON
+		return withDetail(ErrKMSInvalidJSON, "%s", validationDetail(err))
+	case errors.As(re.Err, &se):
+		ptr := se.JSONPointer()
+		switch {
+		case len(ptr) == 0: // the body is JSON, but not an object
+			return withDetail(ErrKMSInvalidJSON, "%s", validationDetail(se))
+		case se.SchemaField == "required":
+			return withDetail(ErrKMSMissingParam, "%s", validationDetail(se))
+		}
+		return withDetail(kmsFieldReason(ptr[0]), "%s", validationDetail(se))
+	}
+	return withDetail(ErrKMSInvalidParam, "%s", validationDetail(err))
+}
+
+func csmsValidationReason(err error) error {
+	var (
+		re *openapi3filter.RequestError
+		pe *openapi3filter.ParseError
+		se *openapi3.SchemaError
+	)
+	if errors.As(err, &re) && re.RequestBody != nil {
+		switch {
+		case errors.Is(re.Err, openapi3filter.ErrInvalidRequired), re.Err == nil, errors.As(re.Err, &pe):
+			return withDetail(ErrCSMSInvalidJSON, "%s", validationDetail(err))
+		case errors.As(re.Err, &se) && len(se.JSONPointer()) == 0:
+			return withDetail(ErrCSMSInvalidJSON, "%s", validationDetail(se))
+		}
+	}
+	return withDetail(ErrCSMSInvalidParam, "%s", validationDetail(err))
+}
+
+// validationDetail is a short, single-line description for the log (never sent to the client: the
+// service's own message is).
+func validationDetail(err error) string {
+	var se *openapi3.SchemaError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("/%s: %s %s", strings.Join(se.JSONPointer(), "/"), se.SchemaField, se.Reason)
+	}
+	msg := err.Error()
+	if i := strings.IndexByte(msg, '\n'); i >= 0 {
+		msg = msg[:i]
+	}
+	return msg
+}
+
+// serviceMux builds the one mux serving both services: the generated std-http servers register their
+// operations through routeMux (which puts each behind its pipeline), and everything else is the
+// gateway's 404 APIGW.0101. All three error hooks write the service's JSON envelope.
+func (s *Server) serviceMux() (h http.Handler, err error) {
+	defer func() { // http.ServeMux panics on conflicting patterns: a spec problem, reported as an error
+		if v := recover(); v != nil {
+			err = fmt.Errorf("register routes: %v", v)
+		}
+	}()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.fail(w, r, ErrUnknownAPI) })
+
+	kmsRoutes, err := routeTable(svcKMS, kms.GetSpec)
+	if err != nil {
+		return nil, fmt.Errorf("kms: %w", err)
+	}
+	kmsMux := &routeMux{s: s, mux: mux, routes: kmsRoutes}
+	kms.HandlerWithOptions(
+		kms.NewStrictHandlerWithOptions(&kmsAPI{s: s}, nil, kms.StrictHTTPServerOptions{
+			RequestErrorHandlerFunc:  s.hook(ErrKMSInvalidJSON),
+			ResponseErrorHandlerFunc: s.hook(ErrKMSInternal),
+		}),
+		kms.StdHTTPServerOptions{BaseRouter: kmsMux, ErrorHandlerFunc: s.hook(ErrKMSInvalidParam)},
+	)
+
+	csmsRoutes, err := routeTable(svcCSMS, csms.GetSpec)
+	if err != nil {
+		return nil, fmt.Errorf("csms: %w", err)
+	}
+	csmsMux := &routeMux{s: s, mux: mux, routes: csmsRoutes}
+	csms.HandlerWithOptions(
+		csms.NewStrictHandlerWithOptions(&csmsAPI{s: s}, nil, csms.StrictHTTPServerOptions{
+			RequestErrorHandlerFunc:  s.hook(ErrCSMSInvalidJSON),
+			ResponseErrorHandlerFunc: s.hook(ErrCSMSInternal),
+		}),
+		csms.StdHTTPServerOptions{BaseRouter: csmsMux, ErrorHandlerFunc: s.hook(ErrCSMSInvalidParam)},
+	)
+	if err := errors.Join(kmsMux.err(), csmsMux.err()); err != nil {
+		return nil, err
+	}
+	return mux, nil
+}
+
+// hook adapts a generated error callback: whatever went wrong, the client gets reason's envelope
+// (never the generator's plain text), and the log gets the detail.
+func (s *Server) hook(reason Reason) func(http.ResponseWriter, *http.Request, error) {
+	return func(w http.ResponseWriter, r *http.Request, err error) {
+		s.fail(w, r, withDetail(reason, "%s", validationDetail(err)))
+	}
+}
