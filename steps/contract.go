@@ -1,0 +1,368 @@
+package steps
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+)
+
+// ContractViolation is a response that does not match the spec: an undocumented status, a body that
+// breaks its schema, or (Undocumented) a field the schema does not list. It fails the step that made
+// the call; an undocumented field fails it only in strict mode.
+type ContractViolation struct {
+	Operation    string // operation slug, e.g. "cancel-key-deletion"
+	OperationID  string // the spec's operationId, e.g. "CancelKeyDeletion"
+	Status       int
+	Field        string // JSON pointer of the offending field in the response body, "" for the whole response
+	Reason       string
+	Undocumented bool // an additional field the schema does not describe
+}
+
+func (v *ContractViolation) Error() string {
+	field := v.Field
+	if field == "" {
+		field = "(response)"
+	}
+	kind := "contract violation"
+	if v.Undocumented {
+		kind = "undocumented field"
+	}
+	return fmt.Sprintf("%s: %s %d %s: %s", kind, v.Operation, v.Status, field, v.Reason)
+}
+
+// Validator checks responses against the embedded OpenAPI documents. It is built once per run and is
+// safe for concurrent use: routing and validation only read the parsed documents.
+type Validator struct {
+	services []*serviceSpec
+	byOpID   map[string]*routers.Route // fallback routes by operationId
+}
+
+type serviceSpec struct {
+	name   string
+	doc    *openapi3.T
+	router routers.Router
+}
+
+// NewValidator parses the given documents (service name -> YAML or JSON), validates them, clears their
+// servers (so that routing matches any target host) and builds one router per document.
+func NewValidator(ctx context.Context, docs map[string][]byte) (*Validator, error) {
+	v := &Validator{byOpID: map[string]*routers.Route{}}
+	names := make([]string, 0, len(docs))
+	for name := range docs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		loader := openapi3.NewLoader()
+		loader.Context = ctx
+		doc, err := loader.LoadFromData(docs[name])
+		if err != nil {
+			return nil, fmt.Errorf("load %s spec: %w", name, err)
+		}
+		if err := doc.Validate(ctx); err != nil {
+			return nil, fmt.Errorf("validate %s spec: %w", name, err)
+		}
+		// The servers list is documentation only; with it, routing would only match Huawei's hosts.
+		doc.Servers = nil
+		router, err := gorillamux.NewRouter(doc)
+		if err != nil {
+			return nil, fmt.Errorf("route %s spec: %w", name, err)
+		}
+		v.services = append(v.services, &serviceSpec{name: name, doc: doc, router: router})
+		for path, item := range doc.Paths.Map() {
+			for method, op := range item.Operations() {
+				v.byOpID[op.OperationID] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}
+			}
+		}
+	}
+	return v, nil
+}
+
+// Documented returns the status codes the spec documents for an operation, sorted.
+func (v *Validator) Documented(operationID string) []int {
+	route, ok := v.byOpID[operationID]
+	if !ok {
+		return nil
+	}
+	var codes []int
+	for k := range route.Operation.Responses.Map() {
+		if n, err := strconv.Atoi(k); err == nil {
+			codes = append(codes, n)
+		}
+	}
+	sort.Ints(codes)
+	return codes
+}
+
+// OperationID finds the operation a request addresses, or "" when no path and method of the spec match.
+func (v *Validator) OperationID(req *http.Request) string {
+	if route, _ := v.route(req, ""); route != nil {
+		return route.Operation.OperationID
+	}
+	return ""
+}
+
+func (v *Validator) route(req *http.Request, intended string) (*routers.Route, map[string]string) {
+	for _, s := range v.services {
+		if route, params, err := s.router.FindRoute(req); err == nil {
+			return route, params
+		}
+	}
+	// A deliberately wrong method or path reaches no operation; its answer is judged against the
+	// operation the step meant to call (whose documented 404 is the gateway's answer).
+	if route, ok := v.byOpID[intended]; ok {
+		return route, nil
+	}
+	return nil, nil
+}
+
+// Validate checks one response. intended is the operationId the caller meant to call (used when the
+// request matches no route, e.g. a wrong method). It returns the operationId used and every violation.
+func (v *Validator) Validate(ctx context.Context, req *http.Request, status int, header http.Header, body []byte, intended string) (string, []*ContractViolation) {
+	route, params := v.route(req, intended)
+	if route == nil {
+		return "", []*ContractViolation{{Status: status, Reason: fmt.Sprintf("no operation of the spec matches %s %s", req.Method, req.URL.Path)}}
+	}
+	opID := route.Operation.OperationID
+	mk := func(field, reason string, undocumented bool) *ContractViolation {
+		return &ContractViolation{Operation: Slug(opID), OperationID: opID, Status: status, Field: field, Reason: reason, Undocumented: undocumented}
+	}
+	responses := route.Operation.Responses
+	ref := responses.Status(status)
+	if ref == nil {
+		ref = responses.Default()
+	}
+	if ref == nil || ref.Value == nil {
+		// kin-openapi skips redirects and, by default, undocumented statuses; both are violations here.
+		return opID, []*ContractViolation{mk("", fmt.Sprintf("status %d is not documented for %s", status, opID), false)}
+	}
+	input := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
+		Status:                 status,
+		Header:                 header,
+		Options: &openapi3filter.Options{
+			IncludeResponseStatus: true,
+			MultiError:            true,
+			AuthenticationFunc:    openapi3filter.NoopAuthenticationFunc,
+		},
+	}
+	input.SetBodyBytes(body)
+	var out []*ContractViolation
+	if err := openapi3filter.ValidateResponse(ctx, input); err != nil {
+		for _, e := range flatten(err) {
+			var se *openapi3.SchemaError
+			var re *openapi3filter.ResponseError
+			switch {
+			case errors.As(e, &se):
+				out = append(out, mk(pointer(se.JSONPointer()), schemaReason(se), false))
+			case errors.As(e, &re):
+				out = append(out, mk("", re.Reason, false))
+			default:
+				out = append(out, mk("", e.Error(), false))
+			}
+		}
+	}
+	for _, u := range undocumentedFields(ref.Value, header, body) {
+		out = append(out, mk(u.field, u.reason, true))
+	}
+	return opID, out
+}
+
+// flatten unfolds kin-openapi's MultiError and ResponseError wrappers into leaf errors.
+func flatten(err error) []error {
+	var me openapi3.MultiError
+	if errors.As(err, &me) && len(me) > 0 {
+		var out []error
+		for _, e := range me {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	var re *openapi3filter.ResponseError
+	if errors.As(err, &re) && re.Err != nil {
+		if inner := flatten(re.Err); len(inner) > 0 {
+			// Keep the reason of the wrapper when the inner error has nothing better to say.
+			var se *openapi3.SchemaError
+			if len(inner) == 1 && !errors.As(inner[0], &se) {
+				return []error{re}
+			}
+			return inner
+		}
+	}
+	return []error{err}
+}
+
+func schemaReason(se *openapi3.SchemaError) string {
+	reason := se.Reason
+	if se.SchemaField != "" {
+		reason = fmt.Sprintf("%s (schema keyword %q)", reason, se.SchemaField)
+	}
+	// A oneOf/anyOf mismatch carries the reasons of each alternative in Origin.
+	var me openapi3.MultiError
+	if errors.As(se.Origin, &me) {
+		var parts []string
+		for _, e := range me {
+			var inner *openapi3.SchemaError
+			if errors.As(e, &inner) {
+				parts = append(parts, pointer(inner.JSONPointer())+": "+inner.Reason)
+			}
+		}
+		if len(parts) > 0 {
+			reason += " [" + strings.Join(parts, "; ") + "]"
+		}
+	}
+	return reason
+}
+
+func pointer(parts []string) string {
+	if len(parts) == 0 {
+		return ""
+	}
+	esc := make([]string, len(parts))
+	for i, p := range parts {
+		esc[i] = strings.ReplaceAll(strings.ReplaceAll(p, "~", "~0"), "/", "~1")
+	}
+	return "/" + strings.Join(esc, "/")
+}
+
+type extra struct{ field, reason string }
+
+// undocumentedFields walks a JSON body against the response schema and lists every object member the
+// schema does not describe. kin-openapi accepts such members unless additionalProperties is false, so
+// this is the only place they are noticed.
+func undocumentedFields(resp *openapi3.Response, header http.Header, body []byte) []extra {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return nil
+	}
+	var value any
+	if err := json.Unmarshal(trimmed, &value); err != nil {
+		return nil // not JSON: schema validation already reports it where a schema exists
+	}
+	var schema *openapi3.Schema
+	if mt := resp.Content.Get(header.Get("Content-Type")); mt != nil && mt.Schema != nil {
+		schema = mt.Schema.Value
+	} else if mt := resp.Content.Get("application/json"); mt != nil && mt.Schema != nil {
+		schema = mt.Schema.Value
+	}
+	var out []extra
+	if schema == nil {
+		// A response documented without a body: any member of an object body is undocumented.
+		if obj, ok := value.(map[string]any); ok {
+			for _, k := range sortedKeys(obj) {
+				out = append(out, extra{pointer([]string{k}), "field is not documented (the response has no documented body)"})
+			}
+		}
+		return out
+	}
+	walkExtras(schema, value, nil, &out)
+	return out
+}
+
+func walkExtras(schema *openapi3.Schema, value any, path []string, out *[]extra) {
+	if schema == nil {
+		return
+	}
+	switch v := value.(type) {
+	case map[string]any:
+		props, open := properties(schema, v)
+		if open {
+			return
+		}
+		for _, k := range sortedKeys(v) {
+			p := append(append([]string(nil), path...), k)
+			sub, ok := props[k]
+			if !ok {
+				*out = append(*out, extra{pointer(p), "field is not documented"})
+				continue
+			}
+			walkExtras(sub, v[k], p, out)
+		}
+	case []any:
+		items := itemsOf(schema)
+		for i, item := range v {
+			walkExtras(items, item, append(append([]string(nil), path...), strconv.Itoa(i)), out)
+		}
+	}
+}
+
+// properties merges the properties a value may have under a schema: its own, allOf's, and those of the
+// oneOf/anyOf alternatives the value matches. open is true when the schema allows any member.
+func properties(schema *openapi3.Schema, value any) (map[string]*openapi3.Schema, bool) {
+	props := map[string]*openapi3.Schema{}
+	ap := schema.AdditionalProperties
+	open := ap.Schema != nil || (ap.Has != nil && *ap.Has)
+	for k, ref := range schema.Properties {
+		if ref != nil {
+			props[k] = ref.Value
+		}
+	}
+	merge := func(refs openapi3.SchemaRefs, onlyMatching bool) {
+		for _, ref := range refs {
+			if ref == nil || ref.Value == nil {
+				continue
+			}
+			if onlyMatching && ref.Value.VisitJSON(value) != nil {
+				continue
+			}
+			sub, subOpen := properties(ref.Value, value)
+			open = open || subOpen
+			for k, s := range sub {
+				props[k] = s
+			}
+		}
+	}
+	merge(schema.AllOf, false)
+	merge(schema.OneOf, true)
+	merge(schema.AnyOf, true)
+	if len(props) == 0 {
+		open = true // a free-form schema documents nothing to compare with
+	}
+	return props, open
+}
+
+func itemsOf(schema *openapi3.Schema) *openapi3.Schema {
+	if schema.Items != nil {
+		return schema.Items.Value
+	}
+	for _, refs := range []openapi3.SchemaRefs{schema.AllOf, schema.OneOf, schema.AnyOf} {
+		for _, ref := range refs {
+			if ref != nil && ref.Value != nil && ref.Value.Items != nil {
+				return ref.Value.Items.Value
+			}
+		}
+	}
+	return nil
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// readAll reads a body and leaves an equivalent reader in its place.
+func readAll(rc *io.ReadCloser) ([]byte, error) {
+	if *rc == nil || *rc == http.NoBody {
+		return nil, nil
+	}
+	b, err := io.ReadAll(*rc)
+	_ = (*rc).Close()
+	*rc = io.NopCloser(bytes.NewReader(b))
+	return b, err
+}

@@ -1,0 +1,215 @@
+package steps_test
+
+import (
+	"fmt"
+	"io/fs"
+	"net/http/httptest"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cucumber/godog"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dewconform/dewconform/features"
+	"github.com/dewconform/dewconform/identity"
+	"github.com/dewconform/dewconform/mock"
+	"github.com/dewconform/dewconform/steps"
+)
+
+// recorder is a test Observer: it keeps what the suite reports.
+type recorder struct {
+	mu         sync.Mutex
+	exchanges  []steps.Exchange
+	violations []steps.ContractViolation
+	retries    int
+	cleanups   []string
+	skipped    []string
+}
+
+func (r *recorder) Skipped(sc steps.ScenarioRef, reason string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.skipped = append(r.skipped, sc.Name+": "+reason)
+}
+
+func (r *recorder) Exchange(ex steps.Exchange) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.exchanges = append(r.exchanges, ex)
+}
+
+func (r *recorder) Violation(_ steps.ScenarioRef, v steps.ContractViolation) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.violations = append(r.violations, v)
+}
+
+func (r *recorder) Retry(steps.Exchange, time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.retries++
+}
+
+func (r *recorder) Cleanup(sc steps.ScenarioRef, resource string, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.cleanups = append(r.cleanups, fmt.Sprintf("%s: %s: %v", sc.Name, resource, err))
+}
+
+// newMock starts the reference mock in-process with its control API. Quotas are raised because one mock
+// serves the whole run, and keys pending deletion still count.
+func newMock(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv, err := mock.New(mock.Options{Control: true, Limits: mock.Limits{KeysPerProject: 100000, GrantsPerKey: 1000, SecretsPerProject: 100000}})
+	require.NoError(t, err)
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+// featureContents reads the embedded features.
+func featureContents(t *testing.T) []godog.Feature {
+	t.Helper()
+	var out []godog.Feature
+	err := fs.WalkDir(features.FS, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".feature") {
+			return err
+		}
+		data, err := fs.ReadFile(features.FS, path)
+		if err != nil {
+			return err
+		}
+		out = append(out, godog.Feature{Name: path, Contents: data})
+		return nil
+	})
+	require.NoError(t, err)
+	return out
+}
+
+// TestFeatures runs every feature against the in-process mock, once per auth mode. It is the
+// developer loop; conformance.TestConformance is the official run. DEWCONFORM_TAGS narrows it.
+func TestFeatures(t *testing.T) {
+	for _, mode := range []steps.AuthMode{steps.AuthToken, steps.AuthAKSK} {
+		t.Run(string(mode), func(t *testing.T) {
+			ts := newMock(t)
+			obs := &recorder{}
+			suite, err := steps.New(steps.Config{
+				KMSEndpoint:  ts.URL,
+				CSMSEndpoint: ts.URL,
+				Identities:   identity.Defaults(),
+				Auth:         mode,
+				HTTPClient:   ts.Client(),
+				Control:      true,
+				RunID:        "test-" + string(mode),
+				Observer:     obs,
+			})
+			require.NoError(t, err)
+			tags := os.Getenv("DEWCONFORM_TAGS")
+			contents := featureContents(t)
+			status := godog.TestSuite{
+				Name:                "dewconform-" + string(mode),
+				ScenarioInitializer: suite.InitializeScenario,
+				Options: &godog.Options{
+					Format:          "progress",
+					Output:          testOutput(t),
+					NoColors:        true,
+					FeatureContents: contents,
+					Tags:            tags,
+					Strict:          true,
+					Concurrency:     4,
+					Randomize:       -1,
+					TestingT:        t,
+				},
+			}.Run()
+			require.Equal(t, 0, status, "the features fail against the mock")
+			t.Log(coverageTable(suite.Coverage()))
+			obs.mu.Lock()
+			defer obs.mu.Unlock()
+			require.Empty(t, obs.violations, "the mock broke the contract")
+			require.Empty(t, obs.cleanups, "cleanup failed")
+			for _, ex := range obs.exchanges {
+				requireRedacted(t, ex)
+			}
+		})
+	}
+}
+
+func testOutput(t *testing.T) *strings.Builder {
+	t.Helper()
+	var b strings.Builder
+	t.Cleanup(func() {
+		if t.Failed() || testing.Verbose() {
+			t.Log(b.String())
+		}
+	})
+	return &b
+}
+
+func coverageTable(c steps.Coverage) string {
+	var b strings.Builder
+	b.WriteString("\noperation                  scenarios  statuses exercised (documented)\n")
+	for _, op := range c.Operations {
+		var ex []string
+		for _, s := range op.Exercised() {
+			ex = append(ex, fmt.Sprintf("%d×%d", s, op.Statuses[s]))
+		}
+		sort.Strings(ex)
+		fmt.Fprintf(&b, "%-26s %9d  %s %v\n", op.Operation, op.Scenarios, strings.Join(ex, " "), op.Documented)
+	}
+	return b.String()
+}
+
+// requireRedacted checks that no default credential or secret value appears in a recorded exchange.
+func requireRedacted(t *testing.T, ex steps.Exchange) {
+	t.Helper()
+	var all strings.Builder
+	all.WriteString(ex.URL + ex.RequestBody + ex.ResponseBody + ex.Err)
+	for _, h := range []map[string][]string{ex.RequestHeader, ex.ResponseHeader} {
+		for k, vs := range h {
+			all.WriteString(k + ":" + strings.Join(vs, ",") + "\n")
+		}
+	}
+	text := all.String()
+	for _, secret := range append(identity.Defaults().Secrets(), "dewconform-value") {
+		require.NotContains(t, text, secret, "exchange %s %s leaks a secret", ex.Method, ex.URL)
+	}
+	require.NotRegexp(t, `Signature=[0-9a-f]{64}`, text)
+}
+
+// TestSkips runs the suite with only alice and without the control API: scenarios that need another
+// identity or the mock's control API are skipped with their reason, and the rest still passes.
+func TestSkips(t *testing.T) {
+	ts := newMock(t)
+	alice, ok := identity.Defaults().ByName("alice")
+	require.True(t, ok)
+	only, err := identity.New(alice)
+	require.NoError(t, err)
+	obs := &recorder{}
+	suite, err := steps.New(steps.Config{KMSEndpoint: ts.URL, Identities: only, HTTPClient: ts.Client(), RunID: "skips", Observer: obs})
+	require.NoError(t, err)
+	var out strings.Builder
+	status := godog.TestSuite{
+		Name:                "skips",
+		ScenarioInitializer: suite.InitializeScenario,
+		Options: &godog.Options{
+			Format: "pretty", Output: &out, NoColors: true, Strict: true, Concurrency: 4,
+			FeatureContents: featureContents(t),
+		},
+	}.Run()
+	require.Equal(t, 0, status, out.String())
+	assert.Regexp(t, `\d+ skipped`, out.String())
+	reasons := strings.Join(obs.skipped, "\n")
+	assert.Contains(t, reasons, "needs the mock's control API (@mock-only)")
+	assert.Contains(t, reasons, "needs identities the configuration lacks: bob")
+	for _, op := range suite.Coverage().Operations {
+		if op.Operation == "retire-grant" {
+			// Every retire-grant scenario but three (unknown grant, 404 and 413, by alice alone) needs bob or carol.
+			assert.Equal(t, 3, op.Scenarios)
+		}
+	}
+}
