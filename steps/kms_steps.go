@@ -545,16 +545,28 @@ func (w *World) decryptsThatCipher(ctx context.Context, actor string) error {
 
 // ---- Then -----------------------------------------------------------------------------------------
 
-func (w *World) keyStateIs(ctx context.Context, state string) error {
+// describeThatKey reads the scenario's key as its owner sees it, for the checks after the call under test.
+func (w *World) describeThatKey(ctx context.Context) (*kmsapi.KeyDetails, error) {
 	if err := w.requireKey(); err != nil {
-		return err
+		return nil, err
 	}
 	a, info, err := w.describeKey(ctx, w.key.owner, PurposeCheck, w.key.id)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if info == nil {
-		return a.expect("describe key "+w.key.id, http.StatusOK)
+		if err := a.expect("describe key "+w.key.id, http.StatusOK); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("describe key %s: 200 without a key_info body", w.key.id)
+	}
+	return info, nil
+}
+
+func (w *World) keyStateIs(ctx context.Context, state string) error {
+	info, err := w.describeThatKey(ctx)
+	if err != nil {
+		return err
 	}
 	if string(info.KeyState) != state {
 		return fmt.Errorf("key %s: want state %q, describe-key says %q", w.key.id, state, info.KeyState)
@@ -563,15 +575,9 @@ func (w *World) keyStateIs(ctx context.Context, state string) error {
 }
 
 func (w *World) keyHasNoDeletionDate(ctx context.Context) error {
-	if err := w.requireKey(); err != nil {
-		return err
-	}
-	a, info, err := w.describeKey(ctx, w.key.owner, PurposeCheck, w.key.id)
+	info, err := w.describeThatKey(ctx)
 	if err != nil {
 		return err
-	}
-	if info == nil {
-		return a.expect("describe key "+w.key.id, http.StatusOK)
 	}
 	if info.ScheduledDeletionDate != nil && *info.ScheduledDeletionDate != "" {
 		return fmt.Errorf("key %s: want no scheduled_deletion_date, describe-key says %q", w.key.id, *info.ScheduledDeletionDate)
@@ -580,15 +586,9 @@ func (w *World) keyHasNoDeletionDate(ctx context.Context) error {
 }
 
 func (w *World) keyScheduledIn(ctx context.Context, days int) error {
-	if err := w.requireKey(); err != nil {
-		return err
-	}
-	a, info, err := w.describeKey(ctx, w.key.owner, PurposeCheck, w.key.id)
+	info, err := w.describeThatKey(ctx)
 	if err != nil {
 		return err
-	}
-	if info == nil {
-		return a.expect("describe key "+w.key.id, http.StatusOK)
 	}
 	if info.ScheduledDeletionDate == nil || *info.ScheduledDeletionDate == "" {
 		return fmt.Errorf("key %s: want a scheduled_deletion_date %d days ahead, describe-key has none", w.key.id, days)
