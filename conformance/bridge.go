@@ -1,0 +1,90 @@
+package conformance
+
+// This file is the only place that knows package steps: the Observer adapter, the Suite construction and
+// the operation names. Everything else in the runner works on its own types.
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	"github.com/dewconform/dewconform/steps"
+)
+
+// scenarioSuite is what the runner needs from the steps.
+type scenarioSuite interface {
+	InitializeScenario(*godog.ScenarioContext)
+}
+
+// suiteConfig is what building the steps' Suite takes.
+type suiteConfig struct {
+	cfg    Config
+	client *http.Client
+	obs    *collector
+}
+
+// newStepsSuite builds the real steps.Suite.
+func newStepsSuite(sc suiteConfig) (scenarioSuite, error) {
+	c := sc.cfg
+	auth := steps.AuthToken
+	if c.Auth == AuthAKSK {
+		auth = steps.AuthAKSK
+	}
+	return steps.New(steps.Config{
+		KMSEndpoint:  c.KMSEndpoint,
+		CSMSEndpoint: c.CSMSEndpoint,
+		ProjectID:    c.ProjectID,
+		Identities:   c.Identities,
+		Auth:         auth,
+		HTTPClient:   sc.client,
+		Timeout:      c.Timeout,
+		Strict:       c.Strict,
+		Control:      c.Control,
+		RunID:        c.RunID,
+		Observer:     stepsObserver{sc.obs},
+	})
+}
+
+// operationSlugs lists the operations in report order.
+func operationSlugs() []string { return steps.OperationSlugs() }
+
+// slugOf maps a spec operationId to its slug.
+func slugOf(operationID string) string { return steps.Slug(operationID) }
+
+// stepsObserver adapts the collector to steps.Observer.
+type stepsObserver struct{ c *collector }
+
+var _ steps.Observer = stepsObserver{}
+
+func (o stepsObserver) Exchange(ex steps.Exchange) {
+	o.c.exchange(ex.Scenario.ID, convertExchange(ex))
+}
+
+func (o stepsObserver) Violation(sc steps.ScenarioRef, v steps.ContractViolation) {
+	o.c.violation(sc.ID, Violation{
+		Scenario: sc.Name, Operation: v.Operation, Status: v.Status, Field: v.Field, Reason: v.Reason,
+		Undocumented: v.Undocumented,
+	})
+}
+
+func (o stepsObserver) Retry(ex steps.Exchange, _ time.Duration) {
+	o.c.retry(ex.Scenario.ID)
+}
+
+func (o stepsObserver) Cleanup(sc steps.ScenarioRef, resource string, err error) {
+	o.c.cleanupProblem(sc.Name, resource, err)
+}
+
+func (o stepsObserver) Skipped(sc steps.ScenarioRef, reason string) {
+	o.c.skipped(sc.ID, reason)
+}
+
+func convertExchange(ex steps.Exchange) Exchange {
+	return Exchange{
+		Step: ex.Step, Purpose: string(ex.Purpose), Identity: ex.Identity, Operation: ex.Operation,
+		Method: ex.Method, URL: ex.URL, RequestHeader: ex.RequestHeader, RequestBody: ex.RequestBody,
+		Status: ex.Status, ResponseHeader: ex.ResponseHeader, ResponseBody: ex.ResponseBody,
+		Duration: ex.Duration, Attempt: ex.Attempt, Err: ex.Err,
+	}
+}

@@ -1,0 +1,138 @@
+package conformance
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+)
+
+// maxExchangesPerScenario bounds what the reports carry for one scenario.
+const maxExchangesPerScenario = 50
+
+// collector receives, from concurrently running scenarios, every exchange, violation, retry and cleanup
+// problem, keyed by godog's pickle id.
+type collector struct {
+	red *redactor
+
+	mu         sync.Mutex
+	exchanges  map[string][]Exchange
+	violations map[string][]Violation
+	throttled  map[string]bool         // a call under test was answered 429
+	statuses   map[string]map[int]bool // operation -> statuses answered to calls under test
+	skips      map[string]string       // pickle -> reason the steps gave for skipping it
+	retries    int
+	cleanups   []string
+}
+
+func newCollector(red *redactor) *collector {
+	return &collector{
+		red:        red,
+		exchanges:  map[string][]Exchange{},
+		violations: map[string][]Violation{},
+		throttled:  map[string]bool{},
+		statuses:   map[string]map[int]bool{},
+		skips:      map[string]string{},
+	}
+}
+
+func (c *collector) exchange(pickle string, ex Exchange) {
+	ex = c.redactExchange(ex)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.exchanges[pickle]) < maxExchangesPerScenario {
+		c.exchanges[pickle] = append(c.exchanges[pickle], ex)
+	}
+	if ex.Purpose == "act" && ex.Status != 0 {
+		if ex.Status == 429 {
+			c.throttled[pickle] = true
+		}
+		if ex.Operation != "" {
+			if c.statuses[ex.Operation] == nil {
+				c.statuses[ex.Operation] = map[int]bool{}
+			}
+			c.statuses[ex.Operation][ex.Status] = true
+		}
+	}
+}
+
+func (c *collector) violation(pickle string, v Violation) {
+	v.Reason = c.red.String(v.Reason)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.violations[pickle] = append(c.violations[pickle], v)
+}
+
+func (c *collector) skipped(pickle, reason string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.skips[pickle] = c.red.String(reason)
+}
+
+func (c *collector) skipReason(pickle string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.skips[pickle]
+}
+
+func (c *collector) retry(string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.retries++
+}
+
+func (c *collector) cleanupProblem(scenario, resource string, err error) {
+	msg := c.red.String(fmt.Sprintf("%s: %s: %v", scenario, resource, err))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cleanups = append(c.cleanups, msg)
+}
+
+func (c *collector) scenario(pickle string) (exs []Exchange, vs []Violation, throttled bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Exchange(nil), c.exchanges[pickle]...), append([]Violation(nil), c.violations[pickle]...), c.throttled[pickle]
+}
+
+func (c *collector) exercised(op string) []int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return sortedInts(c.statuses[op])
+}
+
+func (c *collector) totals() (retries int, cleanups []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := append([]string(nil), c.cleanups...)
+	sort.Strings(out)
+	return c.retries, out
+}
+
+func (c *collector) redactExchange(ex Exchange) Exchange {
+	ex.URL = c.red.String(ex.URL)
+	ex.RequestHeader = c.redactHeader(ex.RequestHeader)
+	ex.ResponseHeader = c.redactHeader(ex.ResponseHeader)
+	ex.RequestBody = c.red.String(ex.RequestBody)
+	ex.ResponseBody = c.red.String(ex.ResponseBody)
+	ex.Err = c.red.String(ex.Err)
+	return ex
+}
+
+func (c *collector) redactHeader(h map[string][]string) map[string][]string {
+	if h == nil {
+		return nil
+	}
+	out := make(map[string][]string, len(h))
+	for k, vs := range h {
+		cp := make([]string, len(vs))
+		for i, v := range vs {
+			switch k {
+			case "X-Auth-Token", "X-Subject-Token", "X-Security-Token":
+				cp[i] = redacted
+			default:
+				cp[i] = c.red.String(v)
+			}
+		}
+		out[k] = cp
+	}
+	return out
+}

@@ -1,0 +1,181 @@
+package conformance
+
+import (
+	"fmt"
+	"sort"
+	"time"
+)
+
+// Outcome is what a scenario ended in. The kinds are never mixed: a fail means the target broke a rule,
+// an error means the harness could not judge, a skip means the scenario does not apply to this target.
+type Outcome string
+
+const (
+	Pass  Outcome = "pass"
+	Fail  Outcome = "fail"  // the target broke a rule: wrong status or code, schema violation, wrong state
+	Error Outcome = "error" // the harness could not judge: transport error, timeout, throttling, bad secondary credentials
+	Skip  Outcome = "skip"  // not applicable to this target, with the reason
+	// UnconfirmedDiffers is a failed @unconfirmed scenario on a target that is not the mock: the expectation
+	// rests on an undocumented fact, so the difference is reported, not gated.
+	UnconfirmedDiffers Outcome = "unconfirmed-differs"
+	// BaselineKnown is a failed scenario listed in the baseline file.
+	BaselineKnown Outcome = "baseline-known"
+	// BaselineFixed is a scenario listed in the baseline file that now passes.
+	BaselineFixed Outcome = "baseline-fixed"
+)
+
+// outcomes lists every Outcome in report order.
+func outcomes() []Outcome {
+	return []Outcome{Pass, Fail, Error, Skip, UnconfirmedDiffers, BaselineKnown, BaselineFixed}
+}
+
+// Exchange is one recorded HTTP call of a scenario, already redacted.
+type Exchange struct {
+	Step           string
+	Purpose        string // setup, act, check, cleanup, control
+	Identity       string
+	Operation      string
+	Method         string
+	URL            string
+	RequestHeader  map[string][]string
+	RequestBody    string
+	Status         int
+	ResponseHeader map[string][]string
+	ResponseBody   string
+	Duration       time.Duration
+	Attempt        int
+	Err            string
+}
+
+// Violation is a response that does not match the spec.
+type Violation struct {
+	Scenario     string // scenario name
+	Operation    string
+	Status       int
+	Field        string // JSON pointer, "" for the whole response
+	Reason       string
+	Undocumented bool
+}
+
+// ScenarioResult is the outcome of one scenario (one example row of an outline).
+type ScenarioResult struct {
+	ID         string // uri:line, unique in a run
+	Name       string
+	Feature    string
+	Rule       string
+	URI        string
+	Line       int
+	Tags       []string
+	Operations []string // operation slugs from the tags
+	Outcome    Outcome
+	Reason     string // why it did not pass (or, for baseline outcomes, the baseline's reason)
+	Step       string // the step that failed or was skipped
+	Duration   time.Duration
+	Exchanges  []Exchange // only for scenarios that did not pass
+	Violations []Violation
+}
+
+// OperationCoverage is what a run exercised of one operation.
+type OperationCoverage struct {
+	Operation  string
+	Scenarios  int   // scenarios tagged with the operation
+	Documented []int // status codes the spec documents
+	Exercised  []int // status codes answered to calls under test
+}
+
+// Result is the outcome of a run.
+type Result struct {
+	Target       string
+	Started      time.Time
+	Duration     time.Duration
+	ToolVersion  string
+	SpecVersions map[string]string // service -> info.version
+	Auth         string
+	Mock         bool // the target is the mock (embedded or offering the control API)
+	Scenarios    []ScenarioResult
+	Counts       map[Outcome]int
+	Retries      int
+	Coverage     []OperationCoverage
+	Violations   []Violation
+	// CleanupProblems lists resources a scenario could not remove (the run's prefix finds them later).
+	CleanupProblems []string
+	// Swept lists what the final sweep by run prefix removed (after an interrupt or failed cleanups).
+	Swept []string
+	// Reason is set when the run as a whole could not be judged (unreachable target, rejected primary
+	// credentials, interrupt, nothing to run): one line.
+	Reason      string
+	Interrupted bool
+	RunID       string
+}
+
+// ExitCode maps the result to the process exit code: 0 when every scenario that ran passed; 1 when at
+// least one failed (@unconfirmed differences on a non-mock target and baselined failures excluded);
+// 2 when nothing failed but the run could not be judged. A credential problem never reports 0.
+func (r Result) ExitCode() int {
+	if r.Counts[Fail] > 0 {
+		return 1
+	}
+	if r.Reason != "" || r.Counts[Error] > 0 {
+		return 2
+	}
+	return 0
+}
+
+// Verdict is a one-line summary of the exit code's reason.
+func (r Result) Verdict() string {
+	switch r.ExitCode() {
+	case 1:
+		return fmt.Sprintf("FAIL: %d scenario(s) failed", r.Counts[Fail])
+	case 2:
+		if r.Reason != "" {
+			return "NOT JUDGED: " + r.Reason
+		}
+		return fmt.Sprintf("NOT JUDGED: %d scenario(s) could not be judged (errors)", r.Counts[Error])
+	}
+	return fmt.Sprintf("PASS: %d scenario(s) passed, %d skipped", r.Counts[Pass]+r.Counts[BaselineFixed], r.Counts[Skip])
+}
+
+// count recomputes Counts from Scenarios.
+func (r *Result) count() {
+	r.Counts = map[Outcome]int{}
+	for _, o := range outcomes() {
+		r.Counts[o] = 0
+	}
+	for _, s := range r.Scenarios {
+		r.Counts[s.Outcome]++
+	}
+}
+
+// NotPassed returns the scenarios that did not pass, in run order.
+func (r Result) NotPassed() []ScenarioResult {
+	var out []ScenarioResult
+	for _, s := range r.Scenarios {
+		if s.Outcome != Pass {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// byOperation groups scenario indexes per operation; scenarios without an operation tag go under "".
+func (r Result) byOperation() map[string][]int {
+	m := map[string][]int{}
+	for i, s := range r.Scenarios {
+		if len(s.Operations) == 0 {
+			m[""] = append(m[""], i)
+		}
+		for _, op := range s.Operations {
+			m[op] = append(m[op], i)
+		}
+	}
+	return m
+}
+
+func sortedInts(set map[int]bool) []int {
+	out := make([]int, 0, len(set))
+	for v := range set {
+		out = append(out, v)
+	}
+	sort.Ints(out)
+	return out
+}
