@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"path"
 	"runtime/debug"
@@ -78,9 +79,20 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// newRequestID is the prefix and a counter in 16 hex digits (without fmt: it runs on every request).
 func (s *Server) newRequestID() string {
-	return s.reqPrefix + fmt.Sprintf("%016x", s.reqCounter.Add(1))
+	const digits = "0123456789abcdef"
+	var b [16]byte
+	n := s.reqCounter.Add(1)
+	for i := len(b) - 1; i >= 0; i-- {
+		b[i] = digits[n&0xf]
+		n >>= 4
+	}
+	return s.reqPrefix + string(b[:])
 }
+
+// drainLimit: an announced body of up to drainLimit times the body limit is drained before the 413.
+const drainLimit = 4
 
 // ServeHTTP runs the request path: request id → panic recovery → body limit → control API → service
 // routes (auth → project → validation → handler; see route.go).
@@ -101,6 +113,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				s.fail(sw, r, internalReason(serviceOf(r.URL.Path)))
 			}
 		}
+		if !s.log.Enabled(r.Context(), slog.LevelInfo) { // building the line costs allocations
+			return
+		}
 		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", sw.status,
 			"duration", time.Since(start), "request_id", ri.id}
 		if ri.err != nil {
@@ -115,10 +130,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, ri *reqInfo) {
 	// Refuse an announced oversized body before reading a byte of it; MaxBytesReader catches the rest
 	// (chunked bodies) after at most maxBody+1 bytes.
 	if r.ContentLength > s.maxBody {
+		// A modest overflow is drained (to io.Discard, never stored) before the answer, so that the client
+		// finishes sending and keeps its connection: otherwise net/http closes it with the body half sent,
+		// and a Go client then waits 50 ms for its write before giving the connection up (half the time of
+		// the whole suite against the in-process mock). A larger announced body is not read at all.
+		if r.ContentLength <= drainLimit*s.maxBody {
+			_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, r.ContentLength))
+		}
 		s.fail(w, r, ErrBodyTooLarge)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
+	body, err := readBody(http.MaxBytesReader(w, r.Body, s.maxBody), r.ContentLength)
 	if err != nil {
 		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
 			s.fail(w, r, ErrBodyTooLarge)
@@ -140,6 +162,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, ri *reqInfo) {
 		return
 	}
 	s.services.ServeHTTP(w, r)
+}
+
+// readBody reads a whole body of announced length size (-1 when unknown; never above the body limit
+// here) into one buffer of that size, instead of one that grows step by step as io.ReadAll's does.
+func readBody(r io.Reader, size int64) ([]byte, error) {
+	buf := bytes.NewBuffer(make([]byte, 0, max(size, 0)+bytes.MinRead))
+	_, err := buf.ReadFrom(r)
+	return buf.Bytes(), err
 }
 
 // setBody makes r's body a fresh reader over b (and GetBody too, which kin-openapi uses to put the

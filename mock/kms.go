@@ -78,24 +78,39 @@ func keyDetails(k Key) kms.KeyDetails {
 	if k.Default {
 		flag = kms.KeyDetailsDefaultKeyFlagDefault
 	}
+	// The optional fields point into one allocation instead of a dozen (describe-key and list-keys build
+	// this on every call; it was the largest allocator of a describe-key).
+	o := &struct {
+		realm, description, deletion, keyType, expiration, project, keystore string
+		spec                                                                 kms.KeySpec
+		usage                                                                kms.KeyUsage
+		origin                                                               kms.Origin
+		flag                                                                 kms.KeyDetailsDefaultKeyFlag
+		rotation                                                             kms.KeyDetailsKeyRotationEnabled
+	}{
+		realm: k.Realm, description: k.Description, deletion: kmsDate(k.DeletionDate), keyType: "1",
+		project: k.EnterpriseProjectID, keystore: k.KeystoreID, spec: kms.KeySpec(k.Spec),
+		usage: kms.KeyUsage(k.Usage), origin: kms.Origin(k.Origin), flag: flag,
+		rotation: kms.KeyDetailsKeyRotationEnabledFalse,
+	}
 	return kms.KeyDetails{
 		KeyId:                  k.ID,
 		DomainId:               k.DomainID,
 		KeyAlias:               k.Alias,
-		Realm:                  ptr(k.Realm),
-		KeyDescription:         ptr(k.Description),
-		KeySpec:                ptr(kms.KeySpec(k.Spec)),
-		KeyUsage:               ptr(kms.KeyUsage(k.Usage)),
+		Realm:                  &o.realm,
+		KeyDescription:         &o.description,
+		KeySpec:                &o.spec,
+		KeyUsage:               &o.usage,
 		CreationDate:           kmsDate(k.Created),
-		ScheduledDeletionDate:  ptr(kmsDate(k.DeletionDate)),
+		ScheduledDeletionDate:  &o.deletion,
 		KeyState:               kms.KeyState(k.State),
-		DefaultKeyFlag:         &flag,
-		KeyType:                ptr("1"),
-		ExpirationTime:         ptr(""),
-		Origin:                 ptr(kms.Origin(k.Origin)),
-		KeyRotationEnabled:     ptr(kms.KeyDetailsKeyRotationEnabledFalse),
-		SysEnterpriseProjectId: ptr(k.EnterpriseProjectID),
-		KeystoreId:             ptr(k.KeystoreID),
+		DefaultKeyFlag:         &o.flag,
+		KeyType:                &o.keyType,
+		ExpirationTime:         &o.expiration,
+		Origin:                 &o.origin,
+		KeyRotationEnabled:     &o.rotation,
+		SysEnterpriseProjectId: &o.project,
+		KeystoreId:             &o.keystore,
 	}
 }
 

@@ -104,9 +104,11 @@ func (o *operation) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		o.s.fail(w, r, projectReason(o.rt.svc))
 		return
 	}
-	if err := o.s.validate(r, o.rt, ri.body); err != nil {
-		o.s.fail(w, r, err)
-		return
+	if o.s.validate {
+		if err := o.s.validateRequest(r, o.rt, ri.body); err != nil {
+			o.s.fail(w, r, err)
+			return
+		}
 	}
 	o.next.ServeHTTP(w, r)
 }
@@ -118,7 +120,7 @@ func projectReason(svc service) Reason {
 	return ErrProjectMismatch
 }
 
-// validationOptions: the first failure is enough (its field decides the code); defaults are not
+// validationOptions (built once, in New; the validator only reads them): the first failure is enough (its field decides the code); defaults are not
 // written back into the body (the handlers apply the documented defaults themselves).
 func validationOptions() *openapi3filter.Options {
 	return &openapi3filter.Options{
@@ -128,14 +130,14 @@ func validationOptions() *openapi3filter.Options {
 	}
 }
 
-// validate checks r against its operation in the spec and maps a failure to the service's code.
-func (s *Server) validate(r *http.Request, rt *route, body []byte) error {
+// validateRequest checks r against its operation in the spec and maps a failure to the service's code.
+func (s *Server) validateRequest(r *http.Request, rt *route, body []byte) error {
 	params := make(map[string]string, len(rt.params))
 	for _, p := range rt.params {
 		params[p] = r.PathValue(p)
 	}
 	err := openapi3filter.ValidateRequest(r.Context(), &openapi3filter.RequestValidationInput{
-		Request: r, PathParams: params, Route: rt.route, Options: validationOptions(),
+		Request: r, PathParams: params, Route: rt.route, Options: s.valOpts,
 	})
 	setBody(r, body) // the validator consumed it; the generated handler decodes it again
 	if err == nil {

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"sync/atomic"
 
+	"github.com/getkin/kin-openapi/openapi3filter"
+
 	"github.com/dewconform/dewconform/identity"
 )
 
@@ -41,6 +43,10 @@ type Options struct {
 	// Rand is the source of resource ids and key material; nil means crypto/rand. Tests inject a
 	// deterministic reader for reproducible ids. It is only read under the store's lock.
 	Rand io.Reader
+	// DisableValidation skips the validation of requests against the spec. For benchmarks only (it
+	// measures what validation costs): without it malformed requests reach the handlers, which then
+	// answer with the generator's decoding errors instead of the documented codes.
+	DisableValidation bool
 }
 
 // Server is the mock: an http.Handler serving KMS and CSMS (and the control API when enabled) on one
@@ -51,6 +57,8 @@ type Server struct {
 	errs       problems
 	log        *slog.Logger
 	maxBody    int64
+	validate   bool // Options.DisableValidation unset
+	valOpts    *openapi3filter.Options
 	control    http.Handler // nil when the control API is off
 	services   http.Handler // routes of both specs plus the APIGW.0101 fallback
 	reqPrefix  string
@@ -87,6 +95,8 @@ func New(opts Options) (*Server, error) {
 		errs:       problems{table: errorTable(choices)},
 		log:        logger,
 		maxBody:    maxBody,
+		validate:   !opts.DisableValidation,
+		valOpts:    validationOptions(),
 		reqPrefix:  hex.EncodeToString(prefix),
 	}
 	if s.services, err = s.serviceMux(); err != nil {
