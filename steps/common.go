@@ -175,10 +175,13 @@ func (w *World) sendsLargeBody(ctx context.Context, actor, slug string, mib int)
 	if mib < 1 || mib > 16 {
 		return fmt.Errorf("body of %d MiB: want 1 to 16", mib)
 	}
-	body := make([]byte, 0, mib<<20+32)
-	body = append(body, `{"padding":"`...)
-	body = append(body, bytes.Repeat([]byte("x"), mib<<20)...)
-	body = append(body, `"}`...)
+	const head, tail = `{"padding":"`, `"}`
+	body := make([]byte, len(head)+mib<<20+len(tail))
+	n := copy(body, head)
+	for i := range mib << 20 {
+		body[n+i] = 'x'
+	}
+	copy(body[n+mib<<20:], tail)
 	return w.handBuilt(ctx, actor, slug, op.method, body)
 }
 
@@ -187,28 +190,29 @@ func (w *World) sendsMethod(ctx context.Context, actor, method, slug string) err
 }
 
 // control calls the mock's control API. It is not part of the contract: no validation, no credentials.
+// Its failures are harness errors: they say nothing about the target's rules.
 func (w *World) control(ctx context.Context, path string, body map[string]any) error {
 	if !w.s.cfg.Control {
 		return fmt.Errorf("%w: needs the mock's control API, which the target does not offer", godog.ErrSkip)
 	}
 	data, err := json.Marshal(body)
 	if err != nil {
-		return fmt.Errorf("control %s: %w", path, err)
+		return harness(Control, fmt.Errorf("control %s: %w", path, err))
 	}
 	cctx := withCall(ctx, callInfo{actor: "control", purpose: PurposeControl})
 	req, err := http.NewRequestWithContext(cctx, http.MethodPost, w.s.cfg.ControlEndpoint+path, bytes.NewReader(data))
 	if err != nil {
-		return fmt.Errorf("control %s: %w", path, err)
+		return harness(Control, fmt.Errorf("control %s: %w", path, err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := doer{w: w}.Do(req)
 	if err != nil {
-		return fmt.Errorf("control %s: %w", path, err)
+		return harness(Control, fmt.Errorf("control %s: %w", path, err))
 	}
 	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		b := w.exchanges[len(w.exchanges)-1].ResponseBody
-		return fmt.Errorf("control %s: status %d %s", path, resp.StatusCode, b)
+		return harness(Control, fmt.Errorf("control %s: status %d %s", path, resp.StatusCode, b))
 	}
 	return nil
 }
@@ -232,7 +236,7 @@ func (w *World) statusIs(status int) error {
 		return err
 	}
 	if r.status != status {
-		return fmt.Errorf("want status %d: %s", status, r.describe())
+		return w.judge(r, fmt.Errorf("want status %d: %s", status, r.describe()))
 	}
 	return nil
 }
@@ -243,7 +247,7 @@ func (w *World) errorCodeIs(code string) error {
 		return err
 	}
 	if got := errorCode(r.body); got != code {
-		return fmt.Errorf("want error code %q, got %q: %s", code, got, r.describe())
+		return w.judge(r, fmt.Errorf("want error code %q, got %q: %s", code, got, r.describe()))
 	}
 	return nil
 }
@@ -304,7 +308,13 @@ func sensitive(path string) bool {
 	return false
 }
 
+// fieldIs, fieldIsHex, grantInResponse and secretInResponse judge the answer to the call under test like
+// statusIs: their failures go through judge.
 func (w *World) fieldIs(path, want string) error {
+	return w.judge(w.last, w.checkField(path, want))
+}
+
+func (w *World) checkField(path, want string) error {
 	v, r, err := w.field(path)
 	if err != nil {
 		return err
@@ -335,6 +345,10 @@ func (w *World) fieldIsSecretName(path string) error {
 var hexPattern = regexp.MustCompile(`^[0-9a-fA-F]*$`)
 
 func (w *World) fieldIsHex(path string, n int) error {
+	return w.judge(w.last, w.checkHex(path, n))
+}
+
+func (w *World) checkHex(path string, n int) error {
 	v, r, err := w.field(path)
 	if err != nil {
 		return err
@@ -353,34 +367,29 @@ func (w *World) grantInResponse() error {
 	if err := w.requireGrant(); err != nil {
 		return err
 	}
-	v, r, err := w.field("grants")
-	if err != nil {
-		return err
-	}
-	list, _ := v.([]any)
-	for _, g := range list {
-		if m, ok := g.(map[string]any); ok && strings.EqualFold(scalar(m["grant_id"]), w.grant.id) {
-			return nil
-		}
-	}
-	return fmt.Errorf("grant %s is not in the answer: %s", w.grant.id, r.describe())
+	return w.judge(w.last, w.listHas("grants", "grant_id", "grant", w.grant.id, strings.EqualFold))
 }
 
 func (w *World) secretInResponse() error {
 	if err := w.requireSecret(); err != nil {
 		return err
 	}
-	v, r, err := w.field("secrets")
+	return w.judge(w.last, w.listHas("secrets", "name", "secret", w.secret.name, func(a, b string) bool { return a == b }))
+}
+
+// listHas checks that the list at path of the last answer holds an object whose member key is want.
+func (w *World) listHas(path, key, what, want string, equal func(a, b string) bool) error {
+	v, r, err := w.field(path)
 	if err != nil {
 		return err
 	}
 	list, _ := v.([]any)
-	for _, s := range list {
-		if m, ok := s.(map[string]any); ok && scalar(m["name"]) == w.secret.name {
+	for _, item := range list {
+		if m, ok := item.(map[string]any); ok && equal(scalar(m[key]), want) {
 			return nil
 		}
 	}
-	return fmt.Errorf("secret %s is not in the answer: %s", w.secret.name, r.describe())
+	return fmt.Errorf("%s %s is not in the answer: %s", what, want, r.describe())
 }
 
 // ---- helpers ----------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ func (w *World) call(ctx context.Context, actor string, purpose Purpose, op stri
 
 // answer is the status and raw body of a call, for setup and check helpers.
 type answer struct {
+	actor  string // who called, for the message of a credentials problem
 	status int
 	body   []byte
 }
@@ -28,12 +29,20 @@ func answerOf(r *http.Response, body []byte) answer {
 	if r == nil {
 		return answer{body: body}
 	}
-	return answer{status: r.StatusCode, body: body}
+	a := answer{actor: "the caller", status: r.StatusCode, body: body}
+	if r.Request != nil {
+		if c := callFrom(r.Request.Context()); c.actor != "" {
+			a.actor = c.actor
+		}
+	}
+	return a
 }
 
+// expect fails a setup or check call whose answer is not the status the step needs; see unjudged for the
+// answers that are harness errors rather than fails.
 func (a answer) expect(what string, status int) error {
 	if a.status != status {
-		return fmt.Errorf("%s: want status %d, got %d %s", what, status, a.status, summarize(a.body))
+		return a.unjudged(fmt.Errorf("%s: want status %d, got %d %s", what, status, a.status, summarize(a.body)))
 	}
 	return nil
 }
@@ -658,7 +667,7 @@ func (w *World) cannotCreateDatakey(ctx context.Context, actor string) error {
 		return err
 	}
 	if a.status != http.StatusForbidden || errorCode(a.body) != "KMS.0306" {
-		return fmt.Errorf("%s creates a data key with key %s: want 403 KMS.0306, got %d %s", actor, w.key.id, a.status, summarize(a.body))
+		return a.unjudged(fmt.Errorf("%s creates a data key with key %s: want 403 KMS.0306, got %d %s", actor, w.key.id, a.status, summarize(a.body)))
 	}
 	return nil
 }

@@ -124,6 +124,25 @@ type Suite struct {
 
 	mu  sync.Mutex
 	cov map[string]*opCoverage
+
+	// patterns holds the compiled step expressions (string → *regexp.Regexp). godog compiles a string
+	// expression on every registration, i.e. for every step of every scenario; that was a fifth of the
+	// suite's CPU time against the in-process mock.
+	patterns sync.Map
+}
+
+// pattern returns expr compiled, once per run. A malformed expression is handed to godog as the
+// string, so that godog reports it as it always did.
+func (s *Suite) pattern(expr string) any {
+	if re, ok := s.patterns.Load(expr); ok {
+		return re
+	}
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		return expr
+	}
+	v, _ := s.patterns.LoadOrStore(expr, re)
+	return v
 }
 
 // New checks the configuration and builds the spec routers and validators once.

@@ -264,7 +264,7 @@ func (w *World) step(sc *godog.ScenarioContext, expr string, fn any) {
 		}
 		return v.Call(args)
 	})
-	sc.Step(expr, wrapped.Interface())
+	sc.Step(w.s.pattern(expr), wrapped.Interface())
 }
 
 // stepTextHook keeps the current step's text for the exchanges.

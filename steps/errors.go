@@ -1,0 +1,89 @@
+package steps
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// HarnessError is a step error that means the harness could not judge the target: no rule was shown to
+// hold or to break. The runner (package conformance) finds it with errors.As through the method
+// HarnessError and reports the scenario as an error, not a fail.
+//
+// What is a harness error, and what is not:
+//   - any call that got no answer (connection refused or reset, timeout, interrupted back-off): Transport;
+//   - a request the harness could not build or sign: Request;
+//   - a setup (Given) or check (Then) call answered 429 or 5xx after its retries: Unavailable;
+//   - a setup or check call, or the call under test made with the actor's own credentials, answered 401: the
+//     identity's credentials are wrong, which is a configuration problem, not a rule of the call: Credentials;
+//   - the call under test answered 429 by a target that is not the mock: Throttled (the mock never throttles,
+//     so there a 429 is a fail);
+//   - the mock's control API failing: Control.
+//
+// Everything else a step reports is a fail: a wrong status, error code, field or state of the call under
+// test, and also a schema violation or an unexpected answer of a setup or check call other than the above
+// (a 400 to a valid create-key, a 200 body that does not match the spec): the target broke the contract,
+// even if not in the call under test. A step that both met a schema violation and could not be judged is
+// an error; the violation is still reported.
+type HarnessError struct {
+	Cause HarnessCause
+	Err   error
+}
+
+// HarnessCause says why the harness could not judge.
+type HarnessCause string
+
+const (
+	Transport   HarnessCause = "transport"   // no answer
+	Request     HarnessCause = "request"     // the request could not be built or signed
+	Unavailable HarnessCause = "unavailable" // a setup or check call answered 429 or 5xx after retries
+	Credentials HarnessCause = "credentials" // an identity's own credentials were rejected (401)
+	Throttled   HarnessCause = "throttled"   // the call under test was answered 429 by a real target
+	Control     HarnessCause = "control"     // the mock's control API failed
+)
+
+func (e *HarnessError) Error() string { return e.Err.Error() }
+
+func (e *HarnessError) Unwrap() error { return e.Err }
+
+// HarnessError marks the error for the runner; see the type's documentation.
+func (e *HarnessError) HarnessError() bool { return true }
+
+func harness(cause HarnessCause, err error) error {
+	if err == nil {
+		return nil
+	}
+	var h *HarnessError
+	if errors.As(err, &h) {
+		return err // already classified where it happened
+	}
+	return &HarnessError{Cause: cause, Err: err}
+}
+
+// unjudged classifies an unexpected answer to a setup or check call: the harness error when the answer
+// says nothing about the target's rules, otherwise err itself.
+func (a answer) unjudged(err error) error {
+	switch {
+	case a.status == http.StatusUnauthorized:
+		return harness(Credentials, fmt.Errorf("%w: the target rejected %s's credentials: check the identities configuration", err, a.actor))
+	case a.status == http.StatusTooManyRequests || a.status >= 500:
+		return harness(Unavailable, fmt.Errorf("%w: the target was not available, even after retries", err))
+	}
+	return err
+}
+
+// judge classifies the failure of a Then step on the answer to the call under test: a 401 to a caller
+// whose credentials were not made wrong on purpose, and a real target's 429, mean the rule could not be
+// judged.
+func (w *World) judge(r *response, err error) error {
+	if err == nil || r == nil {
+		return err
+	}
+	switch {
+	case r.status == http.StatusUnauthorized && r.actor != anonymous && !r.wrongCreds:
+		return harness(Credentials, fmt.Errorf("%w: the target rejected %s's credentials: check the identities configuration", err, r.actor))
+	case r.status == http.StatusTooManyRequests && !w.s.cfg.Control:
+		return harness(Throttled, fmt.Errorf("%w: the call under test was throttled (429)", err))
+	}
+	return err
+}
