@@ -57,6 +57,9 @@ type stepsObserver struct{ c *collector }
 
 var _ steps.Observer = stepsObserver{}
 
+// The steps mark the errors that mean the harness could not judge with this type.
+var _ HarnessError = (*steps.HarnessError)(nil)
+
 func (o stepsObserver) Exchange(ex steps.Exchange) {
 	o.c.exchange(ex.Scenario.ID, convertExchange(ex))
 }
@@ -68,8 +71,8 @@ func (o stepsObserver) Violation(sc steps.ScenarioRef, v steps.ContractViolation
 	})
 }
 
-func (o stepsObserver) Retry(ex steps.Exchange, _ time.Duration) {
-	o.c.retry(ex.Scenario.ID)
+func (o stepsObserver) Retry(steps.Exchange, time.Duration) {
+	o.c.retry()
 }
 
 func (o stepsObserver) Cleanup(sc steps.ScenarioRef, resource string, err error) {

@@ -92,9 +92,6 @@ func cleanupProject(ctx context.Context, cfg Config, client *http.Client, ids []
 		}
 		lastErr = err
 	}
-	if lastErr == nil {
-		return nil, nil
-	}
 	return nil, lastErr
 }
 

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -71,7 +72,7 @@ func authorize(req *http.Request, mode string, id identity.Identity) error {
 func primary(cfg Config) (identity.Identity, error) {
 	id, ok := cfg.Identities.Primary()
 	if !ok {
-		return identity.Identity{}, fmt.Errorf("no identities")
+		return identity.Identity{}, errors.New("no identities")
 	}
 	if cfg.ProjectID != "" {
 		id.ProjectID = cfg.ProjectID

@@ -74,7 +74,7 @@ func (c *collector) skipReason(pickle string) string {
 	return c.skips[pickle]
 }
 
-func (c *collector) retry(string) {
+func (c *collector) retry() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.retries++

@@ -71,6 +71,12 @@ type Config struct {
 	Randomize int64
 	// HTTPClient is the base client (its Transport is wrapped by the rate limiter); nil means a default one.
 	HTTPClient *http.Client
+	// StopWhen, when set, is called with each scenario's result as soon as it is classified (from
+	// concurrently running scenarios: it must be safe for concurrent use). Once it returns true the run
+	// stops early: scenarios already running finish, the others are skipped ("not started: the run stopped
+	// early") and Result.Reason names the scenario that stopped it. The self-test uses it to end a fault's
+	// run at its first detection.
+	StopWhen func(ScenarioResult) bool
 
 	// scenarioInit replaces the steps in the runner's own tests.
 	scenarioInit func(suiteConfig) (scenarioSuite, error)
@@ -146,7 +152,8 @@ func (c Config) normalize() (Config, error) {
 	return c, nil
 }
 
-// Mock reports whether the target is the mock, which must match every expectation exactly.
+// mock reports whether the target is the mock, which must match every expectation exactly: there an
+// @unconfirmed difference or a throttled call under test is a fail.
 func (c Config) mock() bool { return c.Embedded || c.Control }
 
 // target names the endpoints in reports.

@@ -455,3 +455,58 @@ func call(t *testing.T, method, url, body string, out any) {
 	require.Equal(t, http.StatusOK, resp.StatusCode, string(data))
 	require.NoError(t, json.Unmarshal(data, out))
 }
+
+// TestRejectedSecondaryCredentialsAreErrors gives bob a token the target does not know: every scenario
+// where bob acts cannot be judged. The run ends in errors and exit code 2, never green and never a fail.
+func TestRejectedSecondaryCredentialsAreErrors(t *testing.T) {
+	srv := serve(t, newMockHandler(t, nil))
+	ids := identity.Defaults().All()
+	for i := range ids {
+		if ids[i].Name == "bob" {
+			ids[i].Token = "bob-token-that-the-mock-does-not-know"
+		}
+	}
+	set, err := identity.New(ids...)
+	require.NoError(t, err)
+	res, _ := run(t, context.Background(), conformance.Config{
+		KMSEndpoint: srv.URL, Identities: set, Concurrency: 4, RPS: -1, Tags: "@retire-grant",
+	})
+	assert.Equal(t, 2, res.ExitCode(), res.Verdict())
+	assert.Zero(t, res.Counts[conformance.Fail])
+	require.NotZero(t, res.Counts[conformance.Error])
+	for _, s := range res.Scenarios {
+		if s.Outcome == conformance.Error {
+			assert.Contains(t, s.Reason, "bob's credentials", s.Name)
+			assert.NotContains(t, s.Reason, "bob-token-that-the-mock-does-not-know")
+		}
+	}
+}
+
+// TestThrottledCallUnderTestIsAnError: a target that is not the mock answers 429 to every call under test
+// of cancel-key-deletion (and to nothing else): nothing was judged, so the run exits 2 without a fail.
+func TestThrottledCallUnderTestIsAnError(t *testing.T) {
+	m, err := mock.New(mock.Options{Limits: bigLimits}) // no control API: not the mock, to the runner
+	require.NoError(t, err)
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/kms/cancel-key-deletion") {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("X-Request-Id", "throttled")
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = w.Write([]byte(`{"error_code":"APIGW.0308","error_msg":"throttled","request_id":"throttled"}`))
+			return
+		}
+		m.ServeHTTP(w, r)
+	}))
+	res, _ := run(t, context.Background(), conformance.Config{
+		KMSEndpoint: srv.URL, Concurrency: 4, RPS: -1, Tags: "@cancel-key-deletion && ~@multi-user",
+	})
+	assert.False(t, res.Mock)
+	assert.Equal(t, 2, res.ExitCode(), res.Verdict())
+	assert.Zero(t, res.Counts[conformance.Fail])
+	require.NotZero(t, res.Counts[conformance.Error])
+	for _, s := range res.Scenarios {
+		if s.Outcome == conformance.Error {
+			assert.Contains(t, s.Reason, "throttled", s.Name)
+		}
+	}
+}

@@ -18,8 +18,10 @@ const redacted = "REDACTED"
 const minSecretLen = 6
 
 var (
-	signatureRe  = regexp.MustCompile(`Signature=[0-9a-fA-F]+`)
-	tokenHdrRe   = regexp.MustCompile(`(?i)("?X-(?:Auth|Subject|Security)-Token"?\s*[:=]\s*\[?\s*"?)[^"\s\],]+`)
+	signatureRe = regexp.MustCompile(`Signature=[0-9a-fA-F]+`)
+	// A token's value ends at '&' and '\' too: in the JUnit XML a line break is "&#xA;" and in JSON "\n";
+	// without that, the value would swallow the rest of the report up to the next space.
+	tokenHdrRe   = regexp.MustCompile(`(?i)("?X-(?:Auth|Subject|Security)-Token"?\s*[:=]\s*\[?\s*"?)[^"\s\],&\\]+`)
 	secretJSONRe = regexp.MustCompile(`((?:\\?")(?:secret_string|secret_binary|plain_text|plain_text_base64|pin)(?:\\?")\s*:\s*\\?")(?:[^"\\]|\\[^"])*(\\?")`)
 )
 

@@ -108,8 +108,10 @@ func JUnit(res Result) ([]byte, error) {
 			Error: &junitMessage{Message: res.Reason, Type: "error"}})
 		s.Tests, s.Errors = 1, 1
 	}
+	suiteTime := map[string]time.Duration{}
 	for _, sc := range res.Scenarios {
 		s := suiteOf(sc.Feature)
+		suiteTime[sc.Feature] += sc.Duration
 		c := junitCase{Name: sc.Name + " [" + sc.ID + "]", Classname: sc.Feature, Time: seconds(sc.Duration)}
 		msg := &junitMessage{Message: sc.Reason, Type: string(sc.Outcome), Body: details(sc)}
 		s.Tests++
@@ -131,7 +133,10 @@ func JUnit(res Result) ([]byte, error) {
 		}
 		s.Cases = append(s.Cases, c)
 	}
-	for _, s := range doc.Suites {
+	for i := range doc.Suites {
+		s := &doc.Suites[i]
+		// CI readers parse the time attribute as a number: an empty one breaks some of them.
+		s.Time = seconds(suiteTime[s.Name])
 		doc.Tests += s.Tests
 		doc.Failures += s.Failures
 		doc.Errors += s.Errors

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/url"
 	"os"
 	"sort"
 	"strings"
@@ -20,7 +18,8 @@ import (
 
 // HarnessError is implemented by errors that mean the harness could not judge the target (transport
 // failure, timeout, throttling of the call under test, a secondary identity's credentials rejected). The
-// steps return such errors; the runner finds them with errors.As and reports an error, not a fail.
+// steps return such errors (steps.HarnessError documents which); the runner finds them with errors.As and
+// reports an error, not a fail.
 type HarnessError interface {
 	error
 	HarnessError() bool
@@ -109,7 +108,8 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (Result, err
 	if cfg.Progress {
 		prog = newProgress(stderr, cfg.ProgressInteractive, len(cat.list))
 	}
-	rec := &recorder{runCtx: ctx, cfg: cfg, cat: cat, col: col, base: base, prog: prog, results: map[*pickleInfo]*ScenarioResult{}}
+	rec := &recorder{runCtx: ctx, cfg: cfg, cat: cat, col: col, base: base, prog: prog, stop: newStopper(cfg.StopWhen),
+		results: map[*pickleInfo]*ScenarioResult{}}
 
 	out := &redactingWriter{w: stdout, r: red}
 	format := cfg.Format
@@ -149,6 +149,8 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (Result, err
 	switch {
 	case res.Interrupted:
 		res.Reason = "interrupted"
+	case rec.stop.stoppedBy() != "":
+		res.Reason = "stopped early after " + rec.stop.stoppedBy()
 	case status == 1 && res.Counts[Fail]+res.Counts[Error]+res.Counts[BaselineKnown]+res.Counts[UnconfirmedDiffers] == 0:
 		res.Reason = "godog reported a failure the runner could not attribute to a scenario"
 	}
@@ -201,6 +203,7 @@ type recorder struct {
 	col    *collector
 	base   baselineIndex
 	prog   *progress
+	stop   *stopper // Config.StopWhen
 
 	mu      sync.Mutex
 	results map[*pickleInfo]*ScenarioResult
@@ -224,6 +227,9 @@ func (r *recorder) initScenario(sc *godog.ScenarioContext, suite scenarioSuite) 
 		st.pickle, st.start = p, time.Now()
 		if r.runCtx.Err() != nil {
 			return ctx, fmt.Errorf("%w: not started: the run was interrupted", godog.ErrSkip)
+		}
+		if err := r.stop.skip(); err != nil {
+			return ctx, err
 		}
 		return ctx, nil
 	})
@@ -314,6 +320,7 @@ func (r *recorder) finish(st *scenarioState) {
 	r.results[info] = res
 	r.mu.Unlock()
 	r.prog.add(res.Outcome)
+	r.stop.observe(*res)
 }
 
 // collect returns the results in file order; scenarios godog never finished are skips after an interrupt
@@ -339,21 +346,12 @@ func (r *recorder) collect() []ScenarioResult {
 	return out
 }
 
-// isHarnessError says whether err means the harness could not judge.
+// isHarnessError says whether err means the harness could not judge. The steps decide (they know which
+// call failed and why: a timeout of a setup call, a secondary identity's rejected credentials); the
+// runner does not second-guess them from the error's type.
 func isHarnessError(err error) bool {
-	var h interface{ HarnessError() bool }
-	if errors.As(err, &h) && h.HarnessError() {
-		return true
-	}
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return true
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return true
-	}
-	var ne net.Error
-	return errors.As(err, &ne)
+	var h HarnessError
+	return errors.As(err, &h) && h.HarnessError()
 }
 
 // skipReason strips godog's wrapping ("before scenario hook failed: skipped: ...") down to the reason.
