@@ -43,6 +43,8 @@ func (w *World) bind(sc *godog.ScenarioContext) {
 	w.step(sc, `^`+who+` cancels the deletion of that key with the sequence "([^"]*)"$`, w.cancelsThatKeyWithSequence)
 	w.step(sc, `^`+who+` cancels the deletion of the key "([^"]*)"$`, w.cancelsTheKey)
 	w.step(sc, `^`+who+` grants `+who+` "([^"]*)" on that key$`, w.grants)
+	w.step(sc, `^`+who+` lists the keys$`, w.listsKeys)
+	w.step(sc, `^`+who+` lists the keys with the limit "([^"]*)"$`, w.listsKeysWithLimit)
 	w.step(sc, `^`+who+` lists the grants of that key$`, w.listsGrants)
 	w.step(sc, `^`+who+` lists the retirable grants$`, w.listsRetirableGrants)
 	w.step(sc, `^`+who+` (revokes|retires) that grant$`, w.endsThatGrant)
@@ -79,6 +81,8 @@ func (w *World) bind(sc *godog.ScenarioContext) {
 	w.step(sc, `^the response's ([a-z_.0-9]+) is that key's id$`, w.fieldIsKeyID)
 	w.step(sc, `^the response's ([a-z_.0-9]+) is that secret's name$`, w.fieldIsSecretName)
 	w.step(sc, `^the response's ([a-z_.0-9]+) has (\d+) hexadecimal characters$`, w.fieldIsHex)
+	w.step(sc, `^that key is in the response$`, w.keyInResponse)
+	w.step(sc, `^that key is not in the response$`, w.keyNotInResponse)
 	w.step(sc, `^that grant is in the response$`, w.grantInResponse)
 	w.step(sc, `^that secret is in the response$`, w.secretInResponse)
 	// Then: effects, observed through second calls by the resource's owner.
@@ -361,6 +365,25 @@ func (w *World) checkHex(path string, n int) error {
 		return fmt.Errorf("want %s of %d hexadecimal characters, got %q: %s", path, n, scalar(v), r.describe())
 	}
 	return nil
+}
+
+func (w *World) keyInResponse() error {
+	if err := w.requireKey(); err != nil {
+		return err
+	}
+	return w.judge(w.last, w.listHas("key_details", "key_id", "key", w.key.id, strings.EqualFold))
+}
+
+// keyNotInResponse is the project-isolation check: a listing must not show another project's key.
+func (w *World) keyNotInResponse() error {
+	if err := w.requireKey(); err != nil {
+		return err
+	}
+	if err := w.listHas("key_details", "key_id", "key", w.key.id, strings.EqualFold); err == nil {
+		_, r, _ := w.field("key_details")
+		return w.judge(w.last, fmt.Errorf("key %s is in the answer, want it absent: %s", w.key.id, r.describe()))
+	}
+	return w.judge(w.last, nil)
 }
 
 func (w *World) grantInResponse() error {

@@ -452,6 +452,18 @@ func (w *World) grants(ctx context.Context, actor, grantee, ops string) error {
 	return err
 }
 
+// listsKeys asks for every algorithm: without key_spec the service lists AES_256 keys only.
+func (w *World) listsKeys(ctx context.Context, actor string) error {
+	return w.listsKeysWithLimit(ctx, actor, "1000")
+}
+
+func (w *World) listsKeysWithLimit(ctx context.Context, actor, limit string) error {
+	cctx, project := w.call(ctx, actor, PurposeAct, "list-keys")
+	all := kmsapi.ListKeysRequestBodyKeySpecALL
+	_, err := w.kms.ListKeysWithResponse(cctx, project, kmsapi.ListKeysRequestBody{Limit: &limit, KeySpec: &all})
+	return err
+}
+
 func (w *World) listsGrants(ctx context.Context, actor string) error {
 	if err := w.requireKey(); err != nil {
 		return err
