@@ -41,12 +41,13 @@ type Config struct {
 	Identities identity.Set // the zero Set means identity.Defaults()
 	Auth       string       // token (default) or aksk
 	Tags       string       // godog tag expression, e.g. "@kms && ~@mock-only"
-	// Concurrency is the number of scenarios run at once; 0 means 4 against the embedded mock and 1 otherwise.
+	// Concurrency is the number of scenarios run at once; 0 means 4 against a dewconform mock (embedded, or
+	// a `serve` whose control API answers) and 1 otherwise.
 	Concurrency int
 	Strict      bool          // undocumented response fields fail
 	Timeout     time.Duration // per request; 0 means 30s
-	// RPS limits requests per second; 0 means DefaultRPS against a non-embedded target and no limit against
-	// the embedded mock; a negative value means no limit.
+	// RPS limits requests per second; 0 means no limit against a dewconform mock and DefaultRPS against any
+	// other target; a negative value means no limit.
 	RPS    float64
 	Format string // pretty or progress (default)
 	Color  bool   // colour the console output

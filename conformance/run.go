@@ -33,6 +33,7 @@ const sweepTimeout = 2 * time.Minute
 // Cancelling ctx stops starting scenarios; the ones running finish and clean up, then what the run created
 // is swept by its prefix.
 func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (Result, error) {
+	asked := cfg
 	cfg, err := cfg.normalize()
 	if err != nil {
 		return Result{}, err
@@ -67,10 +68,20 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (Result, err
 		return Result{}, err
 	}
 	red := newRedactor(cfg.Identities.Secrets())
-	client := baseClient(cfg)
 	if !cfg.Control && !cfg.Embedded {
-		cfg.Control = probeControl(ctx, client, cfg.KMSEndpoint)
+		cfg.Control = probeControl(ctx, baseClient(cfg), cfg.KMSEndpoint)
+		if cfg.Control {
+			// A dewconform mock (e.g. `dewconform serve`): the gentle defaults meant for a real service would
+			// only slow the run down. What the user set stays.
+			if asked.Concurrency == 0 {
+				cfg.Concurrency = 4
+			}
+			if asked.RPS == 0 {
+				cfg.RPS = 0
+			}
+		}
 	}
+	client := baseClient(cfg)
 	res := Result{
 		Target: cfg.target(), Started: time.Now(), ToolVersion: cfg.ToolVersion, SpecVersions: spec.versions,
 		Auth: cfg.Auth, Mock: cfg.mock(), RunID: cfg.RunID,

@@ -41,7 +41,7 @@ func (t *targetFlags) bind(fs *flag.FlagSet) {
 	fs.StringVar(&t.identities, "identities", "", "identities YAML file (name, project_id, user_id, token and/or ak/sk); default: the mock's")
 	fs.StringVar(&t.auth, "auth", conformance.AuthToken, "how requests authenticate: token or aksk")
 	fs.DurationVar(&t.timeout, "timeout", 30*time.Second, "timeout of one request")
-	fs.Float64Var(&t.rps, "rps", 0, fmt.Sprintf("requests per second; 0: %d against an endpoint, unlimited against the embedded mock; -1: unlimited", conformance.DefaultRPS))
+	fs.Float64Var(&t.rps, "rps", 0, fmt.Sprintf("requests per second; 0: unlimited against a dewconform mock, %d against any other endpoint; -1: unlimited", conformance.DefaultRPS))
 }
 
 // endpoints returns the KMS and CSMS base URLs, "" when no target was given.
@@ -131,7 +131,7 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	t.bind(fs)
 	var cfg conformance.Config
 	fs.StringVar(&cfg.Tags, "tags", "", `tag expression, e.g. "@kms && ~@mock-only" (comma = or, ~ = not)`)
-	fs.IntVar(&cfg.Concurrency, "concurrency", 0, "scenarios run at once; 0: 1 against an endpoint, 4 against the embedded mock")
+	fs.IntVar(&cfg.Concurrency, "concurrency", 0, "scenarios run at once; 0: 4 against a dewconform mock (embedded, or serve --control), 1 against any other endpoint")
 	fs.BoolVar(&cfg.Strict, "strict", false, "undocumented response fields fail")
 	fs.StringVar(&cfg.Format, "format", conformance.FormatProgress, "console output: pretty or progress")
 	fs.StringVar(&cfg.JUnit, "junit", "", "write a JUnit XML report to this file")
