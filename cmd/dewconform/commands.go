@@ -48,6 +48,7 @@ func commands() []command {
 		{"serve", "serve the reference mock of KMS and CSMS", serveCmd},
 		{"spec", "print an embedded OpenAPI document", specCmd},
 		{"cleanup", "remove the resources runs left behind, by their run prefix", cleanupCmd},
+		{"selftest", "prove the suite's power: run it against the mock with each seeded fault", selftestCmd},
 		{"version", "print the tool, spec and Go versions", versionCmd},
 	}
 }

@@ -1,0 +1,274 @@
+package selftest_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dewconform/dewconform/identity"
+	"github.com/dewconform/dewconform/mock"
+	"github.com/dewconform/dewconform/selftest"
+	"github.com/dewconform/dewconform/steps"
+)
+
+// TestCatalogue checks the table itself: unique names, known classes and operation tags, strict-only
+// exactly for the strict class, every class for each seed operation, at least 30 faults.
+func TestCatalogue(t *testing.T) {
+	assert.Equal(t, steps.SeedOperations(), selftest.SeedOperations())
+	faults := selftest.Faults()
+	require.GreaterOrEqual(t, len(faults), 30)
+	names := map[string]bool{}
+	byOp := map[string]map[selftest.Class]int{}
+	for _, f := range faults {
+		assert.False(t, names[f.Name], "duplicate fault %s", f.Name)
+		names[f.Name] = true
+		assert.Regexp(t, `^[a-z0-9-]+$`, f.Name)
+		assert.Contains(t, selftest.Classes(), f.Class, f.Name)
+		assert.Contains(t, steps.OperationSlugs(), f.Operation, f.Name)
+		assert.NotEmpty(t, f.Description, f.Name)
+		assert.NotNil(t, f.Wrap, f.Name)
+		assert.Equal(t, f.Class == selftest.ClassStrict, f.StrictOnly, "%s: strict-only exactly for the strict class", f.Name)
+		if byOp[f.Operation] == nil {
+			byOp[f.Operation] = map[selftest.Class]int{}
+		}
+		byOp[f.Operation][f.Class]++
+	}
+	for _, op := range selftest.SeedOperations() {
+		for _, c := range selftest.Classes() {
+			assert.NotZero(t, byOp[op][c], "no %s fault for %s", c, op)
+		}
+	}
+}
+
+// ---- each wrapper really changes what a client sees ---------------------------------------------------
+
+const (
+	aliceProject = "0123456789abcdef0123456789abcdef"
+	eveProject   = "fedcba9876543210fedcba9876543210"
+	unknownGrant = "7c9a3286af4fcca5f0a385ad13e1d21a50e27b6dbcab50f37f30f93b8939827d"
+)
+
+var requestID = regexp.MustCompile(`"request_id":"[^"]*"`)
+
+// prober drives one situation against one mock and writes down everything a client could observe.
+type prober struct {
+	t      *testing.T
+	base   string
+	client *http.Client
+	ids    identity.Set
+	seen   []string
+}
+
+// call sends one request as who ("" for no credentials) and notes the status, the content type and, when
+// full, the body. It returns the decoded JSON answer (nil when none).
+func (p *prober) call(who, method, path string, body any, full bool) map[string]any {
+	p.t.Helper()
+	var rd io.Reader = http.NoBody
+	if body != nil {
+		b, err := json.Marshal(body)
+		require.NoError(p.t, err)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, p.base+path, rd)
+	require.NoError(p.t, err)
+	req.Header.Set("Content-Type", "application/json")
+	if who != "" {
+		id, ok := p.ids.ByName(who)
+		require.True(p.t, ok, who)
+		req.Header.Set("X-Auth-Token", id.Token)
+	}
+	resp, err := p.client.Do(req)
+	if err != nil {
+		p.seen = append(p.seen, fmt.Sprintf("%s %s %s: no answer", who, method, path))
+		return nil
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	require.NoError(p.t, err)
+	line := fmt.Sprintf("%s %s %s: %d %s", who, method, path, resp.StatusCode, resp.Header.Get("Content-Type"))
+	if full {
+		// The gateway's request ids are random per mock; everything else is fixed by the clock and ids.
+		line += " " + requestID.ReplaceAllString(string(data), `"request_id":"-"`)
+	}
+	p.seen = append(p.seen, line)
+	var doc map[string]any
+	_ = json.Unmarshal(data, &doc)
+	return doc
+}
+
+func (p *prober) kms(who, op string, body any, full bool) map[string]any {
+	project := aliceProject
+	if who == "eve" {
+		project = eveProject
+	}
+	return p.call(who, http.MethodPost, "/v1.0/"+project+"/kms/"+op, body, full)
+}
+
+func (p *prober) key(pending bool) string {
+	k := p.kms("alice", "create-key", map[string]any{"key_alias": "selftest-key"}, false)
+	id, _ := k["key_info"].(map[string]any)["key_id"].(string)
+	require.NotEmpty(p.t, id)
+	if pending {
+		p.kms("alice", "schedule-key-deletion", map[string]any{"key_id": id, "pending_days": "7"}, false)
+	}
+	return id
+}
+
+func (p *prober) grant(key string) string {
+	bob, _ := p.ids.ByName("bob")
+	carol, _ := p.ids.ByName("carol")
+	g := p.kms("alice", "create-grant", map[string]any{"key_id": key, "grantee_principal": bob.UserID,
+		"operations": []string{"create-datakey", "describe-key"}, "retiring_principal": carol.UserID}, true)
+	id, _ := g["grant_id"].(string)
+	return id
+}
+
+func (p *prober) secretPath(who string) string {
+	project := aliceProject
+	if who == "eve" {
+		project = eveProject
+	}
+	return "/v1/" + project + "/secrets/selftest-secret"
+}
+
+func (p *prober) secret(pending bool) {
+	p.call("alice", http.MethodPost, "/v1/"+aliceProject+"/secrets", map[string]any{"name": "selftest-secret", "secret_string": "v"}, false)
+	if pending {
+		p.call("alice", http.MethodPost, p.secretPath("alice")+"/scheduled-deleted-tasks/create", map[string]any{"recovery_window_in_days": 7}, false)
+	}
+}
+
+// situations lists, per operation, short request sequences that reach the cases the faults break: the
+// documented success, a refused state, another caller, no credentials.
+func situations() map[string][]func(p *prober) {
+	seeAfterGrantRemoval := func(p *prober, key string) {
+		p.kms("alice", "list-grants", map[string]any{"key_id": key}, true)
+		p.kms("bob", "create-datakey", map[string]any{"key_id": key}, false)
+	}
+	removal := func(op, who string) func(p *prober) {
+		return func(p *prober) {
+			key := p.key(false)
+			g := p.grant(key)
+			p.kms(who, op, map[string]any{"key_id": key, "grant_id": g}, true)
+			seeAfterGrantRemoval(p, key)
+		}
+	}
+	cancel := func(who string, pending bool) func(p *prober) {
+		return func(p *prober) {
+			key := p.key(pending)
+			p.kms(who, "cancel-key-deletion", map[string]any{"key_id": key}, true)
+			p.kms("alice", "describe-key", map[string]any{"key_id": key}, true)
+		}
+	}
+	restore := func(who string, pending bool) func(p *prober) {
+		return func(p *prober) {
+			p.secret(pending)
+			p.call(who, http.MethodPost, p.secretPath(who)+"/scheduled-deleted-tasks/cancel", nil, true)
+			p.call("alice", http.MethodGet, p.secretPath("alice"), nil, true)
+		}
+	}
+	return map[string][]func(p *prober){
+		"cancel-key-deletion": {cancel("alice", true), cancel("alice", false), cancel("eve", true), cancel("", true)},
+		"revoke-grant": {removal("revoke-grant", "alice"), removal("revoke-grant", "dave"), func(p *prober) {
+			p.kms("alice", "revoke-grant", map[string]any{"key_id": p.key(false), "grant_id": unknownGrant}, true)
+		}},
+		"retire-grant": {removal("retire-grant", "carol"), removal("retire-grant", "dave"), func(p *prober) {
+			p.kms("alice", "retire-grant", map[string]any{"key_id": p.key(false), "grant_id": unknownGrant}, true)
+		}},
+		"restore-secret": {restore("alice", true), restore("alice", false), restore("eve", true), restore("", true)},
+		"schedule-key-deletion": {func(p *prober) {
+			key := p.key(false)
+			p.kms("alice", "schedule-key-deletion", map[string]any{"key_id": key, "pending_days": "7"}, true)
+			p.kms("alice", "describe-key", map[string]any{"key_id": key}, true)
+		}},
+		"create-grant": {func(p *prober) { p.grant(p.key(false)) }},
+		"show-secret": {func(p *prober) {
+			p.secret(false)
+			p.call("alice", http.MethodGet, p.secretPath("alice"), nil, true)
+		}},
+		"schedule-secret-deletion": {func(p *prober) {
+			p.secret(false)
+			p.call("alice", http.MethodPost, p.secretPath("alice")+"/scheduled-deleted-tasks/create", map[string]any{"recovery_window_in_days": 7}, true)
+			p.call("alice", http.MethodGet, p.secretPath("alice"), nil, true)
+		}},
+	}
+}
+
+// observe runs a situation against a fresh deterministic mock (fixed clock and ids), wrapped by wrap.
+func observe(t *testing.T, wrap func(http.Handler) http.Handler, situation func(p *prober)) []string {
+	t.Helper()
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	m, err := mock.New(mock.Options{Control: true, Rand: rand.NewChaCha8([32]byte{1}),
+		Clock: mock.ClockFunc(func() time.Time { return now })})
+	require.NoError(t, err)
+	var h http.Handler = m
+	if wrap != nil {
+		h = wrap(h)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	p := &prober{t: t, base: srv.URL, client: &http.Client{Timeout: 500 * time.Millisecond}, ids: identity.Defaults()}
+	situation(p)
+	return p.seen
+}
+
+// TestWrappersChangeTheAnswers runs, for every fault (grouped by class), its operation's situations
+// against a clean and a faulty mock: at least one must look different to a client, so that a fault that
+// silently does nothing is caught here rather than as a mysterious "missed". The clean observations are
+// checked to be deterministic, and equal through a wrapper that changes nothing (the check of the check).
+func TestWrappersChangeTheAnswers(t *testing.T) {
+	t.Parallel()
+	sits := situations()
+	clean := map[string][][]string{}
+	var mu sync.Mutex
+	t.Run("clean", func(t *testing.T) {
+		for op, list := range sits {
+			mu.Lock()
+			clean[op] = make([][]string, len(list))
+			mu.Unlock()
+			for i, s := range list {
+				t.Run(fmt.Sprintf("%s/%d", op, i), func(t *testing.T) {
+					t.Parallel()
+					seen := observe(t, nil, s)
+					require.Equal(t, seen, observe(t, func(h http.Handler) http.Handler { return h }, s),
+						"situation %d of %s is not deterministic (or an identity wrapper changes it)", i, op)
+					mu.Lock()
+					clean[op][i] = seen
+					mu.Unlock()
+				})
+			}
+		}
+	})
+	require.False(t, t.Failed())
+	for _, class := range selftest.Classes() {
+		t.Run(string(class), func(t *testing.T) {
+			for _, f := range selftest.Faults() {
+				if f.Class != class {
+					continue
+				}
+				t.Run(f.Name, func(t *testing.T) {
+					t.Parallel()
+					list := sits[f.Operation]
+					require.NotEmpty(t, list, "no situation for %s", f.Operation)
+					changed := false
+					for i := 0; i < len(list) && !changed; i++ {
+						changed = !slices.Equal(clean[f.Operation][i], observe(t, f.Wrap, list[i]))
+					}
+					assert.True(t, changed, "%s changes nothing a client of %s can see", f.Name, f.Operation)
+				})
+			}
+		})
+	}
+}
