@@ -27,7 +27,7 @@ vet: ## go vet
 lint: fmt vet ## gofmt, go vet and the independent OpenAPI linter (Redocly CLI, pinned)
 	$(REDOCLY) lint --format=stylish
 
-test: lint ## every check CI runs: lint, then all tests with the race detector (fuzz corpora replayed)
+test: lint tidy-check ## every check CI runs: lint, tidy go.mod, then all tests with -race (fuzz corpora replayed)
 	$(GO) test -race -count=1 -timeout 15m ./...
 
 conformance: ## run the whole suite against the embedded mock
