@@ -96,6 +96,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "dewconform serve: %v\n", err)
 		return exitNotJudge
 	}
+	fmt.Fprintln(stderr, "dewconform serve: stopped")
 	return exitOK
 }
 
