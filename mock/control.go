@@ -79,13 +79,17 @@ func (s *Server) controlKeyState(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"key_id": k.ID, "key_state": string(k.State)})
 }
 
-func (s *Server) controlKeyAdvance(w http.ResponseWriter, r *http.Request) {
+// decodeAdvance reads an advance request's {"seconds": N}.
+func decodeAdvance(r *http.Request) (time.Duration, error) {
 	var body advanceBody
-	err := decodeControl(r, &body)
-	var d time.Duration
-	if err == nil {
-		d, err = body.duration()
+	if err := decodeControl(r, &body); err != nil {
+		return 0, err
 	}
+	return body.duration()
+}
+
+func (s *Server) controlKeyAdvance(w http.ResponseWriter, r *http.Request) {
+	d, err := decodeAdvance(r)
 	if err != nil {
 		controlError(w, http.StatusBadRequest, err.Error())
 		return
@@ -117,12 +121,7 @@ func (s *Server) controlSecretState(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) controlSecretAdvance(w http.ResponseWriter, r *http.Request) {
-	var body advanceBody
-	err := decodeControl(r, &body)
-	var d time.Duration
-	if err == nil {
-		d, err = body.duration()
-	}
+	d, err := decodeAdvance(r)
 	if err != nil {
 		controlError(w, http.StatusBadRequest, err.Error())
 		return
