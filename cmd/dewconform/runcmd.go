@@ -127,6 +127,19 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	fs := newFlagSet("run", runSynopsis, stdout)
+	usage := fs.Usage
+	fs.Usage = func() {
+		usage()
+		fmt.Fprintf(fs.Output(), `
+environment (the primary identity, when --identities does not give it):
+  %s, %s, %s   AK/SK and project, as the official SDKs read them
+  %s   an IAM token
+  DEWCONFORM_ENDPOINT   default for --endpoint
+
+exit codes: 0 every scenario that ran passed; 1 at least one fail; 2 not judged (bad flags,
+unreachable target, rejected credentials, harness errors)
+`, envAK, envSK, envProjectID, envToken)
+	}
 	var t targetFlags
 	t.bind(fs)
 	var cfg conformance.Config
