@@ -16,7 +16,8 @@ import (
 )
 
 // Exchange is one recorded HTTP call, redacted: tokens, signatures, security tokens, secret values and
-// data-key plaintexts never leave the World unredacted.
+// data-key plaintexts never leave the World unredacted. A body over 64 KiB is recorded as its first
+// 4 KiB and a note of its full size (see recordBody).
 type Exchange struct {
 	Scenario       ScenarioRef
 	Step           string // text of the step that made the call, "" in hooks
@@ -92,7 +93,7 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 			Method:        req.Method,
 			URL:           req.URL.String(),
 			RequestHeader: redactHeader(req.Header),
-			RequestBody:   redactBody(body),
+			RequestBody:   recordBody(body),
 			Duration:      elapsed,
 			Attempt:       attempt,
 		}
@@ -103,7 +104,7 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 		}
 		ex.Status = resp.StatusCode
 		ex.ResponseHeader = redactHeader(resp.Header)
-		ex.ResponseBody = redactBody(respBody)
+		ex.ResponseBody = recordBody(respBody)
 		if retry && attempt < policy.Attempts && retryable(resp.StatusCode) {
 			wait := backoff(policy, attempt, resp.Header.Get("Retry-After"))
 			w.record(ex)
@@ -260,12 +261,40 @@ func redactHeader(h http.Header) http.Header {
 }
 
 func redactBody(b []byte) string {
-	// Every match of secretFields starts with one of these; most bodies (and the multi-MiB ones of the
-	// body-limit scenarios) have none, and a regexp scan is costly.
-	if !bytes.Contains(b, []byte(`"secret_`)) && !bytes.Contains(b, []byte(`"plain_text`)) && !bytes.Contains(b, []byte(`"pin"`)) {
+	// Most bodies (and the multi-MiB ones of the body-limit scenarios) have no secret field, and a
+	// regexp scan is costly.
+	if !hasSecretField(b) {
 		return string(b)
 	}
 	return secretFields.ReplaceAllString(string(b), `$1"`+redacted+`"`)
+}
+
+// hasSecretField tells whether b may hold a match of secretFields: every match starts with one of these.
+func hasSecretField(b []byte) bool {
+	return bytes.Contains(b, []byte(`"secret_`)) || bytes.Contains(b, []byte(`"plain_text`)) || bytes.Contains(b, []byte(`"pin"`))
+}
+
+// maxRecorded is the largest body an Exchange holds whole; of a larger one (the padding of the
+// body-limit scenarios: 2 MiB, copied into every report) it keeps the first recordedPrefix bytes and
+// says so, with the full size.
+const (
+	maxRecorded    = 64 << 10
+	recordedPrefix = 4 << 10
+)
+
+// recordBody is the redacted body as an Exchange records it: whole up to maxRecorded bytes, else
+// truncated, with a note of the size. Redaction runs on the whole body before the cut, so a secret
+// value that straddles the cut is redacted too.
+func recordBody(b []byte) string {
+	if len(b) <= maxRecorded {
+		return redactBody(b)
+	}
+	head := b[:recordedPrefix]
+	if hasSecretField(b) {
+		head = []byte(redactBody(b)[:recordedPrefix])
+	}
+	return string(head) + "\n[dewconform: body truncated in this record: " + strconv.Itoa(len(b)) +
+		" bytes in all, the first " + strconv.Itoa(recordedPrefix) + " shown]"
 }
 
 func (w *World) record(ex Exchange) {

@@ -129,6 +129,8 @@ type Suite struct {
 	// expression on every registration, i.e. for every step of every scenario; that was a fifth of the
 	// suite's CPU time against the in-process mock.
 	patterns sync.Map
+	// paddings holds the large bodies of the body-limit scenarios (MiB → []byte), read-only once built.
+	paddings sync.Map
 }
 
 // pattern returns expr compiled, once per run. A malformed expression is handed to godog as the
