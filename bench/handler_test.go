@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dewconform/dewconform/bench"
+	"github.com/dewconform/dewconform/mock"
 	"github.com/dewconform/dewconform/openapi"
 	"github.com/dewconform/dewconform/steps"
 )
@@ -94,5 +95,16 @@ func BenchmarkLoadSpecs(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkMockNew is the cost of building a mock with the default options: tests and the self-test
+// build hundreds, so the specs are loaded and compiled once per process, not per mock.
+func BenchmarkMockNew(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := mock.New(mock.Options{Control: true}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
