@@ -29,6 +29,7 @@ const (
 const (
 	ErrKMSInternal             Reason = "kms internal error"
 	ErrKMSInvalidJSON          Reason = "kms invalid json"
+	ErrKMSBodyTooLong          Reason = "kms request message too long"
 	ErrKMSMissingParam         Reason = "kms missing parameter"
 	ErrKMSInvalidKeyID         Reason = "kms invalid key id"
 	ErrKMSInvalidSequence      Reason = "kms invalid sequence"
@@ -127,6 +128,7 @@ func errorTable(c Choices) map[Reason]Problem {
 		// KMS, request shape.
 		ErrKMSInternal:        {http.StatusInternalServerError, "KMS.0101", "KMS error."},
 		ErrKMSInvalidJSON:     {http.StatusBadRequest, "KMS.0202", "Invalid JSON format of the request message."},
+		ErrKMSBodyTooLong:     {http.StatusBadRequest, "KMS.0203", "Request message too long."},
 		ErrKMSMissingParam:    {http.StatusBadRequest, "KMS.0204", "Parameters missing in the request message."},
 		ErrKMSInvalidKeyID:    {http.StatusBadRequest, "KMS.0205", "Invalid key ID."},
 		ErrKMSInvalidSequence: {http.StatusBadRequest, "KMS.0206", "Invalid sequence number."},

@@ -158,3 +158,20 @@ func TestAccessLogHasNoSecrets(t *testing.T) {
 		require.NotContains(t, out, secret)
 	}
 }
+
+// KMS refuses a body over its own limit (below the gateway's) with 400 KMS.0203, in KMS's nested shape,
+// after the credentials are checked; CSMS has no such limit of its own.
+func TestKMSBodyTooLong(t *testing.T) {
+	e := newEnv(t, func(o *mock.Options) { o.MaxKMSBodyBytes = 1024 })
+	long := `{"key_alias":"a","key_description":"` + strings.Repeat("d", 2000) + `"}`
+	r := e.kms("alice", "create-key", long)
+	require.Equal(t, 400, r.Status)
+	require.Equal(t, "KMS.0203", r.code())
+	require.Contains(t, string(r.Body), `"error":{`, "KMS's nested error shape")
+
+	r = e.do("", http.MethodPost, "/v1.0/"+e.id("alice").ProjectID+"/kms/create-key", long)
+	require.Equal(t, 401, r.Status, "credentials first")
+
+	r = e.kms("alice", "create-key", `{"key_alias":"short-enough"}`)
+	require.Equal(t, 200, r.Status)
+}

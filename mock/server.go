@@ -22,6 +22,12 @@ const Version = "0.1.0"
 // 32 KiB).
 const DefaultMaxBodyBytes = 1 << 20
 
+// DefaultMaxKMSBodyBytes is KMS's own limit when Options.MaxKMSBodyBytes is zero: a body under the
+// gateway's limit but over this one is refused by KMS with 400 KMS.0203 "Request message too long.". The
+// value is UNCONFIRMED; the largest valid KMS request (encrypt-data with 4096 bytes of plaintext) stays
+// far below 64 KiB.
+const DefaultMaxKMSBodyBytes = 64 << 10
+
 // Options configure a Server. The zero value is a usable mock with the default identities.
 type Options struct {
 	// Identities are the callers the mock knows; the zero value means identity.Defaults().
@@ -38,6 +44,8 @@ type Options struct {
 	Logger *slog.Logger
 	// MaxBodyBytes caps request bodies (413 APIGW.0201 above it); 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// MaxKMSBodyBytes caps KMS request bodies (400 KMS.0203 above it); 0 means DefaultMaxKMSBodyBytes.
+	MaxKMSBodyBytes int64
 	// Seed preloads keys, grants and secrets.
 	Seed *Seed
 	// Rand is the source of resource ids and key material; nil means crypto/rand. Tests inject a
@@ -57,6 +65,7 @@ type Server struct {
 	errs       problems
 	log        *slog.Logger
 	maxBody    int64
+	maxKMSBody int64
 	validate   bool // Options.DisableValidation unset
 	valOpts    *openapi3filter.Options
 	control    http.Handler // nil when the control API is off
@@ -83,6 +92,10 @@ func New(opts Options) (*Server, error) {
 	if maxBody <= 0 {
 		maxBody = DefaultMaxBodyBytes
 	}
+	maxKMSBody := opts.MaxKMSBodyBytes
+	if maxKMSBody <= 0 {
+		maxKMSBody = DefaultMaxKMSBodyBytes
+	}
 	prefix := make([]byte, 8)
 	if _, err := rand.Read(prefix); err != nil {
 		return nil, fmt.Errorf("request id prefix: %w", err)
@@ -95,6 +108,7 @@ func New(opts Options) (*Server, error) {
 		errs:       problems{table: errorTable(choices)},
 		log:        logger,
 		maxBody:    maxBody,
+		maxKMSBody: maxKMSBody,
 		validate:   !opts.DisableValidation,
 		valOpts:    validationOptions(),
 		reqPrefix:  hex.EncodeToString(prefix),

@@ -70,7 +70,7 @@ func (w *World) bind(sc *godog.ScenarioContext) {
 	// When: hand-built requests for malformed input, and the mock's clock.
 	w.step(sc, `^`+who+` sends to ([a-z-]+) the body:$`, w.sendsBody)
 	w.step(sc, `^`+who+` sends a ([A-Z]+) request to ([a-z-]+)$`, w.sendsMethod)
-	w.step(sc, `^`+who+` sends to ([a-z-]+) a body of (\d+) MiB$`, w.sendsLargeBody)
+	w.step(sc, `^`+who+` sends to ([a-z-]+) a body of (\d+) (KiB|MiB)$`, w.sendsLargeBody)
 	w.step(sc, `^the mock's clock moves (\d+) days ahead for that key$`, w.advanceKey)
 	w.step(sc, `^the mock's clock moves (\d+) days ahead for that secret$`, w.advanceSecret)
 
@@ -174,33 +174,37 @@ func (w *World) sendsBody(ctx context.Context, actor, slug string, doc *godog.Do
 
 // sendsLargeBody sends a syntactically valid JSON object padded to the given size, for the gateway's
 // body-size limit.
-func (w *World) sendsLargeBody(ctx context.Context, actor, slug string, mib int) error {
+func (w *World) sendsLargeBody(ctx context.Context, actor, slug string, n int, unit string) error {
 	op, ok := operationBySlug(slug)
 	if !ok {
 		return fmt.Errorf("unknown operation %q", slug)
 	}
-	if mib < 1 || mib > 16 {
-		return fmt.Errorf("body of %d MiB: want 1 to 16", mib)
+	size := n << 10
+	if unit == "MiB" {
+		size = n << 20
 	}
-	return w.handBuilt(ctx, actor, slug, op.method, w.s.padding(mib))
+	if size < 1<<10 || size > 16<<20 {
+		return fmt.Errorf("body of %d %s: want 1 KiB to 16 MiB", n, unit)
+	}
+	return w.handBuilt(ctx, actor, slug, op.method, w.s.padding(size))
 }
 
-// padding returns a syntactically valid JSON object of mib MiB, built once per size and run: the steps
+// padding returns a syntactically valid JSON object of size bytes, built once per size and run: the steps
 // only read it, and a fresh 2 MiB per scenario cost more (page faults, GC) than sending it.
-func (s *Suite) padding(mib int) []byte {
-	if b, ok := s.paddings.Load(mib); ok {
+func (s *Suite) padding(size int) []byte {
+	if b, ok := s.paddings.Load(size); ok {
 		return b.([]byte)
 	}
 	const head, tail = `{"padding":"`, `"}`
-	body := make([]byte, len(head)+mib<<20+len(tail))
-	n := copy(body, head)
-	pad := body[n : n+mib<<20]
+	body := make([]byte, size)
+	copy(body, head)
+	copy(body[size-len(tail):], tail)
+	pad := body[len(head) : size-len(tail)]
 	pad[0] = 'x'
 	for filled := 1; filled < len(pad); filled *= 2 { // doubling copies instead of a byte loop
 		copy(pad[filled:], pad[:filled])
 	}
-	copy(body[n+mib<<20:], tail)
-	b, _ := s.paddings.LoadOrStore(mib, body)
+	b, _ := s.paddings.LoadOrStore(size, body)
 	return b.([]byte)
 }
 

@@ -205,6 +205,12 @@ Feature: Cancel the scheduled deletion of a key (cancel-key-deletion)
       Then the response status is 413
       And the error code is "APIGW.0201"
 
+    @unconfirmed
+    Scenario: a body the gateway passes but KMS finds too long is refused with KMS.0203
+      When alice sends to cancel-key-deletion a body of 512 KiB
+      Then the response status is 400
+      And the error code is "KMS.0203"
+
     Scenario: the operation exists only as POST; another method is answered by the gateway with 404
       When alice sends a GET request to cancel-key-deletion
       Then the response status is 404
