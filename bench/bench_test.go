@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -337,7 +336,6 @@ func BenchmarkLoad(b *testing.B) {
 // benchSuite runs every feature against a fresh in-process mock (over loopback, as the runner's
 // embedded target) per iteration, and reports scenarios per second of the timed runs.
 func benchSuite(b *testing.B, concurrency int, bare float64) {
-	contents := featureContents(b)
 	var scenarios atomic.Int64
 	b.ResetTimer()
 	for i := range b.N {
@@ -363,7 +361,7 @@ func benchSuite(b *testing.B, concurrency int, bare float64) {
 			},
 			Options: &godog.Options{
 				Format: "progress", Output: io.Discard, NoColors: true, Strict: true,
-				Concurrency: concurrency, FeatureContents: contents,
+				Concurrency: concurrency, FS: features.FS, Paths: []string{"."},
 			},
 		}.Run()
 		b.StopTimer()
@@ -377,23 +375,4 @@ func benchSuite(b *testing.B, concurrency int, bare float64) {
 	b.ReportMetric(float64(scenarios.Load())/b.Elapsed().Seconds(), "scenarios/s")
 	b.ReportMetric(perRun, "scenarios/run")
 	b.ReportMetric(bare, "bare-req/s")
-}
-
-func featureContents(tb testing.TB) []godog.Feature {
-	tb.Helper()
-	var out []godog.Feature
-	err := fs.WalkDir(features.FS, ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".feature") {
-			return err
-		}
-		data, err := fs.ReadFile(features.FS, path)
-		if err != nil {
-			return err
-		}
-		out = append(out, godog.Feature{Name: path, Contents: data})
-		return nil
-	})
-	require.NoError(tb, err)
-	require.NotEmpty(tb, out)
-	return out
 }

@@ -2,7 +2,6 @@ package steps_test
 
 import (
 	"fmt"
-	"io/fs"
 	"net/http/httptest"
 	"os"
 	"sort"
@@ -72,25 +71,6 @@ func newMock(t *testing.T) *httptest.Server {
 	return ts
 }
 
-// featureContents reads the embedded features.
-func featureContents(t *testing.T) []godog.Feature {
-	t.Helper()
-	var out []godog.Feature
-	err := fs.WalkDir(features.FS, ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".feature") {
-			return err
-		}
-		data, err := fs.ReadFile(features.FS, path)
-		if err != nil {
-			return err
-		}
-		out = append(out, godog.Feature{Name: path, Contents: data})
-		return nil
-	})
-	require.NoError(t, err)
-	return out
-}
-
 // TestFeatures runs every feature against the in-process mock, once per auth mode. It is the
 // developer loop; conformance.TestConformance is the official run. DEWCONFORM_TAGS narrows it.
 func TestFeatures(t *testing.T) {
@@ -110,20 +90,19 @@ func TestFeatures(t *testing.T) {
 			})
 			require.NoError(t, err)
 			tags := os.Getenv("DEWCONFORM_TAGS")
-			contents := featureContents(t)
 			status := godog.TestSuite{
 				Name:                "dewconform-" + string(mode),
 				ScenarioInitializer: suite.InitializeScenario,
 				Options: &godog.Options{
-					Format:          "progress",
-					Output:          testOutput(t),
-					NoColors:        true,
-					FeatureContents: contents,
-					Tags:            tags,
-					Strict:          true,
-					Concurrency:     4,
-					Randomize:       -1,
-					TestingT:        t,
+					Format:   "progress",
+					Output:   testOutput(t),
+					NoColors: true,
+					FS:       features.FS, Paths: []string{"."},
+					Tags:        tags,
+					Strict:      true,
+					Concurrency: 4,
+					Randomize:   -1,
+					TestingT:    t,
 				},
 			}.Run()
 			require.Equal(t, 0, status, "the features fail against the mock")
@@ -198,7 +177,7 @@ func TestSkips(t *testing.T) {
 		ScenarioInitializer: suite.InitializeScenario,
 		Options: &godog.Options{
 			Format: "pretty", Output: &out, NoColors: true, Strict: true, Concurrency: 4,
-			FeatureContents: featureContents(t),
+			FS: features.FS, Paths: []string{"."},
 		},
 	}.Run()
 	require.Equal(t, 0, status, out.String())
