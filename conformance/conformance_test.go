@@ -110,8 +110,14 @@ func TestConformance(t *testing.T) {
 // breakCancel wraps the mock and answers every successful cancel-key-deletion with key_state "2": the
 // key would come back enabled instead of disabled.
 func breakCancel(next http.Handler) http.Handler {
+	return rewriteOK(next, "/kms/cancel-key-deletion", `"key_state":"3"`, `"key_state":"2"`)
+}
+
+// rewriteOK wraps the mock and replaces old with repl in the 200 answers of the operation whose path ends
+// in suffix: the tests' way to make a target break one rule.
+func rewriteOK(next http.Handler, suffix, old, repl string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasSuffix(r.URL.Path, "/kms/cancel-key-deletion") {
+		if !strings.HasSuffix(r.URL.Path, suffix) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -119,7 +125,7 @@ func breakCancel(next http.Handler) http.Handler {
 		next.ServeHTTP(rec, r)
 		body := rec.Body.Bytes()
 		if rec.Code == http.StatusOK {
-			body = bytes.Replace(body, []byte(`"key_state":"3"`), []byte(`"key_state":"2"`), 1)
+			body = bytes.Replace(body, []byte(old), []byte(repl), 1)
 		}
 		for k, v := range rec.Header() {
 			w.Header()[k] = v
