@@ -197,6 +197,18 @@ func showSecret(h http.Handler, r *http.Request) *answer {
 type middleware = func(http.Handler) http.Handler
 
 // on applies fn to the requests of operation op; every other request reaches the mock unchanged.
+// okDoingNothing answers every authenticated call of op with an empty 200 and changes nothing: the
+// shape of success without its effect. Unauthenticated calls still reach the mock (and get its 401).
+func okDoingNothing(op string) middleware {
+	return on(op, func(next http.Handler, w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Auth-Token") == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		jsonAnswer(http.StatusOK, nil).write(w)
+	})
+}
+
 func on(op string, fn func(next http.Handler, w http.ResponseWriter, r *http.Request)) middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
