@@ -365,7 +365,6 @@ func walkProperties(schema *openapi3.Schema, fn func(name string, prop *openapi3
 	walk(schema, true)
 }
 
-
 func stringExt(ext map[string]any, name string) (string, error) {
 	v, ok := ext[name]
 	if !ok || v == nil {
