@@ -135,3 +135,11 @@ func walkSchema(s *openapi3.Schema, fn func(string, *openapi3.Schema)) {
 func TestSecretFieldNames(t *testing.T) {
 	require.Equal(t, []string{"pin", "plain_text", "plain_text_base64", "secret_binary", "secret_string"}, openapi.SecretFieldNames())
 }
+
+func TestErrorCode(t *testing.T) {
+	require.Equal(t, "KMS.0205", openapi.ErrorCode([]byte(`{"error":{"error_code":"KMS.0205","error_msg":"x"}}`)))
+	require.Equal(t, "CSMS.0002", openapi.ErrorCode([]byte(`{"error_code":"CSMS.0002","error_msg":"x"}`)))
+	require.Equal(t, "APIGW.0301", openapi.ErrorCode([]byte(`{"error_code":"APIGW.0301","error_msg":"x","request_id":"r"}`)))
+	require.Equal(t, "", openapi.ErrorCode([]byte(`not json`)))
+	require.Equal(t, "", openapi.ErrorCode(nil))
+}
