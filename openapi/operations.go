@@ -112,24 +112,29 @@ func param(seg string) (string, bool) {
 type Registry struct {
 	ops    []Operation // services in Services order, each in the order of its document's paths
 	bySlug map[string]int
-	byID   map[string]int
-	secret []string // union of every operation's SecretFields, sorted
+	byID   map[string][]int // an operationId may recur across services (KMS and CSMS both have ListGrants)
+	secret []string         // union of every operation's SecretFields, sorted
 }
 
 // Operations returns every operation of the embedded specs, KMS first, each service in the order its
 // document lists them.
 func Operations() []Operation { return slices.Clone(mustRegistry().ops) }
 
-// Lookup finds an operation by slug or by operationId.
+// Lookup finds an operation by slug, or by an operationId that only one service uses.
 func Lookup(slugOrID string) (Operation, bool) {
 	r := mustRegistry()
 	if i, ok := r.bySlug[slugOrID]; ok {
 		return r.ops[i], true
 	}
-	if i, ok := r.byID[slugOrID]; ok {
-		return r.ops[i], true
+	if is := r.byID[slugOrID]; len(is) == 1 {
+		return r.ops[is[0]], true
 	}
 	return Operation{}, false
+}
+
+// LookupID finds an operation by its service ("kms", "csms") and operationId.
+func LookupID(service, id string) (Operation, bool) {
+	return lookupIn(mustRegistry(), service, id)
 }
 
 // Match finds the operation a request addresses by its method and escaped path ("/v1.0/p/kms/x").
@@ -171,7 +176,7 @@ func mustRegistry() *Registry {
 // Build reads the registry from the embedded documents; it is what Operations and the others use once,
 // exported so that a test can see the error instead of a panic.
 func Build(ctx context.Context) (*Registry, error) {
-	r := &Registry{bySlug: map[string]int{}, byID: map[string]int{}}
+	r := &Registry{bySlug: map[string]int{}, byID: map[string][]int{}}
 	secret := map[string]bool{}
 	var errs []error
 	for _, svc := range Services {
@@ -206,12 +211,12 @@ func Build(ctx context.Context) (*Registry, error) {
 					errs = append(errs, fmt.Errorf("%s: slug %q is already %s's", o.ID, o.Slug, r.ops[prev].ID))
 					continue
 				}
-				if prev, ok := r.byID[o.ID]; ok {
-					errs = append(errs, fmt.Errorf("%s: operationId is used twice (also %s %s)", o.ID, r.ops[prev].Method, r.ops[prev].Path))
+				if prev, ok := lookupIn(r, svc, o.ID); ok {
+					errs = append(errs, fmt.Errorf("%s: operationId is used twice in %s (also %s %s)", o.ID, svc, prev.Method, prev.Path))
 					continue
 				}
 				r.bySlug[o.Slug] = len(r.ops)
-				r.byID[o.ID] = len(r.ops)
+				r.byID[o.ID] = append(r.byID[o.ID], len(r.ops))
 				r.ops = append(r.ops, o)
 				for _, f := range o.SecretFields {
 					secret[f] = true
@@ -227,6 +232,16 @@ func Build(ctx context.Context) (*Registry, error) {
 	}
 	sort.Strings(r.secret)
 	return r, nil
+}
+
+// lookupIn is LookupID on a given registry (also one being built).
+func lookupIn(r *Registry, service, id string) (Operation, bool) {
+	for _, i := range r.byID[id] {
+		if r.ops[i].Service == service {
+			return r.ops[i], true
+		}
+	}
+	return Operation{}, false
 }
 
 var methodOrder = []string{"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"}
