@@ -17,8 +17,9 @@ import (
 )
 
 // The four seed operations (CancelKeyDeletion, CancelGrant = revoke, CancelSelfGrant = retire, RestoreSecret):
-// their request constraints and response shapes as the seed pages in ../shared/seeds document them, checked
-// through kin-openapi's openapi3filter, the validator the mock and the runner use.
+// their request constraints and response shapes as their official pages document them (EN CancelKeyDeletion,
+// EN CancelSelfGrant, ZH CancelGrant, RestoreSecret EN and ZH; links in docs/README.md and openapi/NOTES.md),
+// checked through kin-openapi's openapi3filter, the validator the mock and the runner use.
 
 const (
 	projectID  = "0123456789abcdef0123456789abcdef"
