@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -319,7 +320,40 @@ func WriteStateFile(path string, data []byte) (err error) {
 	return nil
 }
 
-// StateCounts summarises a State for logs: how many of each resource, never their content.
+// RemoveStaleStateTemps removes the temporary files WriteStateFile leaves beside path when the process
+// is killed in the middle of a write: they hold key material, and nothing else would ever remove them.
+// Only one process may use a state file, so no other write can be under way.
+func RemoveStaleStateTemps(path string) error {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	stale, err := filepath.Glob(filepath.Join(dir, "."+globEscape(base)+".tmp-*"))
+	if err != nil {
+		return fmt.Errorf("state temporary files: %w", err)
+	}
+	var errs []error
+	for _, f := range stale {
+		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// globEscape quotes the characters filepath.Match treats specially.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[]\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// Counts summarises a State for logs: how many of each resource, never their content.
 func (st *State) Counts() (keys, grants, secrets int) {
 	for _, k := range st.Keys {
 		grants += len(k.Grants)
