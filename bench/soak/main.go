@@ -41,6 +41,17 @@ func main() {
 	}
 }
 
+const soakSeed = `keys:
+  - {owner: alice, alias: soak-live}
+  - {owner: alice, alias: soak-pending, state: "4"}
+  - {owner: alice, alias: dewconform-soak1-live}
+grants:
+  - {key: soak-live, grantee: bob, operations: [describe-key]}
+secrets:
+  - {owner: alice, name: soak-secret, value: not-a-run-s}
+  - {owner: alice, name: dewconform-soak1-disabled, value: v, state: DISABLED}
+`
+
 type stats struct {
 	Total struct {
 		Keys                 int `json:"keys"`
@@ -94,7 +105,13 @@ func soak(runs, quota, concurrency int, noPurge bool, outFile string) (err error
 		return fmt.Errorf("build: %v: %s", err, b)
 	}
 
-	serve := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--control", "--key-quota", strconv.Itoa(quota), "--quiet")
+	// Resources that are not a run's, or not pending deletion, must survive every purge: the baseline is
+	// not zero, and a key named like run 1's but live stays.
+	seed := filepath.Join(tmp, "seed.yaml")
+	if err := os.WriteFile(seed, []byte(soakSeed), 0o600); err != nil {
+		return err
+	}
+	serve := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--control", "--key-quota", strconv.Itoa(quota), "--quiet", "--seed", seed)
 	stdout, err := serve.StdoutPipe()
 	if err != nil {
 		return err
@@ -122,12 +139,15 @@ func soak(runs, quota, concurrency int, noPurge bool, outFile string) (err error
 
 	refRun := max(1, runs/10)
 	var refRSS, lastRSS, created int
-	var defaultKeys = -1
+	var defaultKeys, firstKeys = -1, 0
 	start := time.Now()
 	for i := 1; i <= runs; i++ {
 		before, err := getStats(url)
 		if err != nil {
 			return err
+		}
+		if i == 1 {
+			firstKeys = before.Total.Keys
 		}
 		runID := fmt.Sprintf("soak%d", i)
 		t0 := time.Now()
@@ -177,9 +197,9 @@ func soak(runs, quota, concurrency int, noPurge bool, outFile string) (err error
 	logf("")
 	logf("%d runs in %s; every run passed and the purge brought keys, grants and secrets back to the pre-run counts", runs, time.Since(start).Round(time.Second))
 	if created > 0 {
-		// Without the purge, run r ends with r*created keys pending deletion: the quota refuses a key in
-		// the first run that would go above it.
-		exhaust := quota/created + 1
+		// Without the purge, run r ends with r*created more keys than the first began with: the quota
+		// refuses a key in the first run that would go above it.
+		exhaust := (quota-firstKeys)/created + 1
 		logf("a run leaves %d keys pending deletion: without the purge the quota of %d would refuse keys in run %d", created, quota, exhaust)
 		if exhaust > runs {
 			return fmt.Errorf("the quota %d is not exhausted by %d runs of %d keys: the soak proves nothing about the purge", quota, runs, created)
