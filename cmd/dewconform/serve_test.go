@@ -207,16 +207,25 @@ func hasSecret(st *mock.State, name string) bool {
 }
 
 // TestServeSeedOnlyOnFirstStart: with --state, --seed applies when the file does not exist yet; at the
-// next start the state (which holds the seeded key) wins and the seed is not applied twice.
+// next start the state (which holds the seeded key, now disabled) wins: the key is neither re-created
+// nor reset to the seed's state.
 func TestServeSeedOnlyOnFirstStart(t *testing.T) {
 	dir := t.TempDir()
 	path, seed := filepath.Join(dir, "state.json"), filepath.Join(dir, "seed.yaml")
 	require.NoError(t, os.WriteFile(seed, []byte("keys:\n  - owner: alice\n    alias: seeded\n"), 0o600))
-	for range 2 {
-		url, _ := startServeCtx(t, "--state", path, "--seed", seed)
-		keys, _ := states(t, url)
-		assert.Equal(t, "2", keys["seeded"])
+	url, stop := startServeCtxErr(t, io.Discard, "--state", path, "--seed", seed)
+	keys, _ := states(t, url)
+	require.Equal(t, "2", keys["seeded"])
+	var id string
+	for _, k := range callAPI(t, http.MethodPost, url+"/v1.0/"+aliceProject+"/kms/list-keys", `{}`)["keys"].([]any) {
+		id = k.(string)
 	}
+	api(t, http.MethodPost, url+"/v1.0/"+aliceProject+"/kms/disable-key", `{"key_id":"`+id+`"}`, nil)
+	stop()
+
+	url, _ = startServeCtxErr(t, io.Discard, "--state", path, "--seed", seed)
+	keys, _ = states(t, url)
+	assert.Equal(t, map[string]string{"seeded": "3"}, keys)
 }
 
 // TestServeLogLevelAndQuotas: request lines are info; --log-level warn and --quiet drop them; quotas are
@@ -233,7 +242,7 @@ func TestServeLogLevelAndQuotas(t *testing.T) {
 		assert.Equal(t, tc.lines, strings.Contains(errb.String(), "msg=request"), "%q: %s", tc.args, errb.String())
 	}
 
-	url, _ := startServeCtx(t, "--key-quota", "2", "--secret-quota", "1")
+	url, _ := startServe(t, "--key-quota", "2", "--secret-quota", "1")
 	api(t, http.MethodPost, url+"/v1.0/"+aliceProject+"/kms/create-key", `{"key_alias":"q1"}`, nil)
 	api(t, http.MethodPost, url+"/v1/"+aliceProject+"/secrets", `{"name":"s1","secret_string":"v"}`, nil) // + csms/default
 	assert.Equal(t, "KMS.1105", apiCode(t, url+"/v1.0/"+aliceProject+"/kms/create-key", `{"key_alias":"q3"}`))
@@ -272,12 +281,6 @@ func apiCode(t *testing.T, url, body string) string {
 	}
 	_ = json.Unmarshal(data, &v)
 	return v.Code + v.Error.Code
-}
-
-// startServeCtx is startServe with arguments; the server stops with the test.
-func startServeCtx(t *testing.T, args ...string) (string, func()) {
-	t.Helper()
-	return startServeCtxErr(t, io.Discard, args...)
 }
 
 // startServeCtxErr runs serve in-process with stderr to errw; stop ends it (also at the test's end).
