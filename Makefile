@@ -4,6 +4,7 @@ REDOCLY   ?= npx --yes @redocly/cli@2.77.0
 GOFILES    = $(shell find . -name '*.go' -not -path './gen/*' -not -path './.git/*')
 FUZZTIME  ?= 60s
 ADDR      ?= 127.0.0.1:8080
+SOAK_RUNS ?= 100
 
 .DEFAULT_GOAL := help
 .PHONY: help generate check-generated fmt vet lint test conformance serve bench fuzz tidy-check
@@ -45,6 +46,10 @@ fuzz: ## run every fuzz target for FUZZTIME each (not in CI)
 	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done
+
+.PHONY: soak
+soak: ## SOAK_RUNS (100) suite runs against one shared `serve --control --key-quota`, purged after each; output in bench/soak.txt (not in CI)
+	$(GO) run ./bench/soak -runs $(SOAK_RUNS) -out bench/soak.txt
 
 tidy-check: ## fail if go.mod/go.sum are not tidy
 	$(GO) mod tidy -diff

@@ -23,6 +23,8 @@ func (s *Server) controlMux() http.Handler {
 	mux.HandleFunc("POST /_dewconform/projects/{project_id}/secrets/{secret_name}/state", s.controlSecretState)
 	mux.HandleFunc("POST /_dewconform/projects/{project_id}/secrets/{secret_name}/advance", s.controlSecretAdvance)
 	mux.HandleFunc("POST /_dewconform/seed", s.controlSeed)
+	mux.HandleFunc("POST /_dewconform/purge", s.controlPurge)
+	mux.HandleFunc("GET /_dewconform/stats", s.controlStats)
 	mux.HandleFunc("/_dewconform/", func(w http.ResponseWriter, _ *http.Request) {
 		controlError(w, http.StatusNotFound, "unknown control endpoint")
 	})

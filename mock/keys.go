@@ -75,10 +75,11 @@ type Key struct {
 
 type keyRec struct {
 	Key
-	aead   cipher.AEAD // AES-256-GCM under the key's own random material
-	grants []*Grant    // creation order
-	offset time.Duration
-	seq    uint64
+	aead     cipher.AEAD // AES-256-GCM under the key's own random material
+	material []byte      // that material, kept for the state file (never logged, never returned)
+	grants   []*Grant    // creation order
+	offset   time.Duration
+	seq      uint64
 }
 
 // allows says whether c may perform op on the key: full rights in the key's project, or a grant to c
@@ -148,8 +149,9 @@ func (s *store) createKeyLocked(c Caller, in KeyInput) (*keyRec, error) {
 			EnterpriseProjectID: in.EnterpriseProjectID, KeystoreID: in.KeystoreID, CreatorID: c.UserID,
 			State: KeyEnabled, Default: in.Default, Created: s.nowAt(0),
 		},
-		aead: aead,
-		seq:  s.nextSeq(),
+		aead:     aead,
+		material: material,
+		seq:      s.nextSeq(),
 	}
 	if k.Spec == "" {
 		k.Spec = specAES256

@@ -65,9 +65,11 @@ func (c Choices) withDefaults() (Choices, error) {
 func isPendingCode(code string) bool { return code == "CSMS.0103" || code == "CSMS.0107" }
 
 // Limits are the quotas the mock enforces, so that no client can exhaust its memory. The real numbers are
-// UNCONFIRMED (a third-party note says 100 keys per project). Keys pending deletion count, as on the real
-// service, and one run of the conformance suite creates about 100 keys, so the defaults are high enough for
-// many runs against one `dewconform serve`; set them lower to test the quota errors.
+// UNCONFIRMED (a third-party note says 100 keys per project). Keys pending deletion count (the documentation
+// does not say whether they do on the real service; counting them is the cautious reading), and one run of
+// the conformance suite leaves about 130 keys pending deletion, so the defaults are high enough for many
+// runs against one `dewconform serve`, and a shared mock purges what runs left (Server.Purge); set them
+// lower to test the quota errors.
 type Limits struct {
 	KeysPerProject    int // KMS.1105; default 10000
 	GrantsPerKey      int // KMS.2404; default 100
