@@ -10,6 +10,8 @@ import (
 	csmsapi "github.com/dewconform/dewconform/gen/csms"
 	kmsapi "github.com/dewconform/dewconform/gen/kms"
 	"github.com/dewconform/dewconform/identity"
+	"github.com/dewconform/dewconform/openapi"
+	"github.com/dewconform/dewconform/steps"
 )
 
 // maxCleanupPages bounds the list calls of one project, so that a target that always says "truncated"
@@ -22,17 +24,17 @@ const maxCleanupPages = 100
 // cfg's identities once, as the first identity of that project that may list. removed names what was
 // scheduled ("key <alias> (<id>)", "secret <name>"); err joins what could not be done.
 func Cleanup(ctx context.Context, cfg Config, runID string, allRuns bool) (removed []string, err error) {
-	prefix := "dewconform-"
+	prefix := steps.ResourcePrefix
 	switch {
 	case allRuns && runID != "":
 		return nil, errors.New("give either a run id or all runs, not both")
 	case !allRuns && runID == "":
 		return nil, errors.New("give a run id or all runs")
 	case !allRuns:
-		if !runIDRe.MatchString(runID) {
-			return nil, fmt.Errorf("run id %q: want 1 to 20 letters, digits or dashes", runID)
+		if err := steps.CheckRunID(runID); err != nil {
+			return nil, err
 		}
-		prefix = Prefix(runID)
+		prefix = steps.Prefix(runID)
 	}
 	cfg.RunID = "cleanup" // normalize wants one; it names nothing here
 	cfg, err = cfg.normalize()
@@ -108,10 +110,10 @@ func (c *apiClients) sweep(ctx context.Context, projectID, prefix string) (remov
 			return removed, false, fmt.Errorf("list keys in project %s: %s", projectID, oneLine(err))
 		}
 		if resp.StatusCode() == http.StatusUnauthorized || resp.StatusCode() == http.StatusForbidden {
-			return removed, true, fmt.Errorf("list keys in project %s: HTTP %d %s", projectID, resp.StatusCode(), errorCode(resp.Body))
+			return removed, true, fmt.Errorf("list keys in project %s: HTTP %d %s", projectID, resp.StatusCode(), openapi.ErrorCode(resp.Body))
 		}
 		if resp.JSON200 == nil {
-			errs = append(errs, fmt.Errorf("list keys in project %s: HTTP %d %s", projectID, resp.StatusCode(), errorCode(resp.Body)))
+			errs = append(errs, fmt.Errorf("list keys in project %s: HTTP %d %s", projectID, resp.StatusCode(), openapi.ErrorCode(resp.Body)))
 			break
 		}
 		for _, k := range resp.JSON200.KeyDetails {
@@ -132,7 +134,7 @@ func (c *apiClients) sweep(ctx context.Context, projectID, prefix string) (remov
 			case err != nil:
 				errs = append(errs, fmt.Errorf("%s: %s", name, oneLine(err)))
 			case r.StatusCode() != http.StatusOK:
-				errs = append(errs, fmt.Errorf("%s: HTTP %d %s", name, r.StatusCode(), errorCode(r.Body)))
+				errs = append(errs, fmt.Errorf("%s: HTTP %d %s", name, r.StatusCode(), openapi.ErrorCode(r.Body)))
 			default:
 				removed = append(removed, name)
 			}
@@ -153,7 +155,7 @@ func (c *apiClients) sweep(ctx context.Context, projectID, prefix string) (remov
 			break
 		}
 		if resp.JSON200 == nil {
-			errs = append(errs, fmt.Errorf("list secrets in project %s: HTTP %d %s", projectID, resp.StatusCode(), errorCode(resp.Body)))
+			errs = append(errs, fmt.Errorf("list secrets in project %s: HTTP %d %s", projectID, resp.StatusCode(), openapi.ErrorCode(resp.Body)))
 			break
 		}
 		for _, s := range resp.JSON200.Secrets {
@@ -166,7 +168,7 @@ func (c *apiClients) sweep(ctx context.Context, projectID, prefix string) (remov
 			case err != nil:
 				errs = append(errs, fmt.Errorf("%s: %s", name, oneLine(err)))
 			case r.StatusCode() != http.StatusOK:
-				errs = append(errs, fmt.Errorf("%s: HTTP %d %s", name, r.StatusCode(), errorCode(r.Body)))
+				errs = append(errs, fmt.Errorf("%s: HTTP %d %s", name, r.StatusCode(), openapi.ErrorCode(r.Body)))
 			default:
 				removed = append(removed, name)
 			}
