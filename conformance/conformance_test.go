@@ -177,8 +177,6 @@ func rewriteOK(next http.Handler, suffix, old, repl string) http.Handler {
 	})
 }
 
-// secretsOf lists every token and SK of the identities, which no output may contain.
-func secretsOf(set identity.Set) []string { return set.Secrets() }
 
 func TestBrokenEndpointFailsAndReportsTheRule(t *testing.T) {
 	for _, auth := range []conformance.AuthMode{conformance.AuthToken, conformance.AuthAKSK} {
@@ -212,7 +210,7 @@ func TestBrokenEndpointFailsAndReportsTheRule(t *testing.T) {
 				outputs[filepath.Base(p)] = readFile(t, p)
 			}
 			for name, text := range outputs {
-				for _, s := range secretsOf(identity.Defaults()) {
+				for _, s := range identity.Defaults().Secrets() { // every token and SK: no output may contain one
 					assert.NotContains(t, text, s, "%s leaks a credential", name)
 				}
 				assert.NotRegexp(t, `Signature=[0-9a-f]{16}`, text, "%s leaks a signature", name)
