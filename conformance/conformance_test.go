@@ -177,7 +177,6 @@ func rewriteOK(next http.Handler, suffix, old, repl string) http.Handler {
 	})
 }
 
-
 func TestBrokenEndpointFailsAndReportsTheRule(t *testing.T) {
 	for _, auth := range []conformance.AuthMode{conformance.AuthToken, conformance.AuthAKSK} {
 		t.Run(string(auth), func(t *testing.T) {
