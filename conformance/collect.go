@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/dewconform/dewconform/openapi"
+	"github.com/dewconform/dewconform/steps"
 )
 
 // maxExchangesPerScenario bounds what the reports carry for one scenario.
@@ -136,10 +137,9 @@ func (c *collector) redactHeader(h map[string][]string) map[string][]string {
 	for k, vs := range h {
 		cp := make([]string, len(vs))
 		for i, v := range vs {
-			switch k {
-			case "X-Auth-Token", "X-Subject-Token", "X-Security-Token":
+			if steps.IsSecretHeader(k) {
 				cp[i] = redacted
-			default:
+			} else {
 				cp[i] = c.red.String(v)
 			}
 		}

@@ -263,14 +263,24 @@ const redacted = "REDACTED"
 
 var signaturePart = regexp.MustCompile(`Signature=[0-9a-fA-F]*`)
 
+// IsSecretHeader tells whether a header carries a credential whole, so that its value is never recorded
+// or reported.
+func IsSecretHeader(name string) bool {
+	switch http.CanonicalHeaderKey(name) {
+	case "X-Auth-Token", "X-Subject-Token", "X-Security-Token":
+		return true
+	}
+	return false
+}
+
 func redactHeader(h http.Header) http.Header {
 	out := h.Clone()
 	if out == nil {
 		return http.Header{}
 	}
-	for _, name := range []string{"X-Auth-Token", "X-Subject-Token", "X-Security-Token"} {
-		if out.Get(name) != "" {
-			out.Set(name, redacted)
+	for name, vs := range out {
+		if IsSecretHeader(name) && len(vs) > 0 {
+			out[name] = []string{redacted}
 		}
 	}
 	if a := out.Get("Authorization"); a != "" {
