@@ -148,19 +148,15 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// operationOf finds the operation a request addresses, by routing as the validator does. A request that
-// reaches none is counted, and its answer judged, for the operation it was meant for: the one a
-// hand-built request names, or else the one whose path it has with a parameter left empty (a step
-// given "" as a secret name, which the gateway answers 404). The zero Operation means none.
+// operationOf finds the operation a request is counted for. A hand-built request counts for the
+// operation the feature names (a wrong method may even reach another operation's route). Any other is
+// found by routing as the validator does, or else is the one whose path it has with a parameter left
+// empty (a step given "" as a secret name, which the gateway answers 404). The zero Operation means none.
 func operationOf(req *http.Request, intended openapi.Operation) openapi.Operation {
-	path := req.URL.EscapedPath()
-	if op, ok := openapi.Match(req.Method, path); ok {
-		return op
-	}
 	if intended.ID != "" {
 		return intended
 	}
-	op, _ := openapi.MatchMeant(req.Method, path)
+	op, _ := openapi.MatchMeant(req.Method, req.URL.EscapedPath())
 	return op
 }
 
