@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -245,8 +246,8 @@ func TestThrottledCallUnderTest(t *testing.T) {
 // A hand-built request names its operation by slug in the feature text: a slug the registry does not know
 // fails the step with the known ones, before any call is made.
 func TestUnknownOperationInAStep(t *testing.T) {
-	calls := 0
-	ts := target(t, func(w http.ResponseWriter, _ *http.Request) { calls++ })
+	var calls atomic.Int32
+	ts := target(t, func(w http.ResponseWriter, _ *http.Request) { calls.Add(1) })
 	errs := firstErrors(t, steps.Config{KMSEndpoint: ts.URL, HTTPClient: ts.Client()}, `Feature: unknown operation
   Scenario: body
     When alice sends to cancel-key-delition the body:
@@ -262,5 +263,5 @@ func TestUnknownOperationInAStep(t *testing.T) {
 		assert.Contains(t, errs[name].Error(), "unknown operation", name)
 		assert.Contains(t, errs[name].Error(), "known: create-key, list-keys", name)
 	}
-	assert.Zero(t, calls)
+	assert.Zero(t, calls.Load())
 }
