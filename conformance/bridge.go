@@ -1,7 +1,8 @@
 package conformance
 
-// This file is the only place that knows package steps: the Observer adapter, the Suite construction and
-// the operation names. Everything else in the runner works on its own types.
+// This file is where the runner meets package steps: the Observer adapter and the Suite construction.
+// Beyond it the runner shares only facts the steps own: the auth mode type, the run id rule and resource
+// prefix, and the redaction of secret fields.
 
 import (
 	"net/http"
@@ -27,16 +28,12 @@ type suiteConfig struct {
 // newStepsSuite builds the real steps.Suite.
 func newStepsSuite(sc suiteConfig) (scenarioSuite, error) {
 	c := sc.cfg
-	auth := steps.AuthToken
-	if c.Auth == AuthAKSK {
-		auth = steps.AuthAKSK
-	}
 	return steps.New(steps.Config{
 		KMSEndpoint:  c.KMSEndpoint,
 		CSMSEndpoint: c.CSMSEndpoint,
 		ProjectID:    c.ProjectID,
 		Identities:   c.Identities,
-		Auth:         auth,
+		Auth:         c.Auth,
 		HTTPClient:   sc.client,
 		Timeout:      c.Timeout,
 		Strict:       c.Strict,
@@ -45,12 +42,6 @@ func newStepsSuite(sc suiteConfig) (scenarioSuite, error) {
 		Observer:     stepsObserver{sc.obs},
 	})
 }
-
-// operationSlugs lists the operations in report order.
-func operationSlugs() []string { return steps.OperationSlugs() }
-
-// slugOf maps a spec operationId to its slug.
-func slugOf(operationID string) string { return steps.Slug(operationID) }
 
 // stepsObserver adapts the collector to steps.Observer.
 type stepsObserver struct{ c *collector }
@@ -88,6 +79,6 @@ func convertExchange(ex steps.Exchange) Exchange {
 		Step: ex.Step, Purpose: string(ex.Purpose), Identity: ex.Identity, Operation: ex.Operation,
 		Method: ex.Method, URL: ex.URL, RequestHeader: ex.RequestHeader, RequestBody: ex.RequestBody,
 		Status: ex.Status, ResponseHeader: ex.ResponseHeader, ResponseBody: ex.ResponseBody,
-		Duration: ex.Duration, Attempt: ex.Attempt, Err: ex.Err,
+		Duration: ex.Duration, Attempt: ex.Attempt, Err: ex.Err, HandBuilt: ex.HandBuilt,
 	}
 }

@@ -10,6 +10,8 @@ import (
 	csmsapi "github.com/dewconform/dewconform/gen/csms"
 	kmsapi "github.com/dewconform/dewconform/gen/kms"
 	"github.com/dewconform/dewconform/identity"
+	"github.com/dewconform/dewconform/openapi"
+	"github.com/dewconform/dewconform/steps"
 )
 
 // maxCleanupPages bounds the list calls of one project, so that a target that always says "truncated"
@@ -22,17 +24,17 @@ const maxCleanupPages = 100
 // cfg's identities once, as the first identity of that project that may list. removed names what was
 // scheduled ("key <alias> (<id>)", "secret <name>"); err joins what could not be done.
 func Cleanup(ctx context.Context, cfg Config, runID string, allRuns bool) (removed []string, err error) {
-	prefix := "dewconform-"
+	prefix := steps.ResourcePrefix
 	switch {
 	case allRuns && runID != "":
 		return nil, errors.New("give either a run id or all runs, not both")
 	case !allRuns && runID == "":
 		return nil, errors.New("give a run id or all runs")
 	case !allRuns:
-		if !runIDRe.MatchString(runID) {
-			return nil, fmt.Errorf("run id %q: want 1 to 20 letters, digits or dashes", runID)
+		if err := steps.CheckRunID(runID); err != nil {
+			return nil, err
 		}
-		prefix = Prefix(runID)
+		prefix = steps.Prefix(runID)
 	}
 	cfg.RunID = "cleanup" // normalize wants one; it names nothing here
 	cfg, err = cfg.normalize()
@@ -99,20 +101,32 @@ func cleanupProject(ctx context.Context, cfg Config, client *http.Client, ids []
 // list (401/403), so the caller tries another one.
 func (c *apiClients) sweep(ctx context.Context, projectID, prefix string) (removed []string, denied bool, err error) {
 	var errs []error
+	// scheduled notes the answer to one deletion.
+	scheduled := func(name string, status int, body []byte, err error) {
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("%s: %s", name, oneLine(err)))
+		case status != http.StatusOK:
+			errs = append(errs, fmt.Errorf("%s: HTTP %d %s", name, status, openapi.ErrorCode(body)))
+		default:
+			removed = append(removed, name)
+		}
+	}
+
 	all := kmsapi.ListKeysRequestBodyKeySpecALL
 	limit := "100"
-	var marker *string
-	for page := 0; page < maxCleanupPages; page++ {
+	err = eachPage(func(marker *string) (*string, error) {
 		resp, err := c.kms.ListKeysWithResponse(ctx, projectID, kmsapi.ListKeysJSONRequestBody{KeySpec: &all, Limit: &limit, Marker: marker})
 		if err != nil {
-			return removed, false, fmt.Errorf("list keys in project %s: %s", projectID, oneLine(err))
+			return nil, fmt.Errorf("list keys in project %s: %s", projectID, oneLine(err))
 		}
 		if resp.StatusCode() == http.StatusUnauthorized || resp.StatusCode() == http.StatusForbidden {
-			return removed, true, fmt.Errorf("list keys in project %s: HTTP %d %s", projectID, resp.StatusCode(), errorCode(resp.Body))
+			denied = true
+			return nil, fmt.Errorf("list keys in project %s: HTTP %d %s", projectID, resp.StatusCode(), openapi.ErrorCode(resp.Body))
 		}
 		if resp.JSON200 == nil {
-			errs = append(errs, fmt.Errorf("list keys in project %s: HTTP %d %s", projectID, resp.StatusCode(), errorCode(resp.Body)))
-			break
+			errs = append(errs, fmt.Errorf("list keys in project %s: HTTP %d %s", projectID, resp.StatusCode(), openapi.ErrorCode(resp.Body)))
+			return nil, nil
 		}
 		for _, k := range resp.JSON200.KeyDetails {
 			if !strings.HasPrefix(k.KeyAlias, prefix) {
@@ -128,56 +142,63 @@ func (c *apiClients) sweep(ctx context.Context, projectID, prefix string) (remov
 				continue
 			}
 			r, err := c.kms.DeleteKeyWithResponse(ctx, projectID, kmsapi.DeleteKeyJSONRequestBody{KeyId: k.KeyId, PendingDays: "7"})
-			switch {
-			case err != nil:
-				errs = append(errs, fmt.Errorf("%s: %s", name, oneLine(err)))
-			case r.StatusCode() != http.StatusOK:
-				errs = append(errs, fmt.Errorf("%s: HTTP %d %s", name, r.StatusCode(), errorCode(r.Body)))
-			default:
-				removed = append(removed, name)
+			if err != nil {
+				scheduled(name, 0, nil, err)
+			} else {
+				scheduled(name, r.StatusCode(), r.Body, nil)
 			}
 		}
-		if resp.JSON200.Truncated != "true" || resp.JSON200.NextMarker == "" {
-			break
+		if resp.JSON200.Truncated != "true" {
+			return nil, nil
 		}
-		next := resp.JSON200.NextMarker
-		marker = &next
+		return &resp.JSON200.NextMarker, nil
+	})
+	if err != nil {
+		return removed, denied, err
 	}
 
-	slimit := "100"
-	var smarker *string
-	for page := 0; page < maxCleanupPages; page++ {
-		resp, err := c.csms.ListSecretsWithResponse(ctx, projectID, &csmsapi.ListSecretsParams{Limit: &slimit, Marker: smarker})
+	err = eachPage(func(marker *string) (*string, error) {
+		resp, err := c.csms.ListSecretsWithResponse(ctx, projectID, &csmsapi.ListSecretsParams{Limit: &limit, Marker: marker})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("list secrets in project %s: %s", projectID, oneLine(err)))
-			break
+			return nil, nil
 		}
 		if resp.JSON200 == nil {
-			errs = append(errs, fmt.Errorf("list secrets in project %s: HTTP %d %s", projectID, resp.StatusCode(), errorCode(resp.Body)))
-			break
+			errs = append(errs, fmt.Errorf("list secrets in project %s: HTTP %d %s", projectID, resp.StatusCode(), openapi.ErrorCode(resp.Body)))
+			return nil, nil
 		}
 		for _, s := range resp.JSON200.Secrets {
 			if !strings.HasPrefix(s.Name, prefix) || s.State == "PENDING_DELETE" {
 				continue
 			}
-			name := "secret " + s.Name
 			r, err := c.csms.DeleteSecretForScheduleWithResponse(ctx, projectID, s.Name, csmsapi.DeleteSecretForScheduleJSONRequestBody{RecoveryWindowInDays: 7})
-			switch {
-			case err != nil:
-				errs = append(errs, fmt.Errorf("%s: %s", name, oneLine(err)))
-			case r.StatusCode() != http.StatusOK:
-				errs = append(errs, fmt.Errorf("%s: HTTP %d %s", name, r.StatusCode(), errorCode(r.Body)))
-			default:
-				removed = append(removed, name)
+			if err != nil {
+				scheduled("secret "+s.Name, 0, nil, err)
+			} else {
+				scheduled("secret "+s.Name, r.StatusCode(), r.Body, nil)
 			}
 		}
-		next := resp.JSON200.PageInfo.NextMarker
-		if next == nil || *next == "" || len(resp.JSON200.Secrets) == 0 {
-			break
+		if len(resp.JSON200.Secrets) == 0 {
+			return nil, nil
 		}
-		smarker = next
-	}
+		return resp.JSON200.PageInfo.NextMarker, nil
+	})
+	errs = append(errs, err)
 	return removed, false, errors.Join(errs...)
+}
+
+// eachPage calls page with the marker of each page of a listing (nil for the first) until it returns no
+// next marker (nil or "") or an error, and at most maxCleanupPages times.
+func eachPage(page func(marker *string) (next *string, err error)) error {
+	var marker *string
+	for range maxCleanupPages {
+		next, err := page(marker)
+		if err != nil || next == nil || *next == "" {
+			return err
+		}
+		marker = next
+	}
+	return nil
 }
 
 // baseClient is cfg's HTTP client with the rate limit applied and redirects not followed.

@@ -17,6 +17,7 @@ import (
 	csmsapi "github.com/dewconform/dewconform/gen/csms"
 	kmsapi "github.com/dewconform/dewconform/gen/kms"
 	"github.com/dewconform/dewconform/identity"
+	"github.com/dewconform/dewconform/openapi"
 )
 
 // apiClients are the runner's own clients (preflight, control probe, cleanup), outside any scenario.
@@ -43,7 +44,7 @@ func newClients(cfg Config, httpClient *http.Client, id identity.Identity) (*api
 
 // authorize adds id's credentials as the official SDK does: a token header, or an SDK-HMAC-SHA256
 // signature over the exact body with X-Project-Id.
-func authorize(req *http.Request, mode string, id identity.Identity) error {
+func authorize(req *http.Request, mode AuthMode, id identity.Identity) error {
 	if req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -107,32 +108,15 @@ func (c *apiClients) preflight(ctx context.Context, projectID string) error {
 func credentialStatus(service string, status int, body []byte) error {
 	switch {
 	case status == http.StatusUnauthorized:
-		return fmt.Errorf("%s rejected the primary identity's credentials (401 %s)", service, errorCode(body))
+		return fmt.Errorf("%s rejected the primary identity's credentials (401 %s)", service, openapi.ErrorCode(body))
 	case status == http.StatusForbidden:
-		return fmt.Errorf("%s refused the primary identity (403 %s): it needs full KMS and CSMS rights in its project", service, errorCode(body))
+		return fmt.Errorf("%s refused the primary identity (403 %s): it needs full KMS and CSMS rights in its project", service, openapi.ErrorCode(body))
 	case status == http.StatusNotFound:
 		return fmt.Errorf("%s answered 404 to its list call: is the endpoint the service's base URL?", service)
 	case status >= 500 || status == http.StatusTooManyRequests:
 		return fmt.Errorf("%s is not available (HTTP %d)", service, status)
 	}
 	return nil
-}
-
-// errorCode extracts error_code from a flat or nested error body, "" when there is none.
-func errorCode(body []byte) string {
-	var e struct {
-		Code  string `json:"error_code"`
-		Inner *struct {
-			Code string `json:"error_code"`
-		} `json:"error"`
-	}
-	if json.Unmarshal(body, &e) != nil {
-		return ""
-	}
-	if e.Inner != nil && e.Inner.Code != "" {
-		return e.Inner.Code
-	}
-	return e.Code
 }
 
 // probeControl reports whether endpoint offers the mock's control API.

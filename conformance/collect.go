@@ -2,8 +2,13 @@ package conformance
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"sync"
+
+	"github.com/dewconform/dewconform/openapi"
+	"github.com/dewconform/dewconform/steps"
 )
 
 // maxExchangesPerScenario bounds what the reports carry for one scenario.
@@ -19,6 +24,7 @@ type collector struct {
 	violations map[string][]Violation
 	throttled  map[string]bool         // a call under test was answered 429
 	statuses   map[string]map[int]bool // operation -> statuses answered to calls under test
+	succeeded  map[string]int          // operation -> calls under test through the clients answered a documented 2xx
 	skips      map[string]string       // pickle -> reason the steps gave for skipping it
 	retries    int
 	cleanups   []string
@@ -31,6 +37,7 @@ func newCollector(red *redactor) *collector {
 		violations: map[string][]Violation{},
 		throttled:  map[string]bool{},
 		statuses:   map[string]map[int]bool{},
+		succeeded:  map[string]int{},
 		skips:      map[string]string{},
 	}
 }
@@ -51,6 +58,9 @@ func (c *collector) exchange(pickle string, ex Exchange) {
 				c.statuses[ex.Operation] = map[int]bool{}
 			}
 			c.statuses[ex.Operation][ex.Status] = true
+			if op, ok := openapi.Lookup(ex.Operation); ok && !ex.HandBuilt && ex.Status/100 == 2 && op.Documents(ex.Status) {
+				c.succeeded[ex.Operation]++
+			}
 		}
 	}
 }
@@ -93,10 +103,12 @@ func (c *collector) scenario(pickle string) (exs []Exchange, vs []Violation, thr
 	return append([]Exchange(nil), c.exchanges[pickle]...), append([]Violation(nil), c.violations[pickle]...), c.throttled[pickle]
 }
 
-func (c *collector) exercised(op string) []int {
+// exercised returns the statuses answered to op's calls under test, sorted, and how many of those calls
+// (through the clients) got a documented 2xx.
+func (c *collector) exercised(op string) (statuses []int, succeeded int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return sortedInts(c.statuses[op])
+	return slices.Sorted(maps.Keys(c.statuses[op])), c.succeeded[op]
 }
 
 func (c *collector) totals() (retries int, cleanups []string) {
@@ -125,10 +137,9 @@ func (c *collector) redactHeader(h map[string][]string) map[string][]string {
 	for k, vs := range h {
 		cp := make([]string, len(vs))
 		for i, v := range vs {
-			switch k {
-			case "X-Auth-Token", "X-Subject-Token", "X-Security-Token":
+			if steps.IsSecretHeader(k) {
 				cp[i] = redacted
-			default:
+			} else {
 				cp[i] = c.red.String(v)
 			}
 		}

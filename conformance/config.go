@@ -9,17 +9,20 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/dewconform/dewconform/identity"
+	"github.com/dewconform/dewconform/steps"
 )
+
+// AuthMode is how requests authenticate: the steps' type, so that the runner passes it on unchanged.
+type AuthMode = steps.AuthMode
 
 // Auth modes.
 const (
-	AuthToken = "token"
-	AuthAKSK  = "aksk"
+	AuthToken = steps.AuthToken
+	AuthAKSK  = steps.AuthAKSK
 )
 
 // Output formats of the console.
@@ -39,7 +42,7 @@ type Config struct {
 	// ProjectID overrides the primary identity's project (from HUAWEICLOUD_SDK_PROJECT_ID or --project-id).
 	ProjectID  string
 	Identities identity.Set // the zero Set means identity.Defaults()
-	Auth       string       // token (default) or aksk
+	Auth       AuthMode     // token (default) or aksk
 	Tags       string       // godog tag expression, e.g. "@kms && ~@mock-only"
 	// Concurrency is the number of scenarios run at once; 0 means 4 against a dewconform mock (embedded, or
 	// a `serve` whose control API answers) and 1 otherwise.
@@ -83,8 +86,6 @@ type Config struct {
 	scenarioInit func(suiteConfig) (scenarioSuite, error)
 }
 
-var runIDRe = regexp.MustCompile(`^[a-zA-Z0-9-]{1,20}$`)
-
 // normalize fills the defaults and checks the configuration; its errors are usage errors (exit code 2).
 func (c Config) normalize() (Config, error) {
 	c.KMSEndpoint = strings.TrimRight(c.KMSEndpoint, "/")
@@ -109,13 +110,11 @@ func (c Config) normalize() (Config, error) {
 	if c.Identities.Len() == 0 {
 		c.Identities = identity.Defaults()
 	}
-	switch c.Auth {
-	case "":
-		c.Auth = AuthToken
-	case AuthToken, AuthAKSK:
-	default:
-		return c, fmt.Errorf("auth %q: want token or aksk", c.Auth)
+	auth, err := steps.ParseAuthMode(string(c.Auth))
+	if err != nil {
+		return c, err
 	}
+	c.Auth = auth
 	switch c.Format {
 	case "":
 		c.Format = FormatProgress
@@ -144,8 +143,8 @@ func (c Config) normalize() (Config, error) {
 	if c.RunID == "" {
 		c.RunID = randomRunID()
 	}
-	if !runIDRe.MatchString(c.RunID) {
-		return c, fmt.Errorf("run id %q: want 1 to 20 letters, digits or dashes", c.RunID)
+	if err := steps.CheckRunID(c.RunID); err != nil {
+		return c, err
 	}
 	if c.ToolVersion == "" {
 		c.ToolVersion = "devel"
@@ -167,6 +166,3 @@ func (c Config) target() string {
 	}
 	return c.KMSEndpoint
 }
-
-// Prefix returns the name prefix of every resource a run with this id creates.
-func Prefix(runID string) string { return "dewconform-" + runID + "-" }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,12 +18,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cucumber/godog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/dewconform/dewconform/conformance"
 	"github.com/dewconform/dewconform/identity"
 	"github.com/dewconform/dewconform/mock"
+	"github.com/dewconform/dewconform/steps"
 )
 
 // bigLimits lifts the mock's quotas: keys pending deletion still count, and the suite creates many.
@@ -77,16 +80,30 @@ func run(t *testing.T, ctx context.Context, cfg conformance.Config) (conformance
 	return res, out.String()
 }
 
+// godogOpts takes godog's own flags: go test ./conformance -godog.tags=@revoke-grant runs TestConformance
+// on those scenarios only.
+var godogOpts godog.Options
+
+func init() { godog.BindFlags("godog.", flag.CommandLine, &godogOpts) }
+
+// TestConformance runs the whole suite against the in-process mock in both auth modes: every scenario
+// passes, and every operation of the registry had a call under test answered a documented 2xx.
 func TestConformance(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the whole suite")
 	}
-	for _, auth := range []string{conformance.AuthToken, conformance.AuthAKSK} {
-		t.Run(auth, func(t *testing.T) {
+	for _, auth := range []conformance.AuthMode{conformance.AuthToken, conformance.AuthAKSK} {
+		t.Run(string(auth), func(t *testing.T) {
 			srv := serve(t, newMockHandler(t, nil))
 			res, out := run(t, context.Background(), conformance.Config{
 				KMSEndpoint: srv.URL, Embedded: true, Control: true, Concurrency: 4, Auth: auth, Randomize: -1,
+				Tags: godogOpts.Tags,
 			})
+			if godogOpts.Tags == "" {
+				for _, msg := range unexercised(res.Coverage, steps.Exempt()) {
+					t.Error(msg)
+				}
+			}
 			for _, s := range res.Scenarios {
 				if s.Outcome != conformance.Pass {
 					t.Errorf("%s %s %q: %s", s.Outcome, s.ID, s.Name, s.Reason)
@@ -105,6 +122,30 @@ func TestConformance(t *testing.T) {
 			t.Logf("%s: %s\n%s", auth, res.Verdict(), b.String())
 		})
 	}
+}
+
+// unexercised names every operation of a run's coverage (the registry's, in its order) that no call
+// under test made through the clients got a documented 2xx answer for, unless exempt. A hand-built
+// request (a malformed body) does not count: it does not show that the operation works.
+func unexercised(cov []conformance.OperationCoverage, exempt map[string]string) []string {
+	var out []string
+	for _, c := range cov {
+		if _, ok := exempt[c.Operation]; !ok && c.Succeeded == 0 {
+			out = append(out, fmt.Sprintf("%s: no call under test got a documented 2xx answer (%v) from the mock: add a scenario that succeeds",
+				c.Operation, successOf(c.Documented)))
+		}
+	}
+	return out
+}
+
+func successOf(documented []int) []int {
+	var out []int
+	for _, s := range documented {
+		if s/100 == 2 {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // breakCancel wraps the mock and answers every successful cancel-key-deletion with key_state "2": the
@@ -136,12 +177,9 @@ func rewriteOK(next http.Handler, suffix, old, repl string) http.Handler {
 	})
 }
 
-// secretsOf lists every token and SK of the identities, which no output may contain.
-func secretsOf(set identity.Set) []string { return set.Secrets() }
-
 func TestBrokenEndpointFailsAndReportsTheRule(t *testing.T) {
-	for _, auth := range []string{conformance.AuthToken, conformance.AuthAKSK} {
-		t.Run(auth, func(t *testing.T) {
+	for _, auth := range []conformance.AuthMode{conformance.AuthToken, conformance.AuthAKSK} {
+		t.Run(string(auth), func(t *testing.T) {
 			srv := serve(t, breakCancel(newMockHandler(t, nil)))
 			dir := t.TempDir()
 			cfg := withReports(conformance.Config{
@@ -171,7 +209,7 @@ func TestBrokenEndpointFailsAndReportsTheRule(t *testing.T) {
 				outputs[filepath.Base(p)] = readFile(t, p)
 			}
 			for name, text := range outputs {
-				for _, s := range secretsOf(identity.Defaults()) {
+				for _, s := range identity.Defaults().Secrets() { // every token and SK: no output may contain one
 					assert.NotContains(t, text, s, "%s leaks a credential", name)
 				}
 				assert.NotRegexp(t, `Signature=[0-9a-f]{16}`, text, "%s leaks a signature", name)
@@ -369,7 +407,7 @@ func TestInterrupt(t *testing.T) {
 	var mine int
 	for alias, state := range keys {
 		switch {
-		case strings.HasPrefix(alias, conformance.Prefix(runID)):
+		case strings.HasPrefix(alias, steps.Prefix(runID)):
 			mine++
 			assert.Equal(t, "4", state, "key %s the run created is scheduled for deletion", alias)
 		case alias == "precious-key":
@@ -381,7 +419,7 @@ func TestInterrupt(t *testing.T) {
 	assert.True(t, ok)
 	for name, state := range secrets {
 		switch {
-		case strings.HasPrefix(name, conformance.Prefix(runID)):
+		case strings.HasPrefix(name, steps.Prefix(runID)):
 			assert.Equal(t, "PENDING_DELETE", state, "secret %s", name)
 		case name == "precious-secret":
 			assert.Equal(t, "ENABLED", state)

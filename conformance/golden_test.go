@@ -67,6 +67,10 @@ var normalisers = []struct {
 	{regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`), "UUID"},
 	{regexp.MustCompile(`dewconform-golden-[0-9a-f]+`), "dewconform-golden-HEX"},
 	{regexp.MustCompile(`\b1\d{12}\b`), "EPOCH-MS"},
+	// The matrix rows of operations the mini-suite does not tag (no scenario, no result): the goldens list
+	// only its own operations, so that an operation added to the spec does not change them.
+	{regexp.MustCompile(`(?m)^\| [a-z0-9-]+ \| 0 \|  \| [^\n]*\n`), ""},
+	{regexp.MustCompile(`(?m)^<tr><th>[a-z0-9-]+ <span class="muted">\(0\)</span></th>\n<td></td>\n<td>[^\n]*</td></tr>\n`), ""},
 }
 
 func normalise(s string) string {

@@ -6,6 +6,8 @@ import (
 	"html/template"
 	"strings"
 	"time"
+
+	"github.com/dewconform/dewconform/openapi"
 )
 
 // reportView is what the HTML and Markdown reports show.
@@ -70,7 +72,7 @@ func newReportView(res Result) reportView {
 	for _, c := range res.Coverage {
 		cov[c.Operation] = c
 	}
-	names := operationSlugs()
+	names := openapi.Slugs()
 	if len(byOp[""]) > 0 {
 		names = append(names, "")
 	}

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/dewconform/dewconform/steps"
 )
 
 const redacted = "REDACTED"
@@ -21,13 +23,12 @@ var (
 	signatureRe = regexp.MustCompile(`Signature=[0-9a-fA-F]+`)
 	// A token's value ends at '&' and '\' too: in the JUnit XML a line break is "&#xA;" and in JSON "\n";
 	// without that, the value would swallow the rest of the report up to the next space.
-	tokenHdrRe   = regexp.MustCompile(`(?i)("?X-(?:Auth|Subject|Security)-Token"?\s*[:=]\s*\[?\s*"?)[^"\s\],&\\]+`)
-	secretJSONRe = regexp.MustCompile(`((?:\\?")(?:secret_string|secret_binary|plain_text|plain_text_base64|pin)(?:\\?")\s*:\s*\\?")(?:[^"\\]|\\[^"])*(\\?")`)
+	tokenHdrRe = regexp.MustCompile(`(?i)("?X-(?:Auth|Subject|Security)-Token"?\s*[:=]\s*\[?\s*"?)[^"\s\],&\\]+`)
 )
 
 // redactor is the second line of defence over everything the runner writes: the steps already redact
 // their exchanges; this replaces every configured token and SK, signatures, token headers and secret
-// fields once more.
+// fields (openapi.SecretFieldNames) once more.
 type redactor struct {
 	secrets []string
 }
@@ -52,8 +53,8 @@ func (r *redactor) String(s string) string {
 	}
 	s = signatureRe.ReplaceAllString(s, "Signature="+redacted)
 	s = tokenHdrRe.ReplaceAllString(s, "${1}"+redacted)
-	s = secretJSONRe.ReplaceAllString(s, "${1}"+redacted+"${2}")
-	return s
+	// The secret fields the spec marks: the steps' implementation, so that one list rules both.
+	return steps.RedactSecretFields(s)
 }
 
 func (r *redactor) Bytes(b []byte) []byte { return []byte(r.String(string(b))) }

@@ -2,7 +2,6 @@ package conformance
 
 import (
 	"fmt"
-	"sort"
 	"time"
 )
 
@@ -45,6 +44,7 @@ type Exchange struct {
 	Duration       time.Duration
 	Attempt        int
 	Err            string
+	HandBuilt      bool // built by hand (wrong method or path, malformed body), not through the API's clients
 }
 
 // Violation is a response that does not match the spec.
@@ -81,6 +81,9 @@ type OperationCoverage struct {
 	Scenarios  int   // scenarios tagged with the operation
 	Documented []int // status codes the spec documents
 	Exercised  []int // status codes answered to calls under test
+	// Succeeded counts the calls under test, made through the API's clients (not hand-built), that got a
+	// documented 2xx answer.
+	Succeeded int
 }
 
 // Result is the outcome of a run.
@@ -169,13 +172,4 @@ func (r Result) byOperation() map[string][]int {
 		}
 	}
 	return m
-}
-
-func sortedInts(set map[int]bool) []int {
-	out := make([]int, 0, len(set))
-	for v := range set {
-		out = append(out, v)
-	}
-	sort.Ints(out)
-	return out
 }

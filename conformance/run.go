@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -14,6 +16,8 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/dewconform/dewconform/identity"
+	"github.com/dewconform/dewconform/openapi"
+	"github.com/dewconform/dewconform/steps"
 )
 
 // HarnessError is implemented by errors that mean the harness could not judge the target (transport
@@ -32,97 +36,156 @@ const sweepTimeout = 2 * time.Minute
 // the configuration or of writing reports (exit code 2); everything about the target is in the Result.
 // Cancelling ctx stops starting scenarios; the ones running finish and clean up, then what the run created
 // is swept by its prefix.
+//
+// A run goes through named stages: prepare (configuration, catalogue, baseline, clients), preflight,
+// execute (godog), classify (the Result), sweep (after an interrupt or a failed cleanup) and report.
 func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (Result, error) {
-	asked := cfg
-	cfg, err := cfg.normalize()
+	r, err := prepare(ctx, cfg)
 	if err != nil {
 		return Result{}, err
+	}
+	if r.cfg.List {
+		printList(stdout, r.cat)
+		return Result{Counts: map[Outcome]int{}}, nil
+	}
+	if err := r.finishPrepare(ctx); err != nil {
+		return Result{}, err
+	}
+	if stop, err := r.preflight(ctx, stderr); stop {
+		return r.res, err
+	}
+	ex, err := r.execute(ctx, stdout, stderr)
+	if err != nil {
+		return Result{}, err
+	}
+	r.classify(ctx, ex)
+	r.sweep(ctx)
+	return r.report(ex.out)
+}
+
+// runState is one run as its stages build it up.
+type runState struct {
+	asked   Config // as the caller gave it, before defaults
+	cfg     Config
+	cat     *catalogue
+	base    baselineIndex
+	red     *redactor
+	client  *http.Client
+	clients *apiClients // the runner's own, as the primary identity
+	prim    identity.Identity
+	res     Result
+}
+
+// prepare normalises the configuration and reads the scenarios the run would execute.
+func prepare(_ context.Context, asked Config) (*runState, error) {
+	cfg, err := asked.normalize()
+	if err != nil {
+		return nil, err
 	}
 	if cfg.ProjectID != "" {
 		if cfg.Identities, err = withPrimaryProject(cfg.Identities, cfg.ProjectID); err != nil {
-			return Result{}, err
+			return nil, err
 		}
 	}
-	cat, err := loadCatalogue(cfg, operationSlugs())
+	cat, err := loadCatalogue(cfg, openapi.Slugs())
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
-	if cfg.List {
-		printList(stdout, cat)
-		return Result{Counts: map[Outcome]int{}}, nil
-	}
-	var base baselineIndex
+	return &runState{asked: asked, cfg: cfg, cat: cat}, nil
+}
+
+// finishPrepare loads the baseline and the spec versions, picks the primary identity, probes the control
+// API and builds the HTTP clients and the Result's header.
+func (r *runState) finishPrepare(ctx context.Context) error {
+	cfg := &r.cfg
 	if cfg.Baseline != "" {
 		entries, err := LoadBaseline(cfg.Baseline)
 		if err != nil {
-			return Result{}, err
+			return err
 		}
-		base = newBaselineIndex(entries)
+		r.base = newBaselineIndex(entries)
 	}
-	spec, err := loadSpecInfo(ctx)
+	versions, err := specVersions(ctx)
 	if err != nil {
-		return Result{}, err
+		return err
 	}
-	prim, err := primary(cfg)
-	if err != nil {
-		return Result{}, err
+	if r.prim, err = primary(*cfg); err != nil {
+		return err
 	}
-	red := newRedactor(cfg.Identities.Secrets())
+	r.red = newRedactor(cfg.Identities.Secrets())
 	if !cfg.Control && !cfg.Embedded {
-		cfg.Control = probeControl(ctx, baseClient(cfg), cfg.KMSEndpoint)
+		cfg.Control = probeControl(ctx, baseClient(*cfg), cfg.KMSEndpoint)
 		if cfg.Control {
 			// A dewconform mock (e.g. `dewconform serve`): the gentle defaults meant for a real service would
 			// only slow the run down. What the user set stays.
-			if asked.Concurrency == 0 {
+			if r.asked.Concurrency == 0 {
 				cfg.Concurrency = 4
 			}
-			if asked.RPS == 0 {
+			if r.asked.RPS == 0 {
 				cfg.RPS = 0
 			}
 		}
 	}
-	client := baseClient(cfg)
-	res := Result{
-		Target: cfg.target(), Started: time.Now(), ToolVersion: cfg.ToolVersion, SpecVersions: spec.versions,
-		Auth: cfg.Auth, Mock: cfg.mock(), RunID: cfg.RunID,
+	r.client = baseClient(*cfg)
+	if r.clients, err = newClients(*cfg, r.client, r.prim); err != nil {
+		return err
 	}
+	r.res = Result{
+		Target: cfg.target(), Started: time.Now(), ToolVersion: cfg.ToolVersion, SpecVersions: versions,
+		Auth: string(cfg.Auth), Mock: cfg.mock(), RunID: cfg.RunID,
+	}
+	return nil
+}
 
-	clients, err := newClients(cfg, client, prim)
-	if err != nil {
-		return Result{}, err
-	}
-	if err := clients.preflight(ctx, prim.ProjectID); err != nil {
-		res.Reason = red.String(err.Error())
+// preflight checks that the target answers and accepts the primary identity, and that there is something
+// to run. stop says the run ends here, with its reports written (err is then about writing them).
+func (r *runState) preflight(ctx context.Context, stderr io.Writer) (stop bool, err error) {
+	res := &r.res
+	if err := r.clients.preflight(ctx, r.prim.ProjectID); err != nil {
+		res.Reason = r.red.String(err.Error())
 		res.count()
 		res.Duration = time.Since(res.Started)
-		res.Coverage = coverage(cat, spec, nil)
+		res.Coverage = coverage(r.cat, nil)
 		fmt.Fprintln(stderr, "dewconform: "+res.Reason)
-		return res, writeReports(cfg, res, red)
+		return true, writeReports(r.cfg, *res, r.red)
 	}
-	if len(cat.list) == 0 {
+	if len(r.cat.list) == 0 {
 		res.Reason = "no scenario matches the tags and paths"
 		res.count()
 		res.Duration = time.Since(res.Started)
-		return res, writeReports(cfg, res, red)
+		return true, writeReports(r.cfg, *res, r.red)
 	}
+	return false, nil
+}
 
-	col := newCollector(red)
+// execution is what the godog run leaves for the later stages.
+type execution struct {
+	status int // godog's exit status
+	rec    *recorder
+	col    *collector
+	out    *redactingWriter // the console, redacted
+}
+
+// execute runs the scenarios through godog.
+func (r *runState) execute(ctx context.Context, stdout, stderr io.Writer) (*execution, error) {
+	cfg := r.cfg
+	col := newCollector(r.red)
 	init := cfg.scenarioInit
 	if init == nil {
 		init = newStepsSuite
 	}
-	suite, err := init(suiteConfig{cfg: cfg, client: client, obs: col})
+	suite, err := init(suiteConfig{cfg: cfg, client: r.client, obs: col})
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	var prog *progress
 	if cfg.Progress {
-		prog = newProgress(stderr, cfg.ProgressInteractive, len(cat.list))
+		prog = newProgress(stderr, cfg.ProgressInteractive, len(r.cat.list))
 	}
-	rec := &recorder{runCtx: ctx, cfg: cfg, cat: cat, col: col, base: base, prog: prog, stop: newStopper(cfg.StopWhen),
+	rec := &recorder{runCtx: ctx, cfg: cfg, cat: r.cat, col: col, base: r.base, prog: prog, stop: newStopper(cfg.StopWhen),
 		results: map[*pickleInfo]*ScenarioResult{}}
 
-	out := &redactingWriter{w: stdout, r: red}
+	out := &redactingWriter{w: stdout, r: r.red}
 	format := cfg.Format
 	if cfg.Cucumber != "" {
 		format += ",cucumber:" + cfg.Cucumber
@@ -143,16 +206,21 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (Result, err
 	}.Run()
 	prog.finish()
 	if err := out.Flush(); err != nil {
-		return Result{}, fmt.Errorf("write output: %w", err)
+		return nil, fmt.Errorf("write output: %w", err)
 	}
 	if status == 2 {
-		return Result{}, errors.New("godog refused the options (see above)")
+		return nil, errors.New("godog refused the options (see above)")
 	}
+	return &execution{status: status, rec: rec, col: col, out: out}, nil
+}
 
+// classify fills the Result from what the scenarios recorded.
+func (r *runState) classify(ctx context.Context, ex *execution) {
+	res := &r.res
 	res.Interrupted = ctx.Err() != nil
-	res.Scenarios = rec.collect()
-	res.Retries, res.CleanupProblems = col.totals()
-	res.Coverage = coverage(cat, spec, col)
+	res.Scenarios = ex.rec.collect()
+	res.Retries, res.CleanupProblems = ex.col.totals()
+	res.Coverage = coverage(r.cat, ex.col)
 	for _, s := range res.Scenarios {
 		res.Violations = append(res.Violations, s.Violations...)
 	}
@@ -160,31 +228,42 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (Result, err
 	switch {
 	case res.Interrupted:
 		res.Reason = "interrupted"
-	case rec.stop.stoppedBy() != "":
-		res.Reason = "stopped early after " + rec.stop.stoppedBy()
-	case status == 1 && res.Counts[Fail]+res.Counts[Error]+res.Counts[BaselineKnown]+res.Counts[UnconfirmedDiffers] == 0:
+	case ex.rec.stop.stoppedBy() != "":
+		res.Reason = "stopped early after " + ex.rec.stop.stoppedBy()
+	case ex.status == 1 && res.Counts[Fail]+res.Counts[Error]+res.Counts[BaselineKnown]+res.Counts[UnconfirmedDiffers] == 0:
 		res.Reason = "godog reported a failure the runner could not attribute to a scenario"
 	}
-	if res.Interrupted || len(res.CleanupProblems) > 0 {
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sweepTimeout)
-		swept, err := Cleanup(sctx, cfg, cfg.RunID, false)
-		cancel()
-		res.Swept = swept
-		if err != nil {
-			res.CleanupProblems = append(res.CleanupProblems, red.String("sweep: "+oneLine(err)))
-		}
+}
+
+// sweep removes, by the run's prefix, what an interrupted run or a failed cleanup may have left behind.
+func (r *runState) sweep(ctx context.Context) {
+	res := &r.res
+	if !res.Interrupted && len(res.CleanupProblems) == 0 {
+		return
 	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sweepTimeout)
+	swept, err := Cleanup(sctx, r.cfg, r.cfg.RunID, false)
+	cancel()
+	res.Swept = swept
+	if err != nil {
+		res.CleanupProblems = append(res.CleanupProblems, r.red.String("sweep: "+oneLine(err)))
+	}
+}
+
+// report redacts the cucumber file, prints the summary and writes the other reports.
+func (r *runState) report(out *redactingWriter) (Result, error) {
+	res := &r.res
 	res.Duration = time.Since(res.Started)
-	if cfg.Cucumber != "" {
-		if err := redactFile(cfg.Cucumber, red.cucumber); err != nil {
-			return res, err
+	if r.cfg.Cucumber != "" {
+		if err := redactFile(r.cfg.Cucumber, r.red.cucumber); err != nil {
+			return *res, err
 		}
 	}
-	printSummary(out, res)
+	printSummary(out, *res)
 	if err := out.Flush(); err != nil {
-		return res, fmt.Errorf("write output: %w", err)
+		return *res, fmt.Errorf("write output: %w", err)
 	}
-	return res, writeReports(cfg, res, red)
+	return *res, writeReports(r.cfg, *res, r.red)
 }
 
 // withPrimaryProject returns set with the primary identity's project replaced.
@@ -374,18 +453,19 @@ func skipReason(err error) string {
 	return msg
 }
 
-// coverage builds the per-operation lines: scenarios per operation tag, documented and exercised statuses.
-func coverage(cat *catalogue, spec specInfo, col *collector) []OperationCoverage {
+// coverage builds the per-operation lines, one per registry operation in its order: scenarios per
+// operation tag, the statuses the spec documents, and those the calls under test received.
+func coverage(cat *catalogue, col *collector) []OperationCoverage {
 	var out []OperationCoverage
-	for _, op := range operationSlugs() {
-		line := OperationCoverage{Operation: op, Documented: spec.documented[op]}
+	for _, op := range openapi.Operations() {
+		line := OperationCoverage{Operation: op.Slug, Documented: op.Documented}
 		for _, p := range cat.list {
-			if contains(p.Ops, op) {
+			if slices.Contains(p.Ops, op.Slug) {
 				line.Scenarios++
 			}
 		}
 		if col != nil {
-			line.Exercised = col.exercised(op)
+			line.Exercised, line.Succeeded = col.exercised(op.Slug)
 		}
 		out = append(out, line)
 	}
@@ -420,7 +500,7 @@ func printSummary(w io.Writer, res Result) {
 	}
 	if len(res.Swept) > 0 {
 		sort.Strings(res.Swept)
-		fmt.Fprintf(w, "swept by prefix %s: %s\n", Prefix(res.RunID), strings.Join(res.Swept, ", "))
+		fmt.Fprintf(w, "swept by prefix %s: %s\n", steps.Prefix(res.RunID), strings.Join(res.Swept, ", "))
 	}
 }
 

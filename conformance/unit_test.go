@@ -121,3 +121,19 @@ func TestJUnitOfAnUnjudgedRun(t *testing.T) {
 	assert.Contains(t, string(data), `tests="1"`)
 	assert.Contains(t, string(data), `errors="1"`)
 }
+
+// Only a call under test made through the clients and answered a documented 2xx counts as a success of
+// its operation: not a hand-built request, not a setup call, not an undocumented 2xx.
+func TestCollectorCountsSuccesses(t *testing.T) {
+	c := newCollector(newRedactor(nil))
+	c.exchange("p", Exchange{Purpose: "act", Operation: "list-keys", Status: 200, HandBuilt: true})
+	c.exchange("p", Exchange{Purpose: "setup", Operation: "list-keys", Status: 200})
+	c.exchange("p", Exchange{Purpose: "act", Operation: "list-keys", Status: 204})
+	c.exchange("p", Exchange{Purpose: "act", Operation: "list-keys", Status: 400})
+	statuses, succeeded := c.exercised("list-keys")
+	assert.Equal(t, []int{200, 204, 400}, statuses)
+	assert.Zero(t, succeeded)
+	c.exchange("p", Exchange{Purpose: "act", Operation: "list-keys", Status: 200})
+	_, succeeded = c.exercised("list-keys")
+	assert.Equal(t, 1, succeeded)
+}

@@ -2,12 +2,11 @@ package features_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io/fs"
+	"maps"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dewconform/dewconform/features"
+	"github.com/dewconform/dewconform/identity"
 	"github.com/dewconform/dewconform/openapi"
 	"github.com/dewconform/dewconform/steps"
 )
@@ -68,64 +68,114 @@ func load(t *testing.T) []scenario {
 	return out
 }
 
-var (
-	statusStep      = regexp.MustCompile(`^the response status is (\d+)$`)
-	keyStateStep    = regexp.MustCompile(`^\w+ has a key in state "([^"]*)"$|^that key has been put in state "([^"]*)"$`)
-	plainKeyStep    = regexp.MustCompile(`^\w+ has a key$`)
-	pendingKeyStep  = regexp.MustCompile(`^\w+ has a key pending deletion$`)
-	secretStateStep = regexp.MustCompile(`^\w+ has a secret in state "([^"]*)"$`)
-	plainSecretStep = regexp.MustCompile(`^\w+ has a secret$`)
-	pendingSecret   = regexp.MustCompile(`^\w+ has a secret pending deletion$`)
-	roleWord        = regexp.MustCompile(`\b(alice|bob|carol|dave|eve)\b`)
-	// Steps that only the mock's control API can carry out.
-	controlSteps = []*regexp.Regexp{
-		regexp.MustCompile(`^the mock's clock moves`),
-		regexp.MustCompile(`^\w+ has a key in state "[17]"$`),
-		regexp.MustCompile(`^that key has been put in state "[157]"$`),
-		regexp.MustCompile(`^\w+ has a secret in state "(DISABLED|FROZEN)"$`),
+// stepFor returns the steps' own expression of the phrase an example step text uses: the vocabulary is
+// read from package steps, never restated here, and an example that no step matches fails loudly.
+func stepFor(t *testing.T, example string) *regexp.Regexp {
+	t.Helper()
+	var found *regexp.Regexp
+	for _, expr := range steps.StepExpressions() {
+		re := regexp.MustCompile(expr)
+		if re.MatchString(example) {
+			require.Nil(t, found, "%q matches two steps: %s and %s", example, found, expr)
+			found = re
+		}
 	}
-)
+	require.NotNil(t, found, "no step of package steps matches %q", example)
+	return found
+}
+
+// vocabulary is the handful of phrases these checks read scenarios by.
+type vocabulary struct {
+	status, keyState, keyPutInState, plainKey, pendingKey, secretState, plainSecret, pendingSecret *regexp.Regexp
+	clock                                                                                          []*regexp.Regexp
+}
+
+func newVocabulary(t *testing.T) vocabulary {
+	return vocabulary{
+		status:        stepFor(t, "the response status is 200"),
+		keyState:      stepFor(t, `alice has a key in state "3"`),
+		keyPutInState: stepFor(t, `that key has been put in state "3"`),
+		plainKey:      stepFor(t, "alice has a key"),
+		pendingKey:    stepFor(t, "alice has a key pending deletion"),
+		secretState:   stepFor(t, `alice has a secret in state "ENABLED"`),
+		plainSecret:   stepFor(t, "alice has a secret"),
+		pendingSecret: stepFor(t, "alice has a secret pending deletion"),
+		clock: []*regexp.Regexp{stepFor(t, "the mock's clock moves 1 days ahead for that key"),
+			stepFor(t, "the mock's clock moves 1 days ahead for that secret")},
+	}
+}
+
+// last returns the last submatch of re in s (the quoted argument of a step), and whether re matched.
+func last(re *regexp.Regexp, s string) (string, bool) {
+	m := re.FindStringSubmatch(s)
+	if m == nil {
+		return "", false
+	}
+	return m[len(m)-1], true
+}
+
+// needsControl tells whether a step can only be carried out through the mock's control API: the clock,
+// and the key and secret states no client call reaches.
+func (v vocabulary) needsControl(st string) bool {
+	for _, re := range v.clock {
+		if re.MatchString(st) {
+			return true
+		}
+	}
+	if s, ok := last(v.keyState, st); ok {
+		return s == "1" || s == "7"
+	}
+	if s, ok := last(v.keyPutInState, st); ok {
+		return s == "1" || s == "5" || s == "7"
+	}
+	if s, ok := last(v.secretState, st); ok {
+		return s == "DISABLED" || s == "FROZEN"
+	}
+	return false
+}
 
 // keyStates lists the key states a scenario puts its key in.
-func keyStates(sc scenario) []string {
+func (v vocabulary) keyStates(sc scenario) []string {
 	var out []string
 	for _, st := range sc.steps {
 		switch {
-		case plainKeyStep.MatchString(st):
+		case v.plainKey.MatchString(st):
 			out = append(out, "2")
-		case pendingKeyStep.MatchString(st):
+		case v.pendingKey.MatchString(st):
 			out = append(out, "4")
 		default:
-			if m := keyStateStep.FindStringSubmatch(st); m != nil {
-				out = append(out, m[1]+m[2])
+			if s, ok := last(v.keyState, st); ok {
+				out = append(out, s)
+			} else if s, ok := last(v.keyPutInState, st); ok {
+				out = append(out, s)
 			}
 		}
 	}
 	return out
 }
 
-func secretStates(sc scenario) []string {
+func (v vocabulary) secretStates(sc scenario) []string {
 	var out []string
 	for _, st := range sc.steps {
 		switch {
-		case plainSecretStep.MatchString(st):
+		case v.plainSecret.MatchString(st):
 			out = append(out, "ENABLED")
-		case pendingSecret.MatchString(st):
+		case v.pendingSecret.MatchString(st):
 			out = append(out, "PENDING_DELETE")
 		default:
-			if m := secretStateStep.FindStringSubmatch(st); m != nil {
-				out = append(out, m[1])
+			if s, ok := last(v.secretState, st); ok {
+				out = append(out, s)
 			}
 		}
 	}
 	return out
 }
 
-func statuses(sc scenario) []int {
+func (v vocabulary) statuses(sc scenario) []int {
 	var out []int
 	for _, st := range sc.steps {
-		if m := statusStep.FindStringSubmatch(st); m != nil {
-			n, _ := strconv.Atoi(m[1])
+		if s, ok := last(v.status, st); ok {
+			n, _ := strconv.Atoi(s)
 			out = append(out, n)
 		}
 	}
@@ -148,12 +198,16 @@ func clientProvokable(documented []int) []int {
 // a key or secret state, that no scenario tagged with the operation exercises.
 func TestSeedOperationsAreCovered(t *testing.T) {
 	all := load(t)
-	ctx := context.Background()
-	v, err := steps.NewValidator(ctx, map[string][]byte{"kms": openapi.KMS(), "csms": openapi.CSMS()})
-	require.NoError(t, err)
-	for _, op := range steps.SeedOperations() {
+	v := newVocabulary(t)
+	seeds := 0
+	for _, reg := range openapi.Operations() {
+		if !reg.Seed {
+			continue
+		}
+		seeds++
+		op := reg.Slug
 		t.Run(op, func(t *testing.T) {
-			documented := v.Documented(steps.OperationID(op))
+			documented := reg.Documented
 			require.NotEmpty(t, documented, "the spec documents no status for %s", op)
 			gotStatus := map[int]bool{}
 			gotState := map[string]bool{}
@@ -163,13 +217,13 @@ func TestSeedOperationsAreCovered(t *testing.T) {
 					continue
 				}
 				n++
-				for _, s := range statuses(sc) {
+				for _, s := range v.statuses(sc) {
 					gotStatus[s] = true
 				}
-				for _, s := range keyStates(sc) {
+				for _, s := range v.keyStates(sc) {
 					gotState[s] = true
 				}
-				for _, s := range secretStates(sc) {
+				for _, s := range v.secretStates(sc) {
 					gotState[s] = true
 				}
 			}
@@ -178,7 +232,7 @@ func TestSeedOperationsAreCovered(t *testing.T) {
 				assert.True(t, gotStatus[s], "no @%s scenario provokes the documented status %d", op, s)
 			}
 			want := []string{"2", "3", "4", "5", "7"}
-			if op == "restore-secret" {
+			if reg.Service == "csms" {
 				want = []string{"ENABLED", "DISABLED", "PENDING_DELETE"}
 			}
 			for _, s := range want {
@@ -186,14 +240,17 @@ func TestSeedOperationsAreCovered(t *testing.T) {
 			}
 		})
 	}
+	require.NotZero(t, seeds, "the registry marks no seed operation (x-dewconform-seed)")
 }
 
 // TestTags checks every scenario's tags against the lead's tag list and the rules that tie tags to steps.
 func TestTags(t *testing.T) {
 	known := map[string]bool{"@kms": true, "@csms": true, "@multi-user": true, "@mock-only": true, "@unconfirmed": true}
-	for _, op := range steps.OperationSlugs() {
+	for _, op := range openapi.Slugs() {
 		known["@"+op] = true
 	}
+	v := newVocabulary(t)
+	roleNames := identity.Defaults().Names()
 	for _, sc := range load(t) {
 		services := 0
 		ops := 0
@@ -202,7 +259,7 @@ func TestTags(t *testing.T) {
 			if tag == "@kms" || tag == "@csms" {
 				services++
 			}
-			if steps.OperationID(strings.TrimPrefix(tag, "@")) != "" {
+			if slices.Contains(openapi.Slugs(), strings.TrimPrefix(tag, "@")) {
 				ops++
 			}
 		}
@@ -212,24 +269,22 @@ func TestTags(t *testing.T) {
 		roles := map[string]bool{}
 		needsControl := false
 		for _, st := range sc.steps {
-			for _, r := range roleWord.FindAllString(st, -1) {
-				roles[r] = true
+			for _, word := range wordPattern.FindAllString(st, -1) {
+				if slices.Contains(roleNames, word) {
+					roles[word] = true
+				}
 			}
-			for _, re := range controlSteps {
-				needsControl = needsControl || re.MatchString(st)
-			}
+			needsControl = needsControl || v.needsControl(st)
 		}
-		var names []string
-		for r := range roles {
-			names = append(names, r)
-		}
-		sort.Strings(names)
+		names := slices.Sorted(maps.Keys(roles))
 		assert.Equal(t, len(roles) > 1, sc.has("@multi-user"), "%s: @multi-user must be there exactly when more than one identity acts (%v)", sc, names)
 		if needsControl {
 			assert.True(t, sc.has("@mock-only"), "%s: uses the mock's control API but is not @mock-only", sc)
 		}
 	}
 }
+
+var wordPattern = regexp.MustCompile(`\w+`)
 
 // TestNamesAreUnique keeps scenario names distinct per feature, since reports and baselines key on them.
 func TestNamesAreUnique(t *testing.T) {
@@ -239,4 +294,60 @@ func TestNamesAreUnique(t *testing.T) {
 		assert.False(t, seen[key], "%s: two scenarios share this name", sc)
 		seen[key] = true
 	}
+}
+
+// guardOperations checks that every operation has scenarios (count) unless exempt with a reason, and that
+// no exemption outlives its reason: it returns one message per problem, each naming the operation.
+func guardOperations(slugs []string, count map[string]int, exempt map[string]string, maxExempt int) []string {
+	var out []string
+	if len(exempt) > maxExempt {
+		out = append(out, fmt.Sprintf("%d operations are exempt, at most %d may be: give them scenarios", len(exempt), maxExempt))
+	}
+	for _, slug := range slices.Sorted(maps.Keys(exempt)) {
+		switch {
+		case !slices.Contains(slugs, slug):
+			out = append(out, fmt.Sprintf("%s: exempt, but the registry has no such operation", slug))
+		case strings.TrimSpace(exempt[slug]) == "":
+			out = append(out, fmt.Sprintf("%s: exempt without a reason", slug))
+		case count[slug] > 0:
+			out = append(out, fmt.Sprintf("%s: exempt, but %d scenarios are tagged @%s now: remove the exemption", slug, count[slug], slug))
+		}
+	}
+	for _, slug := range slugs {
+		if _, ok := exempt[slug]; !ok && count[slug] == 0 {
+			out = append(out, fmt.Sprintf("%s: no scenario is tagged @%s: add features for the operation (or a reasoned exemption in steps.Exempt)", slug, slug))
+		}
+	}
+	return out
+}
+
+// TestEveryOperationHasScenarios fails, naming the operation, when an operation of the registry (the
+// specs) has no scenario tagged with its slug.
+func TestEveryOperationHasScenarios(t *testing.T) {
+	count := map[string]int{}
+	for _, sc := range load(t) {
+		for _, tag := range sc.tags {
+			count[strings.TrimPrefix(tag, "@")]++
+		}
+	}
+	for _, msg := range guardOperations(openapi.Slugs(), count, steps.Exempt(), steps.MaxExempt()) {
+		t.Error(msg)
+	}
+}
+
+// TestOperationGuard checks the guard itself on made-up counts: a missing operation, an exemption that
+// is fine, one that outlived its reason, one without a reason, one of no operation, and too many.
+func TestOperationGuard(t *testing.T) {
+	slugs := []string{"a", "b", "c", "d"}
+	assert.Empty(t, guardOperations(slugs, map[string]int{"a": 1, "b": 2, "c": 1, "d": 3}, nil, 5))
+	assert.Empty(t, guardOperations(slugs, map[string]int{"a": 1, "b": 2, "c": 1}, map[string]string{"d": "needs a new step"}, 5))
+	got := guardOperations(slugs, map[string]int{"a": 1, "b": 2}, map[string]string{"b": "why", "c": " ", "z": "gone"}, 5)
+	assert.Equal(t, []string{
+		"b: exempt, but 2 scenarios are tagged @b now: remove the exemption",
+		"c: exempt without a reason",
+		"z: exempt, but the registry has no such operation",
+		"d: no scenario is tagged @d: add features for the operation (or a reasoned exemption in steps.Exempt)",
+	}, got)
+	got = guardOperations(slugs, map[string]int{"a": 1}, map[string]string{"b": "1", "c": "2", "d": "3"}, 2)
+	assert.Contains(t, got, "3 operations are exempt, at most 2 may be: give them scenarios")
 }

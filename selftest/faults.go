@@ -11,7 +11,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dewconform/dewconform/gen/ops"
 	"github.com/dewconform/dewconform/identity"
+	"github.com/dewconform/dewconform/openapi"
 )
 
 // Class is the kind of deviation a fault injects.
@@ -31,10 +33,16 @@ func Classes() []Class {
 	return []Class{ClassShape, ClassState, ClassAccess, ClassError, ClassTransport, ClassStrict}
 }
 
-// SeedOperations are the four operations whose documentation pages the suite was built from; the
-// catalogue covers every class for each of them.
+// SeedOperations are the operations whose documentation pages the suite was built from (the registry's
+// seed flag, x-dewconform-seed in the spec); the catalogue covers every class for each of them.
 func SeedOperations() []string {
-	return []string{"cancel-key-deletion", "revoke-grant", "retire-grant", "restore-secret"}
+	var out []string
+	for _, op := range openapi.Operations() {
+		if op.Seed {
+			out = append(out, op.Slug)
+		}
+	}
+	return out
 }
 
 // Fault is one deviation, applied to the mock as an HTTP middleware.
@@ -56,11 +64,11 @@ func Faults() []Fault {
 	tok := tokens(identity.Defaults())
 	alice, bob, carol, dave, eve := tok["alice"], tok["bob"], tok["carol"], tok["dave"], tok["eve"]
 	const (
-		cancel   = "cancel-key-deletion"
-		revoke   = "revoke-grant"
-		retire   = "retire-grant"
-		restore  = "restore-secret"
-		schedule = "schedule-key-deletion"
+		cancel   = ops.CancelKeyDeletion
+		revoke   = ops.RevokeGrant
+		retire   = ops.RetireGrant
+		restore  = ops.RestoreSecret
+		schedule = ops.ScheduleKeyDeletion
 	)
 	return []Fault{
 		// ---- shape --------------------------------------------------------------------------------
@@ -113,16 +121,16 @@ func Faults() []Fault {
 		{Name: "schedule-key-state-number", Class: ClassShape, Operation: schedule,
 			Description: "schedule-key-deletion answers key_state as the number 4",
 			Wrap:        onSuccess(schedule, func(_ *http.Request, doc map[string]any) { doc["key_state"] = 4 })},
-		{Name: "create-grant-short-id", Class: ClassShape, Operation: "create-grant",
+		{Name: "create-grant-short-id", Class: ClassShape, Operation: ops.CreateGrant,
 			Description: "create-grant answers a grant_id of 63 characters",
-			Wrap: onSuccess("create-grant", func(_ *http.Request, doc map[string]any) {
+			Wrap: onSuccess(ops.CreateGrant, func(_ *http.Request, doc map[string]any) {
 				if id, ok := doc["grant_id"].(string); ok && len(id) > 1 {
 					doc["grant_id"] = id[1:]
 				}
 			})},
-		{Name: "show-secret-state-lower-case", Class: ClassShape, Operation: "show-secret",
+		{Name: "show-secret-state-lower-case", Class: ClassShape, Operation: ops.ShowSecret,
 			Description: "show-secret answers secret.state in lower case (\"enabled\")",
-			Wrap: onSuccess("show-secret", func(_ *http.Request, doc map[string]any) {
+			Wrap: onSuccess(ops.ShowSecret, func(_ *http.Request, doc map[string]any) {
 				if s, ok := member(doc, "secret")["state"].(string); ok {
 					setIn(doc, "secret", "state", strings.ToLower(s))
 				}
@@ -151,7 +159,7 @@ func Faults() []Fault {
 				body := requestBody(r)
 				a := capture(next, r)
 				if a.status == http.StatusOK {
-					side(next, r, http.MethodPost, kmsPath(r, "enable-key"), body)
+					side(next, r, http.MethodPost, kmsPath(r, ops.EnableKey), body)
 				}
 				a.write(w)
 			})},
@@ -196,9 +204,9 @@ func Faults() []Fault {
 		{Name: "restore-keeps-scheduled-time", Class: ClassState, Operation: restore,
 			Description: "a restored secret keeps its scheduled_delete_time",
 			Wrap:        keepScheduledTime},
-		{Name: "schedule-secret-does-nothing", Class: ClassState, Operation: "schedule-secret-deletion",
+		{Name: "schedule-secret-does-nothing", Class: ClassState, Operation: ops.ScheduleSecretDeletion,
 			Description: "schedule-secret-deletion answers PENDING_DELETE but the secret stays ENABLED",
-			Wrap: on("schedule-secret-deletion", func(next http.Handler, w http.ResponseWriter, r *http.Request) {
+			Wrap: on(ops.ScheduleSecretDeletion, func(next http.Handler, w http.ResponseWriter, r *http.Request) {
 				n, _ := decodeObject(requestBody(r))["recovery_window_in_days"].(json.Number)
 				days, _ := n.Int64()
 				shown := showSecret(next, r)
@@ -398,7 +406,7 @@ func keepScheduledTime(next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch operationOf(r) {
-		case "restore-secret":
+		case ops.RestoreSecret:
 			before, _ := member(showSecret(next, r).object(), "secret")["scheduled_delete_time"].(json.Number)
 			a := capture(next, r)
 			if a.status == http.StatusOK && before != "" {
@@ -408,11 +416,11 @@ func keepScheduledTime(next http.Handler) http.Handler {
 			}
 			inject(secretPath(r), a)
 			a.write(w)
-		case "show-secret":
+		case ops.ShowSecret:
 			a := capture(next, r)
 			inject(secretPath(r), a)
 			a.write(w)
-		case "schedule-secret-deletion":
+		case ops.ScheduleSecretDeletion:
 			mu.Lock()
 			delete(kept, secretPath(r))
 			mu.Unlock()
@@ -437,7 +445,7 @@ func ghostGrants(op string, ids identity.Set) middleware {
 			key, _ := req["key_id"].(string)
 			a := capture(next, r)
 			switch operationOf(r) {
-			case "create-grant":
+			case ops.CreateGrant:
 				grantee, _ := req["grantee_principal"].(string)
 				if id, ok := a.object()["grant_id"].(string); ok && a.status == http.StatusOK {
 					mu.Lock()
@@ -451,7 +459,7 @@ func ghostGrants(op string, ids identity.Set) middleware {
 					ghosts[[2]string{g.key, g.grantee}] = g.issuerToken
 				}
 				mu.Unlock()
-			case "create-datakey":
+			case ops.CreateDatakey:
 				caller, _ := ids.ByToken(r.Header.Get("X-Auth-Token"))
 				mu.Lock()
 				issuer, ok := ghosts[[2]string{key, caller.UserID}]

@@ -15,33 +15,20 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/dewconform/dewconform/gen/ops"
+	"github.com/dewconform/dewconform/openapi"
 )
 
 // maxHang bounds a "never answers" fault when the client somehow never gives up, so that no handler
 // outlives its run for long.
 const maxHang = 30 * time.Second
 
-// operationOf names the operation (the features' operation tag without "@") a request addresses, or ""
-// for anything else (the control API, unknown paths).
+// operationOf names the operation (the features' operation tag without "@") a request addresses, by the
+// registry's routing, or "" for anything else (the control API, unknown paths).
 func operationOf(r *http.Request) string {
-	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
-	switch {
-	case len(parts) == 4 && parts[0] == "v1.0" && parts[2] == "kms" && r.Method == http.MethodPost:
-		return parts[3]
-	case len(parts) < 3 || parts[0] != "v1" || parts[2] != "secrets":
-		return ""
-	case len(parts) == 3:
-		return map[string]string{http.MethodPost: "create-secret", http.MethodGet: "list-secrets"}[r.Method]
-	case len(parts) == 4:
-		return map[string]string{
-			http.MethodGet: "show-secret", http.MethodPut: "update-secret", http.MethodDelete: "delete-secret",
-		}[r.Method]
-	case len(parts) == 6 && parts[4] == "scheduled-deleted-tasks" && r.Method == http.MethodPost:
-		return map[string]string{"create": "schedule-secret-deletion", "cancel": "restore-secret"}[parts[5]]
-	case len(parts) == 6 && parts[4] == "versions" && r.Method == http.MethodGet:
-		return "show-secret-version"
-	}
-	return ""
+	op, _ := openapi.MatchMeant(r.Method, r.URL.EscapedPath())
+	return op.Slug
 }
 
 // secretOf returns the secret name of a CSMS path under /v1/{project}/secrets/{name}, or "".
@@ -118,15 +105,7 @@ func (a *answer) edit(fn func(doc map[string]any)) {
 }
 
 // errorCode reads error_code from KMS's nested or the flat error shape.
-func (a *answer) errorCode() string {
-	doc := a.object()
-	if inner, ok := doc["error"].(map[string]any); ok {
-		s, _ := inner["error_code"].(string)
-		return s
-	}
-	s, _ := doc["error_code"].(string)
-	return s
-}
+func (a *answer) errorCode() string { return openapi.ErrorCode(a.body) }
 
 // member returns doc[k] as an object, nil when it is not one.
 func member(doc map[string]any, k string) map[string]any {
@@ -166,9 +145,11 @@ func side(h http.Handler, r *http.Request, method, path string, body []byte) *an
 	return capture(h, req)
 }
 
-// kmsPath returns the path of another KMS operation in r's project.
-func kmsPath(r *http.Request, op string) string {
-	return r.URL.Path[:strings.LastIndex(r.URL.Path, "/")+1] + op
+// kmsPath returns the path of another KMS operation (by slug) in r's project ("/v1.0/{project_id}/kms/...").
+func kmsPath(r *http.Request, slug string) string {
+	op, _ := openapi.Lookup(slug)
+	parts := strings.Split(r.URL.Path, "/")
+	return op.Fill(map[string]string{"project_id": parts[min(2, len(parts)-1)]})
 }
 
 // secretPath returns the path of r's secret (/v1/{project}/secrets/{name}).
@@ -180,7 +161,7 @@ func secretPath(r *http.Request) string {
 // describeKey returns the state of r's key ("key_id" of its body) as r's caller sees it, "" when unknown.
 func describeKey(h http.Handler, r *http.Request) string {
 	body, _ := json.Marshal(map[string]string{"key_id": requestField(r, "key_id")})
-	a := side(h, r, http.MethodPost, kmsPath(r, "describe-key"), body)
+	a := side(h, r, http.MethodPost, kmsPath(r, ops.DescribeKey), body)
 	if a.status != http.StatusOK {
 		return ""
 	}

@@ -11,92 +11,122 @@ import (
 	"strings"
 
 	"github.com/cucumber/godog"
+
+	"github.com/dewconform/dewconform/openapi"
 )
 
-// bind registers every step. Each phrase is defined once; actors are identity names or "anonymous".
-func (w *World) bind(sc *godog.ScenarioContext) {
+// stepDef is one phrase of the step vocabulary and the World method that carries it out. Every step
+// function returns only an error.
+type stepDef struct {
+	expr string
+	fn   any
+}
+
+// definitions is the step vocabulary. Each phrase is defined once; actors are identity names or
+// "anonymous".
+func (w *World) definitions() []stepDef {
 	const who = `(\w+)`
-	// Given: reaching a state (setup calls, retried on throttling).
-	w.step(sc, `^`+who+` has a key$`, w.hasKey)
-	w.step(sc, `^`+who+` has another key$`, w.hasAnotherKey)
-	w.step(sc, `^`+who+` has a key in state "([^"]*)"$`, w.hasKeyInState)
-	w.step(sc, `^`+who+` has a key pending deletion$`, w.hasKeyPendingDeletion)
-	w.step(sc, `^that key has been put in state "([^"]*)"$`, w.keyPutInState)
-	w.step(sc, `^`+who+` has granted `+who+` "([^"]*)" on that key$`, w.hasGranted)
-	w.step(sc, `^`+who+` has granted `+who+` "([^"]*)" on that key with `+who+` as retiring principal$`, w.hasGrantedRetiring)
-	w.step(sc, `^`+who+` has a secret$`, w.hasSecret)
-	w.step(sc, `^`+who+` has a secret in state "([^"]*)"$`, w.hasSecretInState)
-	w.step(sc, `^`+who+` has a secret pending deletion$`, w.hasSecretPendingDeletion)
-	w.step(sc, `^`+who+`'s credentials are wrong$`, w.credentialsAreWrong)
-	w.step(sc, `^`+who+` addresses `+who+`'s project$`, w.addressesProject)
+	return []stepDef{
+		// Given: reaching a state (setup calls, retried on throttling).
+		{`^` + who + ` has a key$`, w.hasKey},
+		{`^` + who + ` has another key$`, w.hasAnotherKey},
+		{`^` + who + ` has a key in state "([^"]*)"$`, w.hasKeyInState},
+		{`^` + who + ` has a key pending deletion$`, w.hasKeyPendingDeletion},
+		{`^that key has been put in state "([^"]*)"$`, w.keyPutInState},
+		{`^` + who + ` has granted ` + who + ` "([^"]*)" on that key$`, w.hasGranted},
+		{`^` + who + ` has granted ` + who + ` "([^"]*)" on that key with ` + who + ` as retiring principal$`, w.hasGrantedRetiring},
+		{`^` + who + ` has a secret$`, w.hasSecret},
+		{`^` + who + ` has a secret in state "([^"]*)"$`, w.hasSecretInState},
+		{`^` + who + ` has a secret pending deletion$`, w.hasSecretPendingDeletion},
+		{`^` + who + `'s credentials are wrong$`, w.credentialsAreWrong},
+		{`^` + who + ` addresses ` + who + `'s project$`, w.addressesProject},
 
-	// When: the call under test (never retried). KMS.
-	w.step(sc, `^`+who+` creates a key$`, w.createsKey)
-	w.step(sc, `^`+who+` creates a key with origin "([^"]*)"$`, w.createsKeyWithOrigin)
-	w.step(sc, `^`+who+` creates a key with the alias "([^"]*)"$`, w.createsKeyWithAlias)
-	w.step(sc, `^`+who+` describes that key$`, w.describesThatKey)
-	w.step(sc, `^`+who+` describes the key "([^"]*)"$`, w.describesTheKey)
-	w.step(sc, `^`+who+` enables that key$`, w.enablesThatKey)
-	w.step(sc, `^`+who+` disables that key$`, w.disablesThatKey)
-	w.step(sc, `^`+who+` schedules the deletion of that key in "([^"]*)" days$`, w.schedulesThatKey)
-	w.step(sc, `^`+who+` cancels the deletion of that key$`, w.cancelsThatKey)
-	w.step(sc, `^`+who+` cancels the deletion of that key with the sequence "([^"]*)"$`, w.cancelsThatKeyWithSequence)
-	w.step(sc, `^`+who+` cancels the deletion of the key "([^"]*)"$`, w.cancelsTheKey)
-	w.step(sc, `^`+who+` grants `+who+` "([^"]*)" on that key$`, w.grants)
-	w.step(sc, `^`+who+` lists the keys$`, w.listsKeys)
-	w.step(sc, `^`+who+` lists the keys with the limit "([^"]*)"$`, w.listsKeysWithLimit)
-	w.step(sc, `^`+who+` lists the grants of that key$`, w.listsGrants)
-	w.step(sc, `^`+who+` lists the retirable grants$`, w.listsRetirableGrants)
-	w.step(sc, `^`+who+` (revokes|retires) that grant$`, w.endsThatGrant)
-	w.step(sc, `^`+who+` (revokes|retires) that grant with the sequence "([^"]*)"$`, w.endsThatGrantWithSequence)
-	w.step(sc, `^`+who+` (revokes|retires) the grant "([^"]*)" on that key$`, w.endsTheGrant)
-	w.step(sc, `^`+who+` (revokes|retires) that grant on the other key$`, w.endsThatGrantOnOtherKey)
-	w.step(sc, `^`+who+` creates a data key with that key$`, w.createsDatakey)
-	w.step(sc, `^`+who+` encrypts "([^"]*)" with that key$`, w.encrypts)
-	w.step(sc, `^`+who+` decrypts that cipher text$`, w.decryptsThatCipher)
-	// When: CSMS.
-	w.step(sc, `^`+who+` creates a secret$`, w.createsSecret)
-	w.step(sc, `^`+who+` creates a secret named "([^"]*)"$`, w.createsSecretNamed)
-	w.step(sc, `^`+who+` creates a secret with the same name$`, w.createsSecretSameName)
-	w.step(sc, `^`+who+` shows that secret$`, w.showsThatSecret)
-	w.step(sc, `^`+who+` shows the secret "([^"]*)"$`, w.showsTheSecret)
-	w.step(sc, `^`+who+` schedules the deletion of that secret in (-?\d+) days$`, w.schedulesThatSecret)
-	w.step(sc, `^`+who+` restores that secret$`, w.restoresThatSecret)
-	w.step(sc, `^`+who+` restores the secret "([^"]*)"$`, w.restoresTheSecret)
-	w.step(sc, `^`+who+` deletes that secret$`, w.deletesThatSecret)
-	w.step(sc, `^`+who+` reads the version "([^"]*)" of that secret$`, w.readsVersion)
-	w.step(sc, `^`+who+` updates the description of that secret to "([^"]*)"$`, w.updatesDescription)
-	w.step(sc, `^`+who+` lists the secrets$`, w.listsSecrets)
-	// When: hand-built requests for malformed input, and the mock's clock.
-	w.step(sc, `^`+who+` sends to ([a-z-]+) the body:$`, w.sendsBody)
-	w.step(sc, `^`+who+` sends a ([A-Z]+) request to ([a-z-]+)$`, w.sendsMethod)
-	w.step(sc, `^`+who+` sends to ([a-z-]+) a body of (\d+) (KiB|MiB)$`, w.sendsLargeBody)
-	w.step(sc, `^the mock's clock moves (\d+) days ahead for that key$`, w.advanceKey)
-	w.step(sc, `^the mock's clock moves (\d+) days ahead for that secret$`, w.advanceSecret)
+		// When: the call under test (never retried). KMS.
+		{`^` + who + ` creates a key$`, w.createsKey},
+		{`^` + who + ` creates a key with origin "([^"]*)"$`, w.createsKeyWithOrigin},
+		{`^` + who + ` creates a key with the alias "([^"]*)"$`, w.createsKeyWithAlias},
+		{`^` + who + ` describes that key$`, w.describesThatKey},
+		{`^` + who + ` describes the key "([^"]*)"$`, w.describesTheKey},
+		{`^` + who + ` enables that key$`, w.enablesThatKey},
+		{`^` + who + ` disables that key$`, w.disablesThatKey},
+		{`^` + who + ` schedules the deletion of that key in "([^"]*)" days$`, w.schedulesThatKey},
+		{`^` + who + ` cancels the deletion of that key$`, w.cancelsThatKey},
+		{`^` + who + ` cancels the deletion of that key with the sequence "([^"]*)"$`, w.cancelsThatKeyWithSequence},
+		{`^` + who + ` cancels the deletion of the key "([^"]*)"$`, w.cancelsTheKey},
+		{`^` + who + ` grants ` + who + ` "([^"]*)" on that key$`, w.grants},
+		{`^` + who + ` lists the keys$`, w.listsKeys},
+		{`^` + who + ` lists the keys with the limit "([^"]*)"$`, w.listsKeysWithLimit},
+		{`^` + who + ` lists the grants of that key$`, w.listsGrants},
+		{`^` + who + ` lists the retirable grants$`, w.listsRetirableGrants},
+		{`^` + who + ` (revokes|retires) that grant$`, w.endsThatGrant},
+		{`^` + who + ` (revokes|retires) that grant with the sequence "([^"]*)"$`, w.endsThatGrantWithSequence},
+		{`^` + who + ` (revokes|retires) the grant "([^"]*)" on that key$`, w.endsTheGrant},
+		{`^` + who + ` (revokes|retires) that grant on the other key$`, w.endsThatGrantOnOtherKey},
+		{`^` + who + ` creates a data key with that key$`, w.createsDatakey},
+		{`^` + who + ` encrypts "([^"]*)" with that key$`, w.encrypts},
+		{`^` + who + ` decrypts that cipher text$`, w.decryptsThatCipher},
+		// When: CSMS.
+		{`^` + who + ` creates a secret$`, w.createsSecret},
+		{`^` + who + ` creates a secret named "([^"]*)"$`, w.createsSecretNamed},
+		{`^` + who + ` creates a secret with the same name$`, w.createsSecretSameName},
+		{`^` + who + ` shows that secret$`, w.showsThatSecret},
+		{`^` + who + ` shows the secret "([^"]*)"$`, w.showsTheSecret},
+		{`^` + who + ` schedules the deletion of that secret in (-?\d+) days$`, w.schedulesThatSecret},
+		{`^` + who + ` restores that secret$`, w.restoresThatSecret},
+		{`^` + who + ` restores the secret "([^"]*)"$`, w.restoresTheSecret},
+		{`^` + who + ` deletes that secret$`, w.deletesThatSecret},
+		{`^` + who + ` reads the version "([^"]*)" of that secret$`, w.readsVersion},
+		{`^` + who + ` updates the description of that secret to "([^"]*)"$`, w.updatesDescription},
+		{`^` + who + ` lists the secrets$`, w.listsSecrets},
+		// When: hand-built requests for malformed input, and the mock's clock.
+		{`^` + who + ` sends to ([a-z-]+) the body:$`, w.sendsBody},
+		{`^` + who + ` sends a ([A-Z]+) request to ([a-z-]+)$`, w.sendsMethod},
+		{`^` + who + ` sends to ([a-z-]+) a body of (\d+) (KiB|MiB)$`, w.sendsLargeBody},
+		{`^the mock's clock moves (\d+) days ahead for that key$`, w.advanceKey},
+		{`^the mock's clock moves (\d+) days ahead for that secret$`, w.advanceSecret},
 
-	// Then: the answer to the call under test.
-	w.step(sc, `^the response status is (\d+)$`, w.statusIs)
-	w.step(sc, `^the error code is "([^"]*)"$`, w.errorCodeIs)
-	w.step(sc, `^the response's ([a-z_.0-9]+) is "([^"]*)"$`, w.fieldIs)
-	w.step(sc, `^the response's ([a-z_.0-9]+) is that key's id$`, w.fieldIsKeyID)
-	w.step(sc, `^the response's ([a-z_.0-9]+) is that secret's name$`, w.fieldIsSecretName)
-	w.step(sc, `^the response's ([a-z_.0-9]+) has (\d+) hexadecimal characters$`, w.fieldIsHex)
-	w.step(sc, `^that key is in the response$`, w.keyInResponse)
-	w.step(sc, `^that key is not in the response$`, w.keyNotInResponse)
-	w.step(sc, `^that grant is in the response$`, w.grantInResponse)
-	w.step(sc, `^that secret is in the response$`, w.secretInResponse)
-	// Then: effects, observed through second calls by the resource's owner.
-	w.step(sc, `^the key's state is "([^"]*)"$`, w.keyStateIs)
-	w.step(sc, `^the key has no scheduled deletion date$`, w.keyHasNoDeletionDate)
-	w.step(sc, `^the key is scheduled for deletion in (\d+) days$`, w.keyScheduledIn)
-	w.step(sc, `^that grant is listed$`, w.grantListed)
-	w.step(sc, `^that grant is not listed$`, w.grantUnlisted)
-	w.step(sc, `^`+who+` can create a data key with that key$`, w.canCreateDatakey)
-	w.step(sc, `^`+who+` cannot create a data key with that key$`, w.cannotCreateDatakey)
-	w.step(sc, `^the secret's state is "([^"]*)"$`, w.secretStateIs)
-	w.step(sc, `^the secret has no scheduled deletion time$`, w.secretHasNoDeletionTime)
-	w.step(sc, `^the secret is scheduled for deletion in (\d+) days$`, w.secretScheduledIn)
-	w.step(sc, `^`+who+` can read the value of that secret$`, w.canReadSecret)
+		// Then: the answer to the call under test.
+		{`^the response status is (\d+)$`, w.statusIs},
+		{`^the error code is "([^"]*)"$`, w.errorCodeIs},
+		{`^the response's ([a-z_.0-9]+) is "([^"]*)"$`, w.fieldIs},
+		{`^the response's ([a-z_.0-9]+) is that key's id$`, w.fieldIsKeyID},
+		{`^the response's ([a-z_.0-9]+) is that secret's name$`, w.fieldIsSecretName},
+		{`^the response's ([a-z_.0-9]+) has (\d+) hexadecimal characters$`, w.fieldIsHex},
+		{`^that key is in the response$`, w.keyInResponse},
+		{`^that key is not in the response$`, w.keyNotInResponse},
+		{`^that grant is in the response$`, w.grantInResponse},
+		{`^that secret is in the response$`, w.secretInResponse},
+		// Then: effects, observed through second calls by the resource's owner.
+		{`^the key's state is "([^"]*)"$`, w.keyStateIs},
+		{`^the key has no scheduled deletion date$`, w.keyHasNoDeletionDate},
+		{`^the key is scheduled for deletion in (\d+) days$`, w.keyScheduledIn},
+		{`^that grant is listed$`, w.grantListed},
+		{`^that grant is not listed$`, w.grantUnlisted},
+		{`^` + who + ` can create a data key with that key$`, w.canCreateDatakey},
+		{`^` + who + ` cannot create a data key with that key$`, w.cannotCreateDatakey},
+		{`^the secret's state is "([^"]*)"$`, w.secretStateIs},
+		{`^the secret has no scheduled deletion time$`, w.secretHasNoDeletionTime},
+		{`^the secret is scheduled for deletion in (\d+) days$`, w.secretScheduledIn},
+		{`^` + who + ` can read the value of that secret$`, w.canReadSecret},
+	}
+}
+
+// StepExpressions lists the regular expression of every step, in binding order: the vocabulary the
+// features may use, for the checks of the feature files (which read it here instead of restating it).
+func StepExpressions() []string {
+	defs := (&World{}).definitions()
+	out := make([]string, len(defs))
+	for i, d := range defs {
+		out[i] = d.expr
+	}
+	return out
+}
+
+// bind registers every step with godog.
+func (w *World) bind(sc *godog.ScenarioContext) {
+	for _, d := range w.definitions() {
+		sc.Step(w.s.pattern(d.expr), d.fn)
+	}
 }
 
 // ---- hand-built requests ----------------------------------------------------------------------------
@@ -119,18 +149,24 @@ func (w *World) expand(s string) string {
 	return strings.NewReplacer(repl...).Replace(s)
 }
 
-func (w *World) handBuilt(ctx context.Context, actor, slug, method string, body []byte) error {
-	op, ok := operationBySlug(slug)
-	if !ok {
-		return fmt.Errorf("unknown operation %q (known: %s)", slug, strings.Join(OperationSlugs(), ", "))
+// intended finds the operation a hand-built request names by its slug in the feature text.
+func intended(slug string) (openapi.Operation, error) {
+	op, ok := openapi.Lookup(slug)
+	if !ok || op.Slug != slug {
+		return openapi.Operation{}, fmt.Errorf("unknown operation %q (known: %s)", slug, strings.Join(openapi.Slugs(), ", "))
 	}
-	cctx, project := w.call(ctx, actor, PurposeAct, slug)
+	return op, nil
+}
+
+func (w *World) handBuilt(ctx context.Context, actor string, op openapi.Operation, method string, body []byte) error {
+	cctx := withCall(ctx, callInfo{actor: actor, purpose: PurposeAct, intended: op})
+	project := w.project(actor, PurposeAct)
 	vars := map[string]string{"project_id": project, "version_id": "v1", "secret_name": ""}
 	if w.secret != nil {
 		vars["secret_name"] = w.secret.name
 	}
 	base := w.s.cfg.KMSEndpoint
-	if op.service == "csms" {
+	if op.Service == "csms" {
 		base = w.s.cfg.CSMSEndpoint
 	}
 	var reader *bytes.Reader
@@ -140,12 +176,12 @@ func (w *World) handBuilt(ctx context.Context, actor, slug, method string, body 
 	var req *http.Request
 	var err error
 	if reader != nil {
-		req, err = http.NewRequestWithContext(cctx, method, base+op.fill(vars), reader)
+		req, err = http.NewRequestWithContext(cctx, method, base+op.Fill(vars), reader)
 	} else {
-		req, err = http.NewRequestWithContext(cctx, method, base+op.fill(vars), http.NoBody)
+		req, err = http.NewRequestWithContext(cctx, method, base+op.Fill(vars), http.NoBody)
 	}
 	if err != nil {
-		return fmt.Errorf("build %s request: %w", slug, err)
+		return fmt.Errorf("build %s request: %w", op.Slug, err)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json;charset=UTF-8")
@@ -158,26 +194,26 @@ func (w *World) handBuilt(ctx context.Context, actor, slug, method string, body 
 	}
 	resp, err := doer{w: w}.Do(req)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, slug, err)
+		return fmt.Errorf("%s %s: %w", method, op.Slug, err)
 	}
 	_ = resp.Body.Close()
 	return nil
 }
 
 func (w *World) sendsBody(ctx context.Context, actor, slug string, doc *godog.DocString) error {
-	op, ok := operationBySlug(slug)
-	if !ok {
-		return fmt.Errorf("unknown operation %q", slug)
+	op, err := intended(slug)
+	if err != nil {
+		return err
 	}
-	return w.handBuilt(ctx, actor, slug, op.method, []byte(w.expand(doc.Content)))
+	return w.handBuilt(ctx, actor, op, op.Method, []byte(w.expand(doc.Content)))
 }
 
 // sendsLargeBody sends a syntactically valid JSON object padded to the given size, for the gateway's
 // body-size limit.
 func (w *World) sendsLargeBody(ctx context.Context, actor, slug string, n int, unit string) error {
-	op, ok := operationBySlug(slug)
-	if !ok {
-		return fmt.Errorf("unknown operation %q", slug)
+	op, err := intended(slug)
+	if err != nil {
+		return err
 	}
 	size := n << 10
 	if unit == "MiB" {
@@ -186,7 +222,7 @@ func (w *World) sendsLargeBody(ctx context.Context, actor, slug string, n int, u
 	if size < 1<<10 || size > 16<<20 {
 		return fmt.Errorf("body of %d %s: want 1 KiB to 16 MiB", n, unit)
 	}
-	return w.handBuilt(ctx, actor, slug, op.method, w.s.padding(size))
+	return w.handBuilt(ctx, actor, op, op.Method, w.s.padding(size))
 }
 
 // padding returns a syntactically valid JSON object of size bytes, built once per size and run: the steps
@@ -209,7 +245,11 @@ func (s *Suite) padding(size int) []byte {
 }
 
 func (w *World) sendsMethod(ctx context.Context, actor, method, slug string) error {
-	return w.handBuilt(ctx, actor, slug, method, nil)
+	op, err := intended(slug)
+	if err != nil {
+		return err
+	}
+	return w.handBuilt(ctx, actor, op, method, nil)
 }
 
 // control calls the mock's control API. It is not part of the contract: no validation, no credentials.
@@ -269,7 +309,7 @@ func (w *World) errorCodeIs(code string) error {
 	if err != nil {
 		return err
 	}
-	if got := errorCode(r.body); got != code {
+	if got := openapi.ErrorCode(r.body); got != code {
 		return w.judge(r, fmt.Errorf("want error code %q, got %q: %s", code, got, r.describe()))
 	}
 	return nil
@@ -319,16 +359,6 @@ func scalar(v any) string {
 		b, _ := json.Marshal(x)
 		return string(b)
 	}
-}
-
-// sensitive fields are compared but never echoed in a failure message.
-func sensitive(path string) bool {
-	last := path[strings.LastIndex(path, ".")+1:]
-	switch last {
-	case "secret_string", "secret_binary", "plain_text", "plain_text_base64", "pin":
-		return true
-	}
-	return false
 }
 
 // fieldIs, fieldIsHex, grantInResponse and secretInResponse judge the answer to the call under test like
@@ -435,24 +465,6 @@ func (w *World) listHas(path, key, what, want string, equal func(a, b string) bo
 }
 
 // ---- helpers ----------------------------------------------------------------------------------------
-
-// errorCode reads error_code from either error shape: KMS's nested {"error":{...}} or the flat one of
-// CSMS and the gateway.
-func errorCode(body []byte) string {
-	var doc struct {
-		ErrorCode string `json:"error_code"`
-		Error     *struct {
-			ErrorCode string `json:"error_code"`
-		} `json:"error"`
-	}
-	if json.Unmarshal(body, &doc) != nil {
-		return ""
-	}
-	if doc.Error != nil && doc.Error.ErrorCode != "" {
-		return doc.Error.ErrorCode
-	}
-	return doc.ErrorCode
-}
 
 // summarize shortens a (possibly sensitive) body for a failure message: secrets are redacted first.
 func summarize(body []byte) string {

@@ -6,8 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,13 +17,15 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/dewconform/dewconform/openapi"
 )
 
 // ContractViolation is a response that does not match the spec: an undocumented status, a body that
 // breaks its schema, or (Undocumented) a field the schema does not list. It fails the step that made
 // the call; an undocumented field fails it only in strict mode.
 type ContractViolation struct {
-	Operation    string // operation slug, e.g. "cancel-key-deletion"
+	Operation    string // operation slug, e.g. ops.CancelKeyDeletion
 	OperationID  string // the spec's operationId, e.g. "CancelKeyDeletion"
 	Status       int
 	Field        string // JSON pointer of the offending field in the response body, "" for the whole response
@@ -158,22 +161,6 @@ func matchesTemplate(tmpl []string, p string) bool {
 	return true
 }
 
-// Documented returns the status codes the spec documents for an operation, sorted.
-func (v *Validator) Documented(operationID string) []int {
-	route, ok := v.byOpID[operationID]
-	if !ok {
-		return nil
-	}
-	var codes []int
-	for k := range route.Operation.Responses.Map() {
-		if n, err := strconv.Atoi(k); err == nil {
-			codes = append(codes, n)
-		}
-	}
-	sort.Ints(codes)
-	return codes
-}
-
 // OperationID finds the operation a request addresses, or "" when no path and method of the spec match.
 func (v *Validator) OperationID(req *http.Request) string {
 	if route, _ := v.route(req, ""); route != nil {
@@ -212,7 +199,7 @@ func (v *Validator) Validate(ctx context.Context, req *http.Request, status int,
 	}
 	opID := route.Operation.OperationID
 	mk := func(field, reason string, undocumented bool) *ContractViolation {
-		return &ContractViolation{Operation: Slug(opID), OperationID: opID, Status: status, Field: field, Reason: reason, Undocumented: undocumented}
+		return &ContractViolation{Operation: slugOf(opID), OperationID: opID, Status: status, Field: field, Reason: reason, Undocumented: undocumented}
 	}
 	responses := route.Operation.Responses
 	ref := responses.Status(status)
@@ -249,6 +236,14 @@ func (v *Validator) Validate(ctx context.Context, req *http.Request, status int,
 		out = append(out, mk(u.field, u.reason, true))
 	}
 	return opID, out
+}
+
+// slugOf is the registry's slug of an operationId (the validator routes the same documents).
+func slugOf(operationID string) string {
+	if op, ok := openapi.Lookup(operationID); ok {
+		return op.Slug
+	}
+	return operationID
 }
 
 // flatten unfolds kin-openapi's MultiError and ResponseError wrappers into leaf errors.
@@ -332,7 +327,7 @@ func undocumentedFields(resp *openapi3.Response, header http.Header, body []byte
 	if schema == nil {
 		// A response documented without a body: any member of an object body is undocumented.
 		if obj, ok := value.(map[string]any); ok {
-			for _, k := range sortedKeys(obj) {
+			for _, k := range slices.Sorted(maps.Keys(obj)) {
 				out = append(out, extra{pointer([]string{k}), "field is not documented (the response has no documented body)"})
 			}
 		}
@@ -362,7 +357,7 @@ func walkExtras(schema *openapi3.Schema, value any, path []string, out *[]extra)
 				return
 			}
 		}
-		for _, k := range sortedKeys(v) {
+		for _, k := range slices.Sorted(maps.Keys(v)) {
 			p := append(path, k)
 			var sub *openapi3.Schema
 			var ok bool
@@ -455,50 +450,3 @@ func itemsOf(schema *openapi3.Schema) *openapi3.Schema {
 	}
 	return nil
 }
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-// readAll reads a body and leaves an equivalent reader in its place. size is the announced length (-1
-// or 0 when unknown): with it, a large body is read into one buffer instead of one that doubles as it
-// grows (the multi-MiB bodies of the body-limit scenarios were a tenth of the suite's CPU time). A body
-// that is already a byteBody (a hand-built request's, or one readAll read before) is not copied.
-func readAll(rc *io.ReadCloser, size int64) ([]byte, error) {
-	if *rc == nil || *rc == http.NoBody {
-		return nil, nil
-	}
-	if bb, ok := (*rc).(*byteBody); ok && bb.Len() == len(bb.b) {
-		return bb.b, nil
-	}
-	var b []byte
-	var err error
-	if size > 0 && size <= maxPrealloc {
-		buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
-		_, err = buf.ReadFrom(*rc)
-		b = buf.Bytes()
-	} else {
-		b, err = io.ReadAll(*rc)
-	}
-	_ = (*rc).Close()
-	*rc = newByteBody(b)
-	return b, err
-}
-
-// maxPrealloc bounds what an announced length may make readAll allocate up front.
-const maxPrealloc = 32 << 20
-
-// byteBody is a request body over bytes the steps hold already, which readAll hands out as they are.
-type byteBody struct {
-	*bytes.Reader
-	b []byte
-}
-
-func newByteBody(b []byte) *byteBody { return &byteBody{Reader: bytes.NewReader(b), b: b} }
-
-func (*byteBody) Close() error { return nil }

@@ -118,10 +118,3 @@ func TestUndocumentedFieldFailsOnlyInStrictMode(t *testing.T) {
 		}
 	}
 }
-
-func TestDocumented(t *testing.T) {
-	suite, err := steps.New(steps.Config{KMSEndpoint: "http://127.0.0.1:1", Identities: identity.Defaults()})
-	require.NoError(t, err)
-	assert.Subset(t, suite.Validator().Documented("CancelKeyDeletion"), []int{200, 400, 401, 403, 404})
-	assert.Empty(t, suite.Validator().Documented("NoSuchOperation"))
-}

@@ -8,13 +8,14 @@ import (
 	"time"
 
 	csmsapi "github.com/dewconform/dewconform/gen/csms"
+	"github.com/dewconform/dewconform/openapi"
 )
 
 // secretValue is the value of every secret the suite creates; it is redacted from every record.
 const secretValue = "dewconform-value"
 
 func (w *World) createSecret(ctx context.Context, actor string, purpose Purpose, name string) (answer, *secretRef, error) {
-	cctx, project := w.call(ctx, actor, purpose, "create-secret")
+	cctx, project := w.call(ctx, actor, purpose)
 	value := secretValue
 	r, err := w.csms.CreateSecretWithResponse(cctx, project, csmsapi.CreateSecretRequestBody{Name: name, SecretString: &value})
 	if err != nil {
@@ -26,7 +27,7 @@ func (w *World) createSecret(ctx context.Context, actor string, purpose Purpose,
 	}
 	ref := &secretRef{name: r.JSON200.Secret.Name, owner: actor, value: value}
 	w.onCleanup("secret "+ref.name, func(ctx context.Context) error {
-		cctx, project := w.call(ctx, ref.owner, PurposeCleanup, "delete-secret")
+		cctx, project := w.call(ctx, ref.owner, PurposeCleanup)
 		r, err := w.csms.DeleteSecretWithResponse(cctx, project, ref.name)
 		if err != nil {
 			return fmt.Errorf("delete secret: %w", err)
@@ -42,14 +43,14 @@ func (w *World) createSecret(ctx context.Context, actor string, purpose Purpose,
 
 // isSecretNotFound accepts both documented not-found codes, since which one the service uses is open.
 func isSecretNotFound(a answer) bool {
-	code := errorCode(a.body)
+	code := openapi.ErrorCode(a.body)
 	return code == "CSMS.0005" || code == "CSMS.0106" || a.status == http.StatusNotFound
 }
 
 func (w *World) newSecretName() string { return w.s.Prefix() + randomHex(6) }
 
 func (w *World) scheduleSecret(ctx context.Context, actor string, purpose Purpose, name string, days int) (answer, error) {
-	cctx, project := w.call(ctx, actor, purpose, "schedule-secret-deletion")
+	cctx, project := w.call(ctx, actor, purpose)
 	r, err := w.csms.DeleteSecretForScheduleWithResponse(cctx, project, name, csmsapi.DeleteSecretForScheduleRequestBody{RecoveryWindowInDays: int32(days)})
 	if err != nil {
 		return answer{}, fmt.Errorf("schedule secret deletion: %w", err)
@@ -58,7 +59,7 @@ func (w *World) scheduleSecret(ctx context.Context, actor string, purpose Purpos
 }
 
 func (w *World) restoreSecret(ctx context.Context, actor string, purpose Purpose, name string) (answer, error) {
-	cctx, project := w.call(ctx, actor, purpose, "restore-secret")
+	cctx, project := w.call(ctx, actor, purpose)
 	r, err := w.csms.RestoreSecretWithResponse(cctx, project, name)
 	if err != nil {
 		return answer{}, fmt.Errorf("restore secret: %w", err)
@@ -68,7 +69,7 @@ func (w *World) restoreSecret(ctx context.Context, actor string, purpose Purpose
 
 // showSecret returns the secret as generic JSON, so that a check sees exactly what was sent (null vs absent).
 func (w *World) showSecret(ctx context.Context, actor string, purpose Purpose, name string) (answer, map[string]any, error) {
-	cctx, project := w.call(ctx, actor, purpose, "show-secret")
+	cctx, project := w.call(ctx, actor, purpose)
 	r, err := w.csms.ShowSecretWithResponse(cctx, project, name)
 	if err != nil {
 		return answer{}, nil, fmt.Errorf("show secret: %w", err)
@@ -87,7 +88,7 @@ func (w *World) showSecret(ctx context.Context, actor string, purpose Purpose, n
 }
 
 func (w *World) readVersion(ctx context.Context, actor string, purpose Purpose, name, version string) (answer, *csmsapi.ShowSecretVersionResponse, error) {
-	cctx, project := w.call(ctx, actor, purpose, "show-secret-version")
+	cctx, project := w.call(ctx, actor, purpose)
 	r, err := w.csms.ShowSecretVersionWithResponse(cctx, project, name, version)
 	if err != nil {
 		return answer{}, nil, fmt.Errorf("show secret version: %w", err)
@@ -205,7 +206,7 @@ func (w *World) deletesThatSecret(ctx context.Context, actor string) error {
 	if err := w.requireSecret(); err != nil {
 		return err
 	}
-	cctx, project := w.call(ctx, actor, PurposeAct, "delete-secret")
+	cctx, project := w.call(ctx, actor, PurposeAct)
 	_, err := w.csms.DeleteSecretWithResponse(cctx, project, w.secret.name)
 	return err
 }
@@ -222,13 +223,13 @@ func (w *World) updatesDescription(ctx context.Context, actor, description strin
 	if err := w.requireSecret(); err != nil {
 		return err
 	}
-	cctx, project := w.call(ctx, actor, PurposeAct, "update-secret")
+	cctx, project := w.call(ctx, actor, PurposeAct)
 	_, err := w.csms.UpdateSecretWithResponse(cctx, project, w.secret.name, csmsapi.UpdateSecretRequestBody{Description: &description})
 	return err
 }
 
 func (w *World) listsSecrets(ctx context.Context, actor string) error {
-	cctx, project := w.call(ctx, actor, PurposeAct, "list-secrets")
+	cctx, project := w.call(ctx, actor, PurposeAct)
 	_, err := w.csms.ListSecretsWithResponse(cctx, project, &csmsapi.ListSecretsParams{})
 	return err
 }

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -240,4 +241,27 @@ func TestThrottledCallUnderTest(t *testing.T) {
 			requireHarness(t, errs["cancel"], steps.Throttled)
 		}
 	}
+}
+
+// A hand-built request names its operation by slug in the feature text: a slug the registry does not know
+// fails the step with the known ones, before any call is made.
+func TestUnknownOperationInAStep(t *testing.T) {
+	var calls atomic.Int32
+	ts := target(t, func(w http.ResponseWriter, _ *http.Request) { calls.Add(1) })
+	errs := firstErrors(t, steps.Config{KMSEndpoint: ts.URL, HTTPClient: ts.Client()}, `Feature: unknown operation
+  Scenario: body
+    When alice sends to cancel-key-delition the body:
+      """
+      {}
+      """
+
+  Scenario: method
+    When alice sends a GET request to cancel-grant
+`)
+	for _, name := range []string{"body", "method"} {
+		require.Error(t, errs[name], name)
+		assert.Contains(t, errs[name].Error(), "unknown operation", name)
+		assert.Contains(t, errs[name].Error(), "known: create-key, list-keys", name)
+	}
+	assert.Zero(t, calls.Load())
 }

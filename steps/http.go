@@ -8,11 +8,14 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dewconform/dewconform/aksk"
+	"github.com/dewconform/dewconform/openapi"
 )
 
 // Exchange is one recorded HTTP call, redacted: tokens, signatures, security tokens, secret values and
@@ -23,7 +26,7 @@ type Exchange struct {
 	Step           string // text of the step that made the call, "" in hooks
 	Purpose        Purpose
 	Identity       string // who called ("anonymous" for no credentials)
-	Operation      string // slug of the operation meant, e.g. "cancel-key-deletion"
+	Operation      string // slug of the operation called (or meant, for a deliberately wrong request), e.g. ops.CancelKeyDeletion
 	Method         string
 	URL            string
 	RequestHeader  http.Header
@@ -32,16 +35,21 @@ type Exchange struct {
 	ResponseHeader http.Header
 	ResponseBody   string
 	Duration       time.Duration
-	Attempt        int    // 1 for the first attempt
-	Err            string // transport error, if any
-	Violations     []ContractViolation
+	Attempt        int // 1 for the first attempt
+	// HandBuilt marks a request the steps built by hand (a wrong method or path, a malformed or padded
+	// body) rather than through the generated clients: its answer says nothing about a well-formed call.
+	HandBuilt  bool
+	Err        string // transport error, if any
+	Violations []ContractViolation
 }
 
 // callInfo travels in the request context from the step to the transport.
 type callInfo struct {
 	actor   string
 	purpose Purpose
-	op      string // slug
+	// intended is the operation a hand-built request means (set only there): a wrong method or path
+	// matches no route, and its answer is judged against this operation.
+	intended openapi.Operation
 }
 
 type callKey struct{}
@@ -82,6 +90,10 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 	}
 	retry := call.purpose == PurposeSetup || call.purpose == PurposeCleanup || call.purpose == PurposeCheck
 	policy := s.cfg.Retry
+	var op openapi.Operation // the zero Operation for the control API, which is not part of the contract
+	if call.purpose != PurposeControl {
+		op = operationOf(req, call.intended)
+	}
 	for attempt := 1; ; attempt++ {
 		resp, respBody, elapsed, err := d.send(ctx, req, body)
 		ex := Exchange{
@@ -89,13 +101,14 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 			Step:          w.stepText,
 			Purpose:       call.purpose,
 			Identity:      call.actor,
-			Operation:     call.op,
+			Operation:     op.Slug,
 			Method:        req.Method,
 			URL:           req.URL.String(),
 			RequestHeader: redactHeader(req.Header),
 			RequestBody:   recordBody(body),
 			Duration:      elapsed,
 			Attempt:       attempt,
+			HandBuilt:     call.intended.ID != "",
 		}
 		if err != nil {
 			ex.Err = err.Error()
@@ -119,14 +132,7 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 			}
 		}
 		if call.purpose != PurposeControl {
-			intended := ""
-			if op, ok := operationBySlug(call.op); ok {
-				intended = op.id
-			}
-			opID, violations := s.validator.Validate(ctx, req, resp.StatusCode, resp.Header, respBody, intended)
-			if opID != "" && ex.Operation == "" {
-				ex.Operation = Slug(opID)
-			}
+			_, violations := s.validator.Validate(ctx, req, resp.StatusCode, resp.Header, respBody, op.ID)
 			for _, v := range violations {
 				ex.Violations = append(ex.Violations, *v)
 			}
@@ -140,6 +146,18 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 		}
 		return resp, nil
 	}
+}
+
+// operationOf finds the operation a request is counted for. A hand-built request counts for the
+// operation the feature names (a wrong method may even reach another operation's route). Any other is
+// found by routing as the validator does, or else is the one whose path it has with a parameter left
+// empty (a step given "" as a secret name, which the gateway answers 404). The zero Operation means none.
+func operationOf(req *http.Request, intended openapi.Operation) openapi.Operation {
+	if intended.ID != "" {
+		return intended
+	}
+	op, _ := openapi.MatchMeant(req.Method, req.URL.EscapedPath())
+	return op
 }
 
 // send makes one attempt within the per-request timeout and reads the whole answer.
@@ -239,19 +257,26 @@ func projectOfPath(path, fallback string) string {
 
 const redacted = "REDACTED"
 
-var (
-	secretFields  = regexp.MustCompile(`("(?:secret_string|secret_binary|plain_text|plain_text_base64|pin)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
-	signaturePart = regexp.MustCompile(`Signature=[0-9a-fA-F]*`)
-)
+var signaturePart = regexp.MustCompile(`Signature=[0-9a-fA-F]*`)
+
+// IsSecretHeader tells whether a header carries a credential whole, so that its value is never recorded
+// or reported.
+func IsSecretHeader(name string) bool {
+	switch http.CanonicalHeaderKey(name) {
+	case "X-Auth-Token", "X-Subject-Token", "X-Security-Token":
+		return true
+	}
+	return false
+}
 
 func redactHeader(h http.Header) http.Header {
 	out := h.Clone()
 	if out == nil {
 		return http.Header{}
 	}
-	for _, name := range []string{"X-Auth-Token", "X-Subject-Token", "X-Security-Token"} {
-		if out.Get(name) != "" {
-			out.Set(name, redacted)
+	for name, vs := range out {
+		if IsSecretHeader(name) && len(vs) > 0 {
+			out[name] = []string{redacted}
 		}
 	}
 	if a := out.Get("Authorization"); a != "" {
@@ -260,18 +285,60 @@ func redactHeader(h http.Header) http.Header {
 	return out
 }
 
-func redactBody(b []byte) string {
-	// Most bodies (and the multi-MiB ones of the body-limit scenarios) have no secret field, and a
-	// regexp scan is costly.
-	if !hasSecretField(b) {
-		return string(b)
-	}
-	return secretFields.ReplaceAllString(string(b), `$1"`+redacted+`"`)
+func redactBody(b []byte) string { return secretRedactor().redact(string(b)) }
+
+// RedactSecretFields replaces the value of every member the spec marks x-dewconform-secret
+// (openapi.SecretFieldNames) with REDACTED, in JSON and in JSON quoted inside a string (a cucumber
+// attachment, a JSON report): the one implementation that the steps' records and the runner's reports
+// share, so that marking a field in the spec is the whole change.
+func RedactSecretFields(s string) string { return secretRedactor().redact(s) }
+
+// fieldRedactor holds the patterns built from the spec's secret field names.
+type fieldRedactor struct {
+	names []string
+	// plain matches "name": "value" with the value's escapes; quoted matches \"name\": \"value\",
+	// the same member inside a JSON string, whose value ends at the first escaped quote.
+	plain, quoted *regexp.Regexp
 }
 
-// hasSecretField tells whether b may hold a match of secretFields: every match starts with one of these.
-func hasSecretField(b []byte) bool {
-	return bytes.Contains(b, []byte(`"secret_`)) || bytes.Contains(b, []byte(`"plain_text`)) || bytes.Contains(b, []byte(`"pin"`))
+// secretRedactor is built once: the field names come from the embedded specs, which never change.
+var secretRedactor = sync.OnceValue(func() *fieldRedactor {
+	names := openapi.SecretFieldNames()
+	quotedNames := make([]string, len(names))
+	for i, n := range names {
+		quotedNames[i] = regexp.QuoteMeta(n)
+	}
+	alt := strings.Join(quotedNames, "|")
+	return &fieldRedactor{
+		names:  names,
+		plain:  regexp.MustCompile(`("(?:` + alt + `)"\s*:\s*)"(?:[^"\\]|\\.)*"`),
+		quoted: regexp.MustCompile(`(\\"(?:` + alt + `)\\"\s*:\s*\\")(?:[^"\\]|\\[^"])*(\\")`),
+	}
+})
+
+func (r *fieldRedactor) redact(s string) string {
+	// Most bodies (and the multi-MiB ones of the body-limit scenarios) name no secret field, and a regexp
+	// scan is costly.
+	if !r.mentions(s) {
+		return s
+	}
+	s = r.plain.ReplaceAllString(s, `$1"`+redacted+`"`)
+	return r.quoted.ReplaceAllString(s, "${1}"+redacted+"${2}")
+}
+
+// mentions tells whether s may hold a secret member: every match contains one of the names.
+func (r *fieldRedactor) mentions(s string) bool {
+	for _, n := range r.names {
+		if strings.Contains(s, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// sensitive fields are compared but never echoed in a failure message.
+func sensitive(path string) bool {
+	return slices.Contains(secretRedactor().names, path[strings.LastIndex(path, ".")+1:])
 }
 
 // maxRecorded is the largest body an Exchange holds whole; of a larger one (the padding of the
@@ -290,7 +357,7 @@ func recordBody(b []byte) string {
 		return redactBody(b)
 	}
 	head := b[:recordedPrefix]
-	if hasSecretField(b) {
+	if secretRedactor().mentions(string(b)) {
 		head = []byte(redactBody(b)[:recordedPrefix])
 	}
 	return string(head) + "\n[dewconform: body truncated in this record: " + strconv.Itoa(len(b)) +
@@ -302,10 +369,45 @@ func (w *World) record(ex Exchange) {
 	if w.s.cfg.Observer != nil {
 		w.s.cfg.Observer.Exchange(ex)
 	}
-	if ex.Purpose == PurposeAct && ex.Status != 0 {
-		w.s.noteStatus(ex.Operation, ex.Status)
-	}
 }
 
 // errNoResponse explains a step that needs a response when no call was answered.
 var errNoResponse = errors.New("no response recorded: the step needs a call before it")
+
+// readAll reads a body and leaves an equivalent reader in its place. size is the announced length (-1
+// or 0 when unknown): with it, a large body is read into one buffer instead of one that doubles as it
+// grows (the multi-MiB bodies of the body-limit scenarios were a tenth of the suite's CPU time). A body
+// that is already a byteBody (a hand-built request's, or one readAll read before) is not copied.
+func readAll(rc *io.ReadCloser, size int64) ([]byte, error) {
+	if *rc == nil || *rc == http.NoBody {
+		return nil, nil
+	}
+	if bb, ok := (*rc).(*byteBody); ok && bb.Len() == len(bb.b) {
+		return bb.b, nil
+	}
+	var b []byte
+	var err error
+	if size > 0 && size <= maxPrealloc {
+		buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
+		_, err = buf.ReadFrom(*rc)
+		b = buf.Bytes()
+	} else {
+		b, err = io.ReadAll(*rc)
+	}
+	_ = (*rc).Close()
+	*rc = newByteBody(b)
+	return b, err
+}
+
+// maxPrealloc bounds what an announced length may make readAll allocate up front.
+const maxPrealloc = 32 << 20
+
+// byteBody is a request body over bytes the steps hold already, which readAll hands out as they are.
+type byteBody struct {
+	*bytes.Reader
+	b []byte
+}
+
+func newByteBody(b []byte) *byteBody { return &byteBody{Reader: bytes.NewReader(b), b: b} }
+
+func (*byteBody) Close() error { return nil }

@@ -9,13 +9,15 @@ import (
 	"time"
 
 	kmsapi "github.com/dewconform/dewconform/gen/kms"
+	"github.com/dewconform/dewconform/openapi"
 )
 
 // ---- calls ----------------------------------------------------------------------------------------
 
-// call prepares the context of one call: who makes it, why, and which operation it means.
-func (w *World) call(ctx context.Context, actor string, purpose Purpose, op string) (context.Context, string) {
-	return withCall(ctx, callInfo{actor: actor, purpose: purpose, op: op}), w.project(actor, purpose)
+// call prepares the context of one call: who makes it and why. Which operation it is, the recording
+// transport finds from the request (openapi.Match), so a call through a generated client names none.
+func (w *World) call(ctx context.Context, actor string, purpose Purpose) (context.Context, string) {
+	return withCall(ctx, callInfo{actor: actor, purpose: purpose}), w.project(actor, purpose)
 }
 
 // answer is the status and raw body of a call, for setup and check helpers.
@@ -48,7 +50,7 @@ func (a answer) expect(what string, status int) error {
 }
 
 func (w *World) createKey(ctx context.Context, actor string, purpose Purpose, origin kmsapi.Origin, alias string) (answer, *keyRef, error) {
-	cctx, project := w.call(ctx, actor, purpose, "create-key")
+	cctx, project := w.call(ctx, actor, purpose)
 	if alias == "" {
 		alias = w.s.Prefix() + randomHex(6)
 	}
@@ -74,7 +76,7 @@ func (w *World) cleanupKey(ctx context.Context, k *keyRef) error {
 	if err != nil {
 		return err
 	}
-	switch code := errorCode(a.body); {
+	switch code := openapi.ErrorCode(a.body); {
 	case a.status == http.StatusOK, code == "KMS.1402", code == "KMS.0207":
 		return nil
 	case w.s.cfg.Control:
@@ -91,7 +93,7 @@ func (w *World) cleanupKey(ctx context.Context, k *keyRef) error {
 }
 
 func (w *World) describeKey(ctx context.Context, actor string, purpose Purpose, keyID string) (answer, *kmsapi.KeyDetails, error) {
-	cctx, project := w.call(ctx, actor, purpose, "describe-key")
+	cctx, project := w.call(ctx, actor, purpose)
 	r, err := w.kms.ListKeyDetailWithResponse(cctx, project, kmsapi.OperateKeyRequestBody{KeyId: keyID})
 	if err != nil {
 		return answer{}, nil, fmt.Errorf("describe key: %w", err)
@@ -103,7 +105,7 @@ func (w *World) describeKey(ctx context.Context, actor string, purpose Purpose, 
 }
 
 func (w *World) scheduleKey(ctx context.Context, actor string, purpose Purpose, keyID, days string) (answer, error) {
-	cctx, project := w.call(ctx, actor, purpose, "schedule-key-deletion")
+	cctx, project := w.call(ctx, actor, purpose)
 	r, err := w.kms.DeleteKeyWithResponse(cctx, project, kmsapi.ScheduleKeyDeletionRequestBody{KeyId: keyID, PendingDays: days})
 	if err != nil {
 		return answer{}, fmt.Errorf("schedule key deletion: %w", err)
@@ -112,7 +114,7 @@ func (w *World) scheduleKey(ctx context.Context, actor string, purpose Purpose, 
 }
 
 func (w *World) enableKey(ctx context.Context, actor string, purpose Purpose, keyID string) (answer, error) {
-	cctx, project := w.call(ctx, actor, purpose, "enable-key")
+	cctx, project := w.call(ctx, actor, purpose)
 	r, err := w.kms.EnableKeyWithResponse(cctx, project, kmsapi.OperateKeyRequestBody{KeyId: keyID})
 	if err != nil {
 		return answer{}, fmt.Errorf("enable key: %w", err)
@@ -121,7 +123,7 @@ func (w *World) enableKey(ctx context.Context, actor string, purpose Purpose, ke
 }
 
 func (w *World) disableKey(ctx context.Context, actor string, purpose Purpose, keyID string) (answer, error) {
-	cctx, project := w.call(ctx, actor, purpose, "disable-key")
+	cctx, project := w.call(ctx, actor, purpose)
 	r, err := w.kms.DisableKeyWithResponse(cctx, project, kmsapi.OperateKeyRequestBody{KeyId: keyID})
 	if err != nil {
 		return answer{}, fmt.Errorf("disable key: %w", err)
@@ -130,7 +132,7 @@ func (w *World) disableKey(ctx context.Context, actor string, purpose Purpose, k
 }
 
 func (w *World) cancelDeletion(ctx context.Context, actor string, purpose Purpose, keyID string, sequence *string) (answer, error) {
-	cctx, project := w.call(ctx, actor, purpose, "cancel-key-deletion")
+	cctx, project := w.call(ctx, actor, purpose)
 	r, err := w.kms.CancelKeyDeletionWithResponse(cctx, project, kmsapi.OperateKeyRequestBody{KeyId: keyID, Sequence: sequence})
 	if err != nil {
 		return answer{}, fmt.Errorf("cancel key deletion: %w", err)
@@ -139,7 +141,7 @@ func (w *World) cancelDeletion(ctx context.Context, actor string, purpose Purpos
 }
 
 func (w *World) createGrant(ctx context.Context, actor string, purpose Purpose, keyID, grantee string, ops []string, retiring string) (answer, *grantRef, error) {
-	cctx, project := w.call(ctx, actor, purpose, "create-grant")
+	cctx, project := w.call(ctx, actor, purpose)
 	granteeID, ok := w.identity(grantee)
 	if !ok {
 		return answer{}, nil, fmt.Errorf("no identity %q in the configuration", grantee)
@@ -169,11 +171,11 @@ func (w *World) createGrant(ctx context.Context, actor string, purpose Purpose, 
 	}
 	g := &grantRef{id: r.JSON200.GrantId, keyID: keyID, owner: owner, grantee: grantee}
 	w.onCleanup("grant "+g.id, func(ctx context.Context) error {
-		a, err := w.revokeGrant(ctx, g.owner, PurposeCleanup, "revoke-grant", g.keyID, g.id, nil)
+		a, err := w.revokeGrant(ctx, g.owner, PurposeCleanup, false, g.keyID, g.id, nil)
 		if err != nil {
 			return err
 		}
-		if code := errorCode(a.body); code == "KMS.2501" || code == "KMS.0207" {
+		if code := openapi.ErrorCode(a.body); code == "KMS.2501" || code == "KMS.0207" {
 			return nil // already gone
 		}
 		return a.expect("revoke grant "+g.id, http.StatusOK)
@@ -181,11 +183,11 @@ func (w *World) createGrant(ctx context.Context, actor string, purpose Purpose, 
 	return a, g, nil
 }
 
-// revokeGrant calls revoke-grant or retire-grant (op), which take the same body.
-func (w *World) revokeGrant(ctx context.Context, actor string, purpose Purpose, op, keyID, grantID string, sequence *string) (answer, error) {
-	cctx, project := w.call(ctx, actor, purpose, op)
+// revokeGrant calls revoke-grant, or retire-grant when retire is set: they take the same body.
+func (w *World) revokeGrant(ctx context.Context, actor string, purpose Purpose, retire bool, keyID, grantID string, sequence *string) (answer, error) {
+	cctx, project := w.call(ctx, actor, purpose)
 	body := kmsapi.RevokeGrantRequestBody{KeyId: keyID, GrantId: grantID, Sequence: sequence}
-	if op == "retire-grant" {
+	if retire {
 		r, err := w.kms.CancelSelfGrantWithResponse(cctx, project, body)
 		if err != nil {
 			return answer{}, fmt.Errorf("retire grant: %w", err)
@@ -204,7 +206,7 @@ func (w *World) listGrants(ctx context.Context, actor string, purpose Purpose, k
 	var ids []string
 	marker := ""
 	for page := 0; page < 100; page++ {
-		cctx, project := w.call(ctx, actor, purpose, "list-grants")
+		cctx, project := w.call(ctx, actor, purpose)
 		limit := "100"
 		body := kmsapi.ListGrantsRequestBody{KeyId: keyID, Limit: &limit}
 		if marker != "" {
@@ -230,7 +232,7 @@ func (w *World) listGrants(ctx context.Context, actor string, purpose Purpose, k
 }
 
 func (w *World) createDatakey(ctx context.Context, actor string, purpose Purpose, keyID string) (answer, error) {
-	cctx, project := w.call(ctx, actor, purpose, "create-datakey")
+	cctx, project := w.call(ctx, actor, purpose)
 	r, err := w.kms.CreateDatakeyWithResponse(cctx, project, kmsapi.CreateDatakeyRequestBody{KeyId: keyID})
 	if err != nil {
 		return answer{}, fmt.Errorf("create data key: %w", err)
@@ -458,7 +460,7 @@ func (w *World) listsKeys(ctx context.Context, actor string) error {
 }
 
 func (w *World) listsKeysWithLimit(ctx context.Context, actor, limit string) error {
-	cctx, project := w.call(ctx, actor, PurposeAct, "list-keys")
+	cctx, project := w.call(ctx, actor, PurposeAct)
 	all := kmsapi.ListKeysRequestBodyKeySpecALL
 	_, err := w.kms.ListKeysWithResponse(cctx, project, kmsapi.ListKeysRequestBody{Limit: &limit, KeySpec: &all})
 	return err
@@ -468,24 +470,20 @@ func (w *World) listsGrants(ctx context.Context, actor string) error {
 	if err := w.requireKey(); err != nil {
 		return err
 	}
-	cctx, project := w.call(ctx, actor, PurposeAct, "list-grants")
+	cctx, project := w.call(ctx, actor, PurposeAct)
 	_, err := w.kms.ListGrantsWithResponse(cctx, project, kmsapi.ListGrantsRequestBody{KeyId: w.key.id})
 	return err
 }
 
 func (w *World) listsRetirableGrants(ctx context.Context, actor string) error {
-	cctx, project := w.call(ctx, actor, PurposeAct, "list-retirable-grants")
+	cctx, project := w.call(ctx, actor, PurposeAct)
 	limit := "1000"
 	_, err := w.kms.ListRetirableGrantsWithResponse(cctx, project, kmsapi.ListRetirableGrantsRequestBody{Limit: &limit})
 	return err
 }
 
-func grantOp(verb string) string {
-	if verb == "retires" {
-		return "retire-grant"
-	}
-	return "revoke-grant"
-}
+// retires tells a "retires" step from a "revokes" one.
+func retires(verb string) bool { return verb == "retires" }
 
 func (w *World) requireGrant() error {
 	if w.grant == nil {
@@ -498,7 +496,7 @@ func (w *World) endsThatGrant(ctx context.Context, actor, verb string) error {
 	if err := w.requireGrant(); err != nil {
 		return err
 	}
-	_, err := w.revokeGrant(ctx, actor, PurposeAct, grantOp(verb), w.grant.keyID, w.grant.id, nil)
+	_, err := w.revokeGrant(ctx, actor, PurposeAct, retires(verb), w.grant.keyID, w.grant.id, nil)
 	return err
 }
 
@@ -506,7 +504,7 @@ func (w *World) endsThatGrantWithSequence(ctx context.Context, actor, verb, sequ
 	if err := w.requireGrant(); err != nil {
 		return err
 	}
-	_, err := w.revokeGrant(ctx, actor, PurposeAct, grantOp(verb), w.grant.keyID, w.grant.id, &sequence)
+	_, err := w.revokeGrant(ctx, actor, PurposeAct, retires(verb), w.grant.keyID, w.grant.id, &sequence)
 	return err
 }
 
@@ -514,7 +512,7 @@ func (w *World) endsTheGrant(ctx context.Context, actor, verb, grantID string) e
 	if err := w.requireKey(); err != nil {
 		return err
 	}
-	_, err := w.revokeGrant(ctx, actor, PurposeAct, grantOp(verb), w.key.id, grantID, nil)
+	_, err := w.revokeGrant(ctx, actor, PurposeAct, retires(verb), w.key.id, grantID, nil)
 	return err
 }
 
@@ -525,7 +523,7 @@ func (w *World) endsThatGrantOnOtherKey(ctx context.Context, actor, verb string)
 	if w.otherKey == nil {
 		return fmt.Errorf("the scenario has no other key (a step such as 'alice has another key' must come first)")
 	}
-	_, err := w.revokeGrant(ctx, actor, PurposeAct, grantOp(verb), w.otherKey.id, w.grant.id, nil)
+	_, err := w.revokeGrant(ctx, actor, PurposeAct, retires(verb), w.otherKey.id, w.grant.id, nil)
 	return err
 }
 
@@ -541,7 +539,7 @@ func (w *World) encrypts(ctx context.Context, actor, text string) error {
 	if err := w.requireKey(); err != nil {
 		return err
 	}
-	cctx, project := w.call(ctx, actor, PurposeAct, "encrypt-data")
+	cctx, project := w.call(ctx, actor, PurposeAct)
 	r, err := w.kms.EncryptDataWithResponse(cctx, project, kmsapi.EncryptDataRequestBody{KeyId: w.key.id, PlainText: text})
 	if err != nil {
 		return fmt.Errorf("encrypt data: %w", err)
@@ -556,7 +554,7 @@ func (w *World) decryptsThatCipher(ctx context.Context, actor string) error {
 	if w.cipher == "" {
 		return fmt.Errorf("the scenario has no cipher text (an encryption must succeed first)")
 	}
-	cctx, project := w.call(ctx, actor, PurposeAct, "decrypt-data")
+	cctx, project := w.call(ctx, actor, PurposeAct)
 	_, err := w.kms.DecryptDataWithResponse(cctx, project, kmsapi.DecryptDataRequestBody{CipherText: w.cipher})
 	if err != nil {
 		return fmt.Errorf("decrypt data: %w", err)
@@ -678,7 +676,7 @@ func (w *World) cannotCreateDatakey(ctx context.Context, actor string) error {
 	if err != nil {
 		return err
 	}
-	if a.status != http.StatusForbidden || errorCode(a.body) != "KMS.0306" {
+	if a.status != http.StatusForbidden || openapi.ErrorCode(a.body) != "KMS.0306" {
 		return a.unjudged(fmt.Errorf("%s creates a data key with key %s: want 403 KMS.0306, got %d %s", actor, w.key.id, a.status, summarize(a.body)))
 	}
 	return nil

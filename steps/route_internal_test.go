@@ -19,11 +19,11 @@ func TestDirectRouteMatchesTheRouters(t *testing.T) {
 	v, err := NewValidator(context.Background(), map[string][]byte{"kms": openapi.KMS(), "csms": openapi.CSMS()})
 	require.NoError(t, err)
 	vars := map[string]string{"project_id": "0123456789abcdef0123456789abcdef", "secret_name": "db%2Fx", "version_id": "v1"}
-	for _, op := range operations() {
-		require.Contains(t, v.direct, op.id, "no other path overlaps %s", op.path)
-		for _, path := range []string{op.fill(vars), strings.ReplaceAll(op.path, "{project_id}", "p")} {
-			req := httptest.NewRequest(op.method, path, nil)
-			got, _ := v.route(req, op.id)
+	for _, op := range openapi.Operations() {
+		require.Contains(t, v.direct, op.ID, "no other path overlaps %s", op.Path)
+		for _, path := range []string{op.Fill(vars), strings.ReplaceAll(op.Path, "{project_id}", "p")} {
+			req := httptest.NewRequest(op.Method, path, nil)
+			got, _ := v.route(req, op.ID)
 			var want string
 			for _, s := range v.services {
 				if r, _, err := s.router.FindRoute(req); err == nil {
@@ -31,8 +31,8 @@ func TestDirectRouteMatchesTheRouters(t *testing.T) {
 					break
 				}
 			}
-			require.NotNil(t, got, "%s %s", op.method, path)
-			assert.Equal(t, want, got.Operation.OperationID, "%s %s", op.method, path)
+			require.NotNil(t, got, "%s %s", op.Method, path)
+			assert.Equal(t, want, got.Operation.OperationID, "%s %s", op.Method, path)
 		}
 	}
 	for _, tc := range []struct{ method, path string }{

@@ -12,9 +12,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -25,7 +26,7 @@ import (
 	"github.com/dewconform/dewconform/openapi"
 )
 
-// AuthMode is how requests are authenticated.
+// AuthMode is how requests are authenticated. The runner's configuration uses the same type.
 type AuthMode string
 
 const (
@@ -34,6 +35,17 @@ const (
 	// AuthAKSK signs requests with SDK-HMAC-SHA256 as the official SDK does.
 	AuthAKSK AuthMode = "aksk"
 )
+
+// ParseAuthMode checks a mode given as text; "" means AuthToken.
+func ParseAuthMode(s string) (AuthMode, error) {
+	switch m := AuthMode(s); m {
+	case "":
+		return AuthToken, nil
+	case AuthToken, AuthAKSK:
+		return m, nil
+	}
+	return "", fmt.Errorf("auth mode %q: want token or aksk", s)
+}
 
 // Purpose says why a call was made; only the call under test (PurposeAct) is judged by the scenario's
 // Then steps, and only setup and cleanup calls are retried.
@@ -122,9 +134,6 @@ type Suite struct {
 	client    *http.Client
 	roles     []string // the identity names scenarios may mention
 
-	mu  sync.Mutex
-	cov map[string]*opCoverage
-
 	// patterns holds the compiled step expressions (string → *regexp.Regexp). godog compiles a string
 	// expression on every registration, i.e. for every step of every scenario; that was a fifth of the
 	// suite's CPU time against the in-process mock.
@@ -164,13 +173,11 @@ func New(cfg Config) (*Suite, error) {
 	for _, ep := range []*string{&cfg.KMSEndpoint, &cfg.CSMSEndpoint, &cfg.ControlEndpoint} {
 		*ep = strings.TrimRight(*ep, "/")
 	}
-	switch cfg.Auth {
-	case "":
-		cfg.Auth = AuthToken
-	case AuthToken, AuthAKSK:
-	default:
-		return nil, fmt.Errorf("auth mode %q: want token or aksk", cfg.Auth)
+	auth, err := ParseAuthMode(string(cfg.Auth))
+	if err != nil {
+		return nil, err
 	}
+	cfg.Auth = auth
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
 	}
@@ -180,8 +187,8 @@ func New(cfg Config) (*Suite, error) {
 	if cfg.RunID == "" {
 		cfg.RunID = randomHex(4)
 	}
-	if !runIDPattern.MatchString(cfg.RunID) {
-		return nil, fmt.Errorf("run id %q: want 1 to 20 letters, digits or dashes", cfg.RunID)
+	if err := CheckRunID(cfg.RunID); err != nil {
+		return nil, err
 	}
 	cfg.Retry = cfg.Retry.withDefaults()
 	v, err := NewValidator(context.Background(), map[string][]byte{"kms": openapi.KMS(), "csms": openapi.CSMS()})
@@ -195,18 +202,33 @@ func New(cfg Config) (*Suite, error) {
 		client = &c
 	}
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	s := &Suite{cfg: cfg, validator: v, client: client, cov: map[string]*opCoverage{}}
+	s := &Suite{cfg: cfg, validator: v, client: client}
 	s.roles = knownRoles(cfg.Identities)
 	return s, nil
 }
 
 var runIDPattern = regexp.MustCompile(`^[a-zA-Z0-9-]{1,20}$`)
 
+// CheckRunID accepts a run id that can go into every resource name: 1 to 20 letters, digits or dashes.
+func CheckRunID(id string) error {
+	if !runIDPattern.MatchString(id) {
+		return fmt.Errorf("run id %q: want 1 to 20 letters, digits or dashes", id)
+	}
+	return nil
+}
+
+// ResourcePrefix starts the name of every resource any run creates.
+const ResourcePrefix = "dewconform-"
+
+// Prefix returns the name prefix of every resource a run with this id creates; the runner's sweep
+// finds what a run left behind by it.
+func Prefix(runID string) string { return ResourcePrefix + runID + "-" }
+
 // RunID returns the run id that prefixes every created resource.
 func (s *Suite) RunID() string { return s.cfg.RunID }
 
 // Prefix returns the name prefix of every resource this run creates.
-func (s *Suite) Prefix() string { return "dewconform-" + s.cfg.RunID + "-" }
+func (s *Suite) Prefix() string { return Prefix(s.cfg.RunID) }
 
 // Validator returns the suite's spec validator.
 func (s *Suite) Validator() *Validator { return s.validator }
@@ -230,16 +252,12 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// knownRoles lists the identity names steps may mention: the suite's five roles and any configured name.
+// knownRoles lists the identity names steps may mention: the default identities' (the features' roles)
+// and any configured name.
 func knownRoles(set identity.Set) []string {
-	seen := map[string]bool{"alice": true, "bob": true, "carol": true, "dave": true, "eve": true}
-	for _, n := range identityNames(set) {
+	seen := map[string]bool{}
+	for _, n := range append(identity.Defaults().Names(), set.Names()...) {
 		seen[n] = true
 	}
-	out := make([]string, 0, len(seen))
-	for n := range seen {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(seen))
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -26,8 +25,7 @@ type World struct {
 	s        *Suite
 	ref      ScenarioRef
 	stepText string
-	stepFrom int    // index of the current step's first exchange
-	skip     string // reason to skip the scenario, set in before
+	stepFrom int // index of the current step's first exchange
 
 	kms  *kmsapi.ClientWithResponses
 	csms *csmsapi.ClientWithResponses
@@ -88,9 +86,12 @@ func (w *World) before(ctx context.Context, sc *godog.Scenario) (context.Context
 	if err != nil {
 		return ctx, fmt.Errorf("csms client: %w", err)
 	}
-	w.skip = w.skipReason(sc)
-	if w.skip != "" && w.s.cfg.Observer != nil {
-		w.s.cfg.Observer.Skipped(w.ref, w.skip)
+	// A scenario that cannot run against this target is skipped before its first step, with the reason.
+	if reason := w.skipReason(sc); reason != "" {
+		if w.s.cfg.Observer != nil {
+			w.s.cfg.Observer.Skipped(w.ref, reason)
+		}
+		return ctx, fmt.Errorf("%w: %s", godog.ErrSkip, reason)
 	}
 	return ctx, nil
 }
@@ -158,7 +159,7 @@ func (w *World) unusable(name string) string {
 }
 
 func (w *World) identity(name string) (identity.Identity, bool) {
-	return lookupIdentity(w.s.cfg.Identities, name)
+	return w.s.cfg.Identities.ByName(name)
 }
 
 func (w *World) projectOf(id identity.Identity) string {
@@ -183,7 +184,9 @@ func (w *World) project(actor string, purpose Purpose) string {
 		case w.secret != nil:
 			actor = w.secret.owner
 		default:
-			actor = primaryName(w.s.cfg.Identities)
+			if p, ok := w.s.cfg.Identities.Primary(); ok {
+				actor = p.Name
+			}
 		}
 	}
 	id, _ := w.identity(actor)
@@ -215,11 +218,8 @@ func (w *World) afterStep(ctx context.Context, st *godog.Step, status godog.Step
 	return ctx, err
 }
 
-// after runs the cleanup stack, newest first, whatever the scenario's outcome, and counts coverage.
+// after runs the cleanup stack, newest first, whatever the scenario's outcome.
 func (w *World) after(ctx context.Context, sc *godog.Scenario, scenarioErr error) (context.Context, error) {
-	if w.skip == "" && !errors.Is(scenarioErr, godog.ErrSkip) {
-		w.s.noteScenario(w.ref.Tags)
-	}
 	// The scenario's context may be cancelled already; cleanup must still run.
 	cctx := context.WithoutCancel(ctx)
 	for i := len(w.cleanups) - 1; i >= 0; i-- {
@@ -247,27 +247,7 @@ func (w *World) onCleanup(what string, run func(ctx context.Context) error) {
 // Exchanges returns the scenario's recorded (redacted) exchanges.
 func (w *World) Exchanges() []Exchange { return append([]Exchange(nil), w.exchanges...) }
 
-// step registers a step definition whose function returns only an error. The wrapper records the step's
-// text for the exchanges and refuses to run steps of a scenario that must be skipped.
-func (w *World) step(sc *godog.ScenarioContext, expr string, fn any) {
-	v := reflect.ValueOf(fn)
-	t := v.Type()
-	if t.Kind() != reflect.Func || t.NumOut() != 1 || t.Out(0) != reflect.TypeFor[error]() {
-		// A programming error in the step table; reported as a failing step rather than a panic.
-		sc.Step(expr, func() error { return fmt.Errorf("step %q: its function must return only an error", expr) })
-		return
-	}
-	wrapped := reflect.MakeFunc(t, func(args []reflect.Value) []reflect.Value {
-		if w.skip != "" {
-			err := fmt.Errorf("%w: %s", godog.ErrSkip, w.skip)
-			return []reflect.Value{reflect.ValueOf(&err).Elem()}
-		}
-		return v.Call(args)
-	})
-	sc.Step(w.s.pattern(expr), wrapped.Interface())
-}
-
-// stepTextHook keeps the current step's text for the exchanges.
+// beforeStep keeps the current step's text for the exchanges.
 func (w *World) beforeStep(ctx context.Context, st *godog.Step) (context.Context, error) {
 	w.stepText = st.Text
 	w.stepFrom = len(w.exchanges)

@@ -38,7 +38,7 @@ func cleanupWith(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		fmt.Fprintln(stderr, "dewconform cleanup: give --endpoint (or --kms-endpoint / --csms-endpoint)")
 		return exitNotJudge
 	}
-	cfg.Auth, cfg.Timeout, cfg.RPS = t.auth, t.timeout, t.rps
+	cfg.Auth, cfg.Timeout, cfg.RPS = conformance.AuthMode(t.auth), t.timeout, t.rps
 	removed, err := conformance.Cleanup(ctx, cfg, *runID, *allRuns)
 	for _, r := range removed {
 		fmt.Fprintln(stdout, "scheduled for deletion: "+r)

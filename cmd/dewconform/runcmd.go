@@ -39,7 +39,7 @@ func (t *targetFlags) bind(fs *flag.FlagSet) {
 	fs.StringVar(&t.csmsEndpoint, "csms-endpoint", "", "base URL of CSMS (overrides --endpoint)")
 	fs.StringVar(&t.projectID, "project-id", "", "project of the primary identity (env "+envProjectID+")")
 	fs.StringVar(&t.identities, "identities", "", "identities YAML file (name, project_id, user_id, token and/or ak/sk); default: the mock's")
-	fs.StringVar(&t.auth, "auth", conformance.AuthToken, "how requests authenticate: token or aksk")
+	fs.StringVar(&t.auth, "auth", string(conformance.AuthToken), "how requests authenticate: token or aksk")
 	fs.DurationVar(&t.timeout, "timeout", 30*time.Second, "timeout of one request")
 	fs.Float64Var(&t.rps, "rps", 0, fmt.Sprintf("requests per second; 0: unlimited against a dewconform mock, %d against any other endpoint; -1: unlimited", conformance.DefaultRPS))
 }
@@ -159,7 +159,7 @@ unreachable target, rejected credentials, harness errors)
 		return code
 	}
 	cfg.Paths = fs.Args()
-	cfg.Auth, cfg.Timeout, cfg.RPS = t.auth, t.timeout, t.rps
+	cfg.Auth, cfg.Timeout, cfg.RPS = conformance.AuthMode(t.auth), t.timeout, t.rps
 	if cfg.RPS < 0 {
 		cfg.RPS = -1
 	}
