@@ -261,7 +261,8 @@ func validationDetail(err error) string {
 
 // serviceMux builds the one mux serving both services: the generated std-http servers register their
 // operations through routeMux (which puts each behind its pipeline), and everything else is the
-// gateway's 404 APIGW.0101. All three error hooks write the service's JSON envelope.
+// gateway's 404 APIGW.0101. All three error hooks write the service's JSON envelope; the response
+// error hook is also how the handlers refuse (refuseKMS).
 func (s *Server) serviceMux() (h http.Handler, err error) {
 	defer func() { // http.ServeMux panics on conflicting patterns: a spec problem, reported as an error
 		if v := recover(); v != nil {
@@ -280,7 +281,7 @@ func (s *Server) serviceMux() (h http.Handler, err error) {
 	kms.HandlerWithOptions(
 		kms.NewStrictHandlerWithOptions(&kmsAPI{s: s}, nil, kms.StrictHTTPServerOptions{
 			RequestErrorHandlerFunc:  s.hook(ErrKMSInvalidJSON),
-			ResponseErrorHandlerFunc: s.hook(ErrKMSInternal),
+			ResponseErrorHandlerFunc: s.refuseKMS,
 		}),
 		kms.StdHTTPServerOptions{BaseRouter: kmsMux, ErrorHandlerFunc: s.hook(ErrKMSInvalidParam)},
 	)
@@ -289,7 +290,7 @@ func (s *Server) serviceMux() (h http.Handler, err error) {
 	csms.HandlerWithOptions(
 		csms.NewStrictHandlerWithOptions(&csmsAPI{s: s}, nil, csms.StrictHTTPServerOptions{
 			RequestErrorHandlerFunc:  s.hook(ErrCSMSInvalidJSON),
-			ResponseErrorHandlerFunc: s.hook(ErrCSMSInternal),
+			ResponseErrorHandlerFunc: s.refuseCSMS,
 		}),
 		csms.StdHTTPServerOptions{BaseRouter: csmsMux, ErrorHandlerFunc: s.hook(ErrCSMSInvalidParam)},
 	)
