@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -223,6 +224,18 @@ func withDetail(r Reason, format string, args ...any) error {
 // problems resolves errors through the table.
 type problems struct {
 	table map[Reason]Problem
+}
+
+// byCode indexes the table's Reasons by error code, each list sorted (the table is a map).
+func (p problems) byCode() map[string][]Reason {
+	out := map[string][]Reason{}
+	for r, pr := range p.table {
+		out[pr.Code] = append(out[pr.Code], r)
+	}
+	for _, rs := range out {
+		slices.Sort(rs)
+	}
+	return out
 }
 
 // resolve maps err to its Problem. fallback is the service's internal-error Reason, used for errors

@@ -11,6 +11,7 @@ import (
 
 	"github.com/dewconform/dewconform/gen/csms"
 	"github.com/dewconform/dewconform/gen/kms"
+	"github.com/dewconform/dewconform/openapi"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -20,7 +21,8 @@ import (
 type route struct {
 	svc    service
 	route  *routers.Route
-	params []string // path parameter names, to build kin-openapi's PathParams from r.PathValue
+	params []string          // path parameter names, to build kin-openapi's PathParams from r.PathValue
+	op     openapi.Operation // the registry's entry: FieldCodes decides a validation failure's code
 }
 
 // routeTable indexes a spec's operations by "METHOD /path/{param}", the form the generated std-http
@@ -38,9 +40,17 @@ func routeTable(svc service, load func() (*openapi3.T, error)) (map[string]*rout
 		return nil, fmt.Errorf("invalid spec: %w", err)
 	}
 	table := map[string]*route{}
+	var errs []error
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			op.Security = nil
+			// The generated code embeds its own copy of the spec; the registry reads openapi's. They are one
+			// file (TestGeneratedCodeIsFresh), so any disagreement here is a stale build.
+			reg, ok := openapi.Lookup(op.OperationID)
+			if !ok || reg.Method != method || reg.Path != path {
+				errs = append(errs, fmt.Errorf("%s %s (%s) is not in the operation registry", method, path, op.OperationID))
+				continue
+			}
 			var params []string
 			for _, seg := range strings.Split(path, "/") {
 				if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
@@ -51,10 +61,11 @@ func routeTable(svc service, load func() (*openapi3.T, error)) (map[string]*rout
 				svc:    svc,
 				route:  &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op},
 				params: params,
+				op:     reg,
 			}
 		}
 	}
-	return table, nil
+	return table, errors.Join(errs...)
 }
 
 // specRoutes are the route tables of both specs, loaded, validated and compiled once per process:
@@ -79,6 +90,7 @@ type routeMux struct {
 	s      *Server
 	mux    *http.ServeMux
 	routes map[string]*route
+	byCode map[string][]Reason // the error table's Reasons by code (see fieldReasons)
 	errs   []error
 }
 
@@ -89,7 +101,43 @@ func (m *routeMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.
 		return
 	}
 	delete(m.routes, pattern) // what is left at the end are spec operations without a handler
-	m.mux.Handle(pattern, &operation{s: m.s, rt: rt, next: http.HandlerFunc(h)})
+	fields, err := fieldReasons(rt.op, m.byCode, genericReason(rt.svc))
+	if err != nil {
+		m.errs = append(m.errs, err)
+		return
+	}
+	m.mux.Handle(pattern, &operation{s: m.s, rt: rt, fields: fields, next: http.HandlerFunc(h)})
+}
+
+// fieldReasons turns an operation's declared per-field error codes (the spec's x-dewconform-error-code,
+// read by the registry into FieldCodes) into Reasons: the Reason whose error-table row has the code.
+// A code that several rows share (KMS.0308) stands for the generic invalid-parameter Reason; a code no
+// row has is an error, because the mock could not answer it. Fields without a code are not in the map:
+// they get the generic Reason.
+func fieldReasons(op openapi.Operation, byCode map[string][]Reason, generic Reason) (map[string]Reason, error) {
+	if len(op.FieldCodes) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]Reason, len(op.FieldCodes))
+	var errs []error
+	for field, code := range op.FieldCodes {
+		switch rs := byCode[code]; len(rs) {
+		case 0:
+			errs = append(errs, fmt.Errorf("%s: field %s declares error code %s, which no row of the error table has", op.ID, field, code))
+		case 1:
+			out[field] = rs[0]
+		default:
+			out[field] = generic
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+func genericReason(svc service) Reason {
+	if svc == svcCSMS {
+		return ErrCSMSInvalidParam
+	}
+	return ErrKMSInvalidParam
 }
 
 func (m *routeMux) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.mux.ServeHTTP(w, r) }
@@ -105,9 +153,10 @@ func (m *routeMux) err() error {
 // credentials (401) → path project (403) → request validation (400) → handler (lookup, permission,
 // state).
 type operation struct {
-	s    *Server
-	rt   *route
-	next http.Handler
+	s      *Server
+	rt     *route
+	fields map[string]Reason // body member -> Reason of an invalid value, from the spec (fieldReasons)
+	next   http.Handler
 }
 
 func (o *operation) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -128,7 +177,7 @@ func (o *operation) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if o.s.validate {
-		if err := o.s.validateRequest(r, o.rt); err != nil {
+		if err := o.s.validateRequest(r, o.rt, o.fields); err != nil {
 			o.s.fail(w, r, err)
 			return
 		}
@@ -160,7 +209,7 @@ func validationOptions() *openapi3filter.Options {
 }
 
 // validateRequest checks r against its operation in the spec and maps a failure to the service's code.
-func (s *Server) validateRequest(r *http.Request, rt *route) error {
+func (s *Server) validateRequest(r *http.Request, rt *route, fields map[string]Reason) error {
 	params := make(map[string]string, len(rt.params))
 	for _, p := range rt.params {
 		params[p] = r.PathValue(p)
@@ -174,34 +223,14 @@ func (s *Server) validateRequest(r *http.Request, rt *route) error {
 		return nil
 	}
 	if rt.svc == svcCSMS {
-		return csmsValidationReason(err)
+		return csmsValidationReason(err, fields)
 	}
-	return kmsValidationReason(err)
+	return kmsValidationReason(err, fields)
 }
 
-// kmsFieldReasons maps a body field that fails its schema to the code the KMS error table documents
-// for that field; any other field is KMS.0308.
-func kmsFieldReason(field string) Reason {
-	switch field {
-	case "key_id":
-		return ErrKMSInvalidKeyID
-	case "sequence":
-		return ErrKMSInvalidSequence
-	case "pending_days":
-		return ErrInvalidPendingDays
-	case "limit":
-		return ErrInvalidLimit
-	case "marker":
-		return ErrInvalidMarker
-	case "grantee_principal", "retiring_principal":
-		return ErrInvalidPrincipal
-	case "key_alias":
-		return ErrInvalidAlias
-	}
-	return ErrKMSInvalidParam
-}
-
-func kmsValidationReason(err error) error {
+// kmsValidationReason maps a failed validation to KMS's code: a body member with a code of its own in
+// the spec (fields) gets that code, any other KMS.0308.
+func kmsValidationReason(err error, fields map[string]Reason) error {
 	var re *openapi3filter.RequestError
 	if !errors.As(err, &re) || re.RequestBody == nil {
 		return withDetail(ErrKMSInvalidParam, "%s", validationDetail(err))
@@ -223,12 +252,19 @@ func kmsValidationReason(err error) error {
 		case se.SchemaField == "required":
 			return withDetail(ErrKMSMissingParam, "%s", validationDetail(se))
 		}
-		return withDetail(kmsFieldReason(ptr[0]), "%s", validationDetail(se))
+		reason, ok := fields[ptr[0]]
+		if !ok {
+			reason = ErrKMSInvalidParam
+		}
+		return withDetail(reason, "%s", validationDetail(se))
 	}
 	return withDetail(ErrKMSInvalidParam, "%s", validationDetail(err))
 }
 
-func csmsValidationReason(err error) error {
+// csmsValidationReason maps a failed validation to CSMS's code: the body is not a JSON object
+// (CSMS.0004), a member with a code of its own in the spec (none so far) gets that, anything else is
+// CSMS.0002.
+func csmsValidationReason(err error, fields map[string]Reason) error {
 	var (
 		re *openapi3filter.RequestError
 		pe *openapi3filter.ParseError
@@ -238,8 +274,14 @@ func csmsValidationReason(err error) error {
 		switch {
 		case errors.Is(re.Err, openapi3filter.ErrInvalidRequired), re.Err == nil, errors.As(re.Err, &pe):
 			return withDetail(ErrCSMSInvalidJSON, "%s", validationDetail(err))
-		case errors.As(re.Err, &se) && len(se.JSONPointer()) == 0:
-			return withDetail(ErrCSMSInvalidJSON, "%s", validationDetail(se))
+		case errors.As(re.Err, &se):
+			ptr := se.JSONPointer()
+			if len(ptr) == 0 {
+				return withDetail(ErrCSMSInvalidJSON, "%s", validationDetail(se))
+			}
+			if reason, ok := fields[ptr[0]]; ok && se.SchemaField != "required" {
+				return withDetail(reason, "%s", validationDetail(se))
+			}
 		}
 	}
 	return withDetail(ErrCSMSInvalidParam, "%s", validationDetail(err))
@@ -277,7 +319,8 @@ func (s *Server) serviceMux() (h http.Handler, err error) {
 		return nil, err
 	}
 	// routeMux removes the patterns it registers from its map: each mock works on its own copy.
-	kmsMux := &routeMux{s: s, mux: mux, routes: maps.Clone(tables[svcKMS])}
+	byCode := s.errs.byCode()
+	kmsMux := &routeMux{s: s, mux: mux, routes: maps.Clone(tables[svcKMS]), byCode: byCode}
 	kms.HandlerWithOptions(
 		kms.NewStrictHandlerWithOptions(&kmsAPI{s: s}, nil, kms.StrictHTTPServerOptions{
 			RequestErrorHandlerFunc:  s.hook(ErrKMSInvalidJSON),
@@ -286,7 +329,7 @@ func (s *Server) serviceMux() (h http.Handler, err error) {
 		kms.StdHTTPServerOptions{BaseRouter: kmsMux, ErrorHandlerFunc: s.hook(ErrKMSInvalidParam)},
 	)
 
-	csmsMux := &routeMux{s: s, mux: mux, routes: maps.Clone(tables[svcCSMS])}
+	csmsMux := &routeMux{s: s, mux: mux, routes: maps.Clone(tables[svcCSMS]), byCode: byCode}
 	csms.HandlerWithOptions(
 		csms.NewStrictHandlerWithOptions(&csmsAPI{s: s}, nil, csms.StrictHTTPServerOptions{
 			RequestErrorHandlerFunc:  s.hook(ErrCSMSInvalidJSON),
