@@ -218,16 +218,33 @@ type problems struct {
 	table map[Reason]Problem
 }
 
-// byCode indexes the table's Reasons by error code, each list sorted (the table is a map).
-func (p problems) byCode() map[string][]Reason {
-	out := map[string][]Reason{}
+// codeReasons maps each of codes (code -> who declares it, for the message) to the Reason whose row has
+// that code, or to "" when several rows share it (the caller's generic Reason stands for those). A code
+// no row has is an error: the mock could not answer it.
+func (p problems) codeReasons(codes map[string]string) (map[string]Reason, error) {
+	out := make(map[string]Reason, len(codes))
 	for r, pr := range p.table {
-		out[pr.Code] = append(out[pr.Code], r)
+		if _, declared := codes[pr.Code]; !declared {
+			continue
+		}
+		if _, shared := out[pr.Code]; shared {
+			out[pr.Code] = ""
+		} else {
+			out[pr.Code] = r
+		}
 	}
-	for _, rs := range out {
-		slices.Sort(rs)
+	var missing []string
+	for code := range codes {
+		if _, ok := out[code]; !ok {
+			missing = append(missing, code)
+		}
 	}
-	return out
+	slices.Sort(missing)
+	var errs []error
+	for _, code := range missing {
+		errs = append(errs, fmt.Errorf("%s declares error code %s, which no row of the error table has", codes[code], code))
+	}
+	return out, errors.Join(errs...)
 }
 
 // resolve maps err to its Problem. fallback is the service's internal-error Reason, used for errors

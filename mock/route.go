@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 
@@ -90,7 +91,6 @@ type routeMux struct {
 	s      *Server
 	mux    *http.ServeMux
 	routes map[string]*route
-	byCode map[string][]Reason // the error table's Reasons by code (see fieldReasons)
 	errs   []error
 }
 
@@ -101,43 +101,32 @@ func (m *routeMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.
 		return
 	}
 	delete(m.routes, pattern) // what is left at the end are spec operations without a handler
-	fields, err := fieldReasons(rt.op, m.byCode, genericReason(rt.svc))
-	if err != nil {
-		m.errs = append(m.errs, err)
-		return
-	}
-	m.mux.Handle(pattern, &operation{s: m.s, rt: rt, fields: fields, next: http.HandlerFunc(h)})
+	m.mux.Handle(pattern, &operation{s: m.s, rt: rt, next: http.HandlerFunc(h)})
 }
 
-// fieldReasons turns an operation's declared per-field error codes (the spec's x-dewconform-error-code,
-// read by the registry into FieldCodes) into Reasons: the Reason whose error-table row has the code.
-// A code that several rows share (KMS.0308) stands for the generic invalid-parameter Reason; a code no
-// row has is an error, because the mock could not answer it. Fields without a code are not in the map:
-// they get the generic Reason.
-func fieldReasons(op openapi.Operation, byCode map[string][]Reason, generic Reason) (map[string]Reason, error) {
-	if len(op.FieldCodes) == 0 {
-		return nil, nil
-	}
-	out := make(map[string]Reason, len(op.FieldCodes))
-	var errs []error
-	for field, code := range op.FieldCodes {
-		switch rs := byCode[code]; len(rs) {
-		case 0:
-			errs = append(errs, fmt.Errorf("%s: field %s declares error code %s, which no row of the error table has", op.ID, field, code))
-		case 1:
-			out[field] = rs[0]
-		default:
-			out[field] = generic
+// declaredCodes maps every error code the spec declares for a request field (x-dewconform-error-code,
+// read by the registry into FieldCodes) to one operation and field that declare it, for the message
+// when the error table lacks the code. Read once: the embedded specs never change.
+var declaredCodes = sync.OnceValue(func() map[string]string {
+	out := map[string]string{}
+	for _, op := range openapi.Operations() {
+		for _, field := range slices.Sorted(maps.Keys(op.FieldCodes)) {
+			if code := op.FieldCodes[field]; out[code] == "" {
+				out[code] = op.ID + " field " + field
+			}
 		}
 	}
-	return out, errors.Join(errs...)
-}
+	return out
+})
 
-func genericReason(svc service) Reason {
-	if svc == svcCSMS {
-		return ErrCSMSInvalidParam
+// fieldReason is the Reason for an invalid value of the body member field of op: the Reason whose
+// error-table row has the code the spec declares for the field (codes, from problems.codeReasons), or
+// generic when the spec declares none, or a code several rows share (KMS.0308).
+func fieldReason(codes map[string]Reason, op openapi.Operation, field string, generic Reason) Reason {
+	if r := codes[op.FieldCodes[field]]; r != "" {
+		return r
 	}
-	return ErrKMSInvalidParam
+	return generic
 }
 
 func (m *routeMux) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.mux.ServeHTTP(w, r) }
@@ -153,10 +142,9 @@ func (m *routeMux) err() error {
 // credentials (401) → path project (403) → request validation (400) → handler (lookup, permission,
 // state).
 type operation struct {
-	s      *Server
-	rt     *route
-	fields map[string]Reason // body member -> Reason of an invalid value, from the spec (fieldReasons)
-	next   http.Handler
+	s    *Server
+	rt   *route
+	next http.Handler
 }
 
 func (o *operation) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -177,7 +165,7 @@ func (o *operation) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if o.s.validate {
-		if err := o.s.validateRequest(r, o.rt, o.fields); err != nil {
+		if err := o.s.validateRequest(r, o.rt); err != nil {
 			o.s.fail(w, r, err)
 			return
 		}
@@ -209,7 +197,7 @@ func validationOptions() *openapi3filter.Options {
 }
 
 // validateRequest checks r against its operation in the spec and maps a failure to the service's code.
-func (s *Server) validateRequest(r *http.Request, rt *route, fields map[string]Reason) error {
+func (s *Server) validateRequest(r *http.Request, rt *route) error {
 	params := make(map[string]string, len(rt.params))
 	for _, p := range rt.params {
 		params[p] = r.PathValue(p)
@@ -223,14 +211,14 @@ func (s *Server) validateRequest(r *http.Request, rt *route, fields map[string]R
 		return nil
 	}
 	if rt.svc == svcCSMS {
-		return csmsValidationReason(err, fields)
+		return s.csmsValidationReason(err, rt.op)
 	}
-	return kmsValidationReason(err, fields)
+	return s.kmsValidationReason(err, rt.op)
 }
 
 // kmsValidationReason maps a failed validation to KMS's code: a body member with a code of its own in
-// the spec (fields) gets that code, any other KMS.0308.
-func kmsValidationReason(err error, fields map[string]Reason) error {
+// the spec gets that code (fieldReason), any other KMS.0308.
+func (s *Server) kmsValidationReason(err error, op openapi.Operation) error {
 	var re *openapi3filter.RequestError
 	if !errors.As(err, &re) || re.RequestBody == nil {
 		return withDetail(ErrKMSInvalidParam, "%s", validationDetail(err))
@@ -252,11 +240,7 @@ func kmsValidationReason(err error, fields map[string]Reason) error {
 		case se.SchemaField == "required":
 			return withDetail(ErrKMSMissingParam, "%s", validationDetail(se))
 		}
-		reason, ok := fields[ptr[0]]
-		if !ok {
-			reason = ErrKMSInvalidParam
-		}
-		return withDetail(reason, "%s", validationDetail(se))
+		return withDetail(fieldReason(s.codeReasons, op, ptr[0], ErrKMSInvalidParam), "%s", validationDetail(se))
 	}
 	return withDetail(ErrKMSInvalidParam, "%s", validationDetail(err))
 }
@@ -264,7 +248,7 @@ func kmsValidationReason(err error, fields map[string]Reason) error {
 // csmsValidationReason maps a failed validation to CSMS's code: the body is not a JSON object
 // (CSMS.0004), a member with a code of its own in the spec (none so far) gets that, anything else is
 // CSMS.0002.
-func csmsValidationReason(err error, fields map[string]Reason) error {
+func (s *Server) csmsValidationReason(err error, op openapi.Operation) error {
 	var (
 		re *openapi3filter.RequestError
 		pe *openapi3filter.ParseError
@@ -279,8 +263,8 @@ func csmsValidationReason(err error, fields map[string]Reason) error {
 			if len(ptr) == 0 {
 				return withDetail(ErrCSMSInvalidJSON, "%s", validationDetail(se))
 			}
-			if reason, ok := fields[ptr[0]]; ok && se.SchemaField != "required" {
-				return withDetail(reason, "%s", validationDetail(se))
+			if se.SchemaField != "required" {
+				return withDetail(fieldReason(s.codeReasons, op, ptr[0], ErrCSMSInvalidParam), "%s", validationDetail(se))
 			}
 		}
 	}
@@ -319,8 +303,7 @@ func (s *Server) serviceMux() (h http.Handler, err error) {
 		return nil, err
 	}
 	// routeMux removes the patterns it registers from its map: each mock works on its own copy.
-	byCode := s.errs.byCode()
-	kmsMux := &routeMux{s: s, mux: mux, routes: maps.Clone(tables[svcKMS]), byCode: byCode}
+	kmsMux := &routeMux{s: s, mux: mux, routes: maps.Clone(tables[svcKMS])}
 	kms.HandlerWithOptions(
 		kms.NewStrictHandlerWithOptions(&kmsAPI{s: s}, nil, kms.StrictHTTPServerOptions{
 			RequestErrorHandlerFunc:  s.hook(ErrKMSInvalidJSON),
@@ -329,7 +312,7 @@ func (s *Server) serviceMux() (h http.Handler, err error) {
 		kms.StdHTTPServerOptions{BaseRouter: kmsMux, ErrorHandlerFunc: s.hook(ErrKMSInvalidParam)},
 	)
 
-	csmsMux := &routeMux{s: s, mux: mux, routes: maps.Clone(tables[svcCSMS]), byCode: byCode}
+	csmsMux := &routeMux{s: s, mux: mux, routes: maps.Clone(tables[svcCSMS])}
 	csms.HandlerWithOptions(
 		csms.NewStrictHandlerWithOptions(&csmsAPI{s: s}, nil, csms.StrictHTTPServerOptions{
 			RequestErrorHandlerFunc:  s.hook(ErrCSMSInvalidJSON),

@@ -14,30 +14,24 @@ func TestFieldReasons(t *testing.T) {
 	c, err := Choices{}.withDefaults()
 	require.NoError(t, err)
 	errs := problems{errorTable(c)}
-	byCode := errs.byCode()
+	codes, err := errs.codeReasons(declaredCodes())
+	require.NoError(t, err)
 	declared := 0
 	for _, op := range openapi.Operations() {
-		svc := svcKMS
-		if op.Service == "csms" {
-			svc = svcCSMS
-		}
-		fields, err := fieldReasons(op, byCode, genericReason(svc))
-		require.NoError(t, err, op.Slug)
-		require.Len(t, fields, len(op.FieldCodes), op.Slug)
 		for field, code := range op.FieldCodes {
 			declared++
-			require.Equal(t, code, errs.table[fields[field]].Code, "%s %s", op.Slug, field)
+			require.Equal(t, code, errs.table[fieldReason(codes, op, field, ErrKMSInvalidParam)].Code, "%s %s", op.Slug, field)
 		}
+		require.Equal(t, ErrCSMSInvalidParam, fieldReason(codes, op, "no-such-field", ErrCSMSInvalidParam), op.Slug)
 	}
 	require.NotZero(t, declared, "the KMS spec declares per-field codes")
 
-	// A code several rows share is the generic Reason; a code no row has is refused, naming the field.
-	op := openapi.Operation{ID: "Sign", FieldCodes: map[string]string{"message": "KMS.0308"}}
-	fields, err := fieldReasons(op, byCode, ErrKMSInvalidParam)
+	// A code several rows share is the generic Reason; a code no row has is refused, naming who declares it.
+	codes, err = errs.codeReasons(map[string]string{"KMS.0308": "Sign field message"})
 	require.NoError(t, err)
-	require.Greater(t, len(byCode["KMS.0308"]), 1)
-	require.Equal(t, map[string]Reason{"message": ErrKMSInvalidParam}, fields)
-	op.FieldCodes["signing_algorithm"] = "KMS.9999"
-	_, err = fieldReasons(op, byCode, ErrKMSInvalidParam)
-	require.ErrorContains(t, err, "Sign: field signing_algorithm declares error code KMS.9999")
+	op := openapi.Operation{ID: "Sign", FieldCodes: map[string]string{"message": "KMS.0308"}}
+	require.Equal(t, ErrKMSInvalidParam, fieldReason(codes, op, "message", ErrKMSInvalidParam))
+	require.Equal(t, ErrCSMSInvalidParam, fieldReason(codes, op, "message", ErrCSMSInvalidParam), "shared: the caller's generic")
+	_, err = errs.codeReasons(map[string]string{"KMS.9999": "Sign field signing_algorithm"})
+	require.ErrorContains(t, err, "Sign field signing_algorithm declares error code KMS.9999")
 }
