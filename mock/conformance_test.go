@@ -2,6 +2,7 @@ package mock_test
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"sort"
 	"strings"
@@ -9,81 +10,156 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/dewconform/dewconform/gen/ops"
 	"github.com/dewconform/dewconform/mock"
+	"github.com/dewconform/dewconform/openapi"
 )
 
-// TestEveryResponseConformsToTheSpec drives every operation to every status the mock produces and
-// relies on env.serve, which validates each response against the spec (undocumented statuses fail).
-// It then checks that the whole (operation, status) matrix was exercised.
+// conformCall is how a fixture drives its operation: the path parameters (besides project_id) and body
+// of a call that succeeds, and of one the mock refuses with a 400.
+type conformCall struct {
+	vars     map[string]string
+	ok, bad  any
+	badVars  map[string]string // path parameters of the 400 call, when they differ
+	badQuery string            // appended to the 400 call's path
+}
+
+// conformFixtures has one fixture per operation, keyed by slug. Each creates what it needs (its own key,
+// grant or secret), so that the operations can run in the registry's order.
+func conformFixtures(t *testing.T, e *env) map[string]func() conformCall {
+	key := func(alias string) string { return e.createKey("alice", alias) }
+	ok := func(r resp) {
+		t.Helper()
+		require.Equal(t, 200, r.Status, "%s", r.Body)
+	}
+	keyID := func(k string) map[string]any { return map[string]any{"key_id": k} }
+	secret := func(name string) map[string]string {
+		e.createSecret("alice", name)
+		return map[string]string{"secret_name": name}
+	}
+	return map[string]func() conformCall{
+		ops.CreateKey: func() conformCall { return conformCall{ok: map[string]any{"key_alias": "conform-2"}, bad: `{}`} },
+		ops.ListKeys:  func() conformCall { return conformCall{ok: map[string]any{}, bad: map[string]any{"limit": "x"}} },
+		ops.DescribeKey: func() conformCall {
+			return conformCall{ok: keyID(key("conform-describe")), bad: `{}`}
+		},
+		ops.EnableKey: func() conformCall { // enabling twice is a 400
+			k := key("conform-enable")
+			ok(e.kms("alice", ops.DisableKey, keyID(k)))
+			return conformCall{ok: keyID(k), bad: keyID(k)}
+		},
+		ops.DisableKey: func() conformCall {
+			k := key("conform-disable")
+			return conformCall{ok: keyID(k), bad: keyID(k)}
+		},
+		ops.ScheduleKeyDeletion: func() conformCall {
+			body := map[string]any{"key_id": key("conform-schedule"), "pending_days": "7"}
+			return conformCall{ok: body, bad: body}
+		},
+		ops.CancelKeyDeletion: func() conformCall {
+			k := key("conform-cancel")
+			ok(e.kms("alice", ops.ScheduleKeyDeletion, map[string]any{"key_id": k, "pending_days": "7"}))
+			return conformCall{ok: keyID(k), bad: keyID(k)}
+		},
+		ops.CreateGrant: func() conformCall {
+			return conformCall{ok: map[string]any{"key_id": key("conform-grant"), "grantee_principal": "abc",
+				"operations": []string{ops.DescribeKey}}, bad: `{}`}
+		},
+		ops.ListGrants: func() conformCall { return conformCall{ok: keyID(key("conform-grants")), bad: `{}`} },
+		ops.ListRetirableGrants: func() conformCall {
+			return conformCall{ok: map[string]any{}, bad: map[string]any{"limit": "0"}}
+		},
+		ops.RevokeGrant: func() conformCall { // revoking twice is a 400: the grant is gone
+			k := key("conform-revoke")
+			g := e.createGrant("alice", k, map[string]any{"grantee_principal": "abc", "operations": []string{ops.DescribeKey}})
+			body := map[string]any{"key_id": k, "grant_id": g}
+			return conformCall{ok: body, bad: body}
+		},
+		ops.RetireGrant: func() conformCall {
+			k := key("conform-retire")
+			g := e.createGrant("alice", k, map[string]any{"grantee_principal": e.id("bob").UserID,
+				"operations": []string{ops.DescribeKey}})
+			body := map[string]any{"key_id": k, "grant_id": g}
+			return conformCall{ok: body, bad: body}
+		},
+		ops.CreateDatakey: func() conformCall { return conformCall{ok: keyID(key("conform-datakey")), bad: `{}`} },
+		ops.EncryptData: func() conformCall {
+			return conformCall{ok: map[string]any{"key_id": key("conform-encrypt"), "plain_text": "x"}, bad: `{}`}
+		},
+		ops.DecryptData: func() conformCall {
+			r := e.kms("alice", ops.EncryptData, map[string]any{"key_id": key("conform-decrypt"), "plain_text": "x"})
+			ok(r)
+			return conformCall{ok: map[string]any{"cipher_text": r.json(t)["cipher_text"].(string)}, bad: `{}`}
+		},
+		ops.CreateSecret: func() conformCall {
+			return conformCall{ok: map[string]any{"name": "conform-2", "secret_string": "v"}, bad: `{}`}
+		},
+		ops.ListSecrets: func() conformCall { return conformCall{badQuery: "?limit=0"} },
+		ops.ShowSecret: func() conformCall {
+			return conformCall{vars: secret("conform-show"), badVars: map[string]string{"secret_name": "missing"}}
+		},
+		ops.UpdateSecret: func() conformCall {
+			return conformCall{vars: secret("conform-update"), ok: map[string]any{"description": "d"}, bad: `[]`}
+		},
+		ops.DeleteSecret: func() conformCall { return conformCall{vars: secret("conform-delete")} }, // twice: gone
+		ops.ScheduleSecretDeletion: func() conformCall {
+			body := map[string]any{"recovery_window_in_days": 7}
+			return conformCall{vars: secret("conform-schedule"), ok: body, bad: body}
+		},
+		ops.RestoreSecret: func() conformCall { // twice: not pending
+			vars := secret("conform-restore")
+			ok(e.csms("alice", http.MethodPost, "/conform-restore/scheduled-deleted-tasks/create",
+				map[string]any{"recovery_window_in_days": 7}))
+			return conformCall{vars: vars}
+		},
+		ops.ShowSecretVersion: func() conformCall {
+			vars := secret("conform-version")
+			vars["version_id"] = "latest"
+			return conformCall{vars: vars, badVars: map[string]string{"secret_name": "missing", "version_id": "latest"}}
+		},
+	}
+}
+
+// TestEveryResponseConformsToTheSpec drives every operation of the registry, through its fixture, to
+// every status the mock produces, and relies on env.serve, which validates each response against the
+// spec (undocumented statuses fail). It then checks that the whole (operation, status) matrix was
+// exercised.
 func TestEveryResponseConformsToTheSpec(t *testing.T) {
 	e := newEnv(t)
 	pa := e.id("alice").ProjectID
-	key := e.createKey("alice", "conform")
-	grant := e.createGrant("alice", key, map[string]any{"grantee_principal": e.id("bob").UserID, "operations": []string{"describe-key"}})
-	ct := e.kms("alice", "encrypt-data", map[string]any{"key_id": key, "plain_text": "x"}).json(t)["cipher_text"].(string)
-	e.createSecret("alice", "conform")
-
-	type call struct {
-		op, method, path string
-		ok, bad          any // bodies for a 200 and a 400
+	fixtures := conformFixtures(t, e)
+	for slug := range fixtures {
+		_, known := openapi.Lookup(slug)
+		require.True(t, known, "fixture %q names no operation of the registry", slug)
 	}
-	kmsCall := func(op, path string, ok, bad any) call {
-		return call{op, http.MethodPost, "/v1.0/" + pa + "/kms/" + path, ok, bad}
+	path := func(op openapi.Operation, project string, vars map[string]string) string {
+		all := map[string]string{"project_id": project}
+		maps.Copy(all, vars)
+		return op.Fill(all)
 	}
-	calls := []call{
-		kmsCall("CreateKey", "create-key", map[string]any{"key_alias": "conform-2"}, `{}`),
-		kmsCall("ListKeys", "list-keys", map[string]any{}, map[string]any{"limit": "x"}),
-		kmsCall("ListKeyDetail", "describe-key", map[string]any{"key_id": key}, `{}`),
-		kmsCall("DisableKey", "disable-key", map[string]any{"key_id": key}, map[string]any{"key_id": key}),
-		kmsCall("EnableKey", "enable-key", map[string]any{"key_id": key}, map[string]any{"key_id": key}),
-		kmsCall("CreateGrant", "create-grant", map[string]any{"key_id": key, "grantee_principal": "abc", "operations": []string{"describe-key"}}, `{}`),
-		kmsCall("ListGrants", "list-grants", map[string]any{"key_id": key}, `{}`),
-		kmsCall("ListRetirableGrants", "list-retirable-grants", map[string]any{}, map[string]any{"limit": "0"}),
-		kmsCall("CreateDatakey", "create-datakey", map[string]any{"key_id": key}, `{}`),
-		kmsCall("EncryptData", "encrypt-data", map[string]any{"key_id": key, "plain_text": "x"}, `{}`),
-		kmsCall("DecryptData", "decrypt-data", map[string]any{"cipher_text": ct}, `{}`),
-		kmsCall("CancelSelfGrant", "retire-grant", map[string]any{"key_id": key, "grant_id": grant}, map[string]any{"key_id": key, "grant_id": grant}),
-		kmsCall("DeleteKey", "schedule-key-deletion", map[string]any{"key_id": key, "pending_days": "7"}, map[string]any{"key_id": key, "pending_days": "7"}),
-		kmsCall("CancelKeyDeletion", "cancel-key-deletion", map[string]any{"key_id": key}, map[string]any{"key_id": key}),
-		{"CreateSecret", http.MethodPost, "/v1/" + pa + "/secrets", map[string]any{"name": "conform-2", "secret_string": "v"}, `{}`},
-		{"ListSecrets", http.MethodGet, "/v1/" + pa + "/secrets", nil, nil},
-		{"ShowSecret", http.MethodGet, "/v1/" + pa + "/secrets/conform", nil, nil},
-		{"UpdateSecret", http.MethodPut, "/v1/" + pa + "/secrets/conform", map[string]any{"description": "d"}, `[]`},
-		{"ShowSecretVersion", http.MethodGet, "/v1/" + pa + "/secrets/conform/versions/latest", nil, nil},
-		{"DeleteSecretForSchedule", http.MethodPost, "/v1/" + pa + "/secrets/conform/scheduled-deleted-tasks/create", map[string]any{"recovery_window_in_days": 7}, map[string]any{"recovery_window_in_days": 7}},
-		{"RestoreSecret", http.MethodPost, "/v1/" + pa + "/secrets/conform/scheduled-deleted-tasks/cancel", nil, nil},
-		{"DeleteSecret", http.MethodDelete, "/v1/" + pa + "/secrets/conform", nil, nil},
-	}
-	// CancelGrant needs its own grant: retire already consumed the first one.
-	g2 := e.createGrant("alice", key, map[string]any{"grantee_principal": "abc", "operations": []string{"describe-key"}})
-	calls = append(calls, kmsCall("CancelGrant", "revoke-grant", map[string]any{"key_id": key, "grant_id": g2},
-		map[string]any{"key_id": key, "grant_id": g2}))
-
-	for _, c := range calls {
-		r := e.do("alice", c.method, c.path, c.ok)
-		require.Equal(t, 200, r.Status, "%s: %s", c.op, r.Body)
-		// The same call again is a 400 for state changes (already done); the "bad" body otherwise.
-		switch c.op {
-		case "ListSecrets":
-			r = e.do("alice", c.method, c.path+"?limit=0", nil)
-		case "ShowSecret", "ShowSecretVersion":
-			r = e.do("alice", c.method, strings.Replace(c.path, "/conform", "/missing", 1), nil)
-		case "RestoreSecret", "DeleteSecret":
-			r = e.do("alice", c.method, c.path, nil) // not pending / gone
-		default:
-			r = e.do("alice", c.method, c.path, c.bad)
+	for _, op := range openapi.Operations() {
+		fixture, ok := fixtures[op.Slug]
+		require.True(t, ok, "operation %s has no fixture in conformFixtures", op.Slug)
+		c := fixture()
+		p := path(op, pa, c.vars)
+		r := e.do("alice", op.Method, p, c.ok)
+		require.Contains(t, op.Success(), r.Status, "%s: its fixture must get a documented 2xx: %s", op.Slug, r.Body)
+		// The same call again is a 400 for state changes (already done); the "bad" call otherwise.
+		badPath := p
+		if c.badVars != nil {
+			badPath = path(op, pa, c.badVars)
 		}
-		require.Equal(t, 400, r.Status, "%s: %s", c.op, r.Body)
-		require.Equal(t, 401, e.do("", c.method, c.path, c.ok).Status, c.op)
-		other := strings.Replace(c.path, pa, e.id("eve").ProjectID, 1)
-		require.Equal(t, 403, e.do("alice", c.method, other, c.ok).Status, c.op)
-		req, _ := request(c.method, c.path, strings.Repeat(" ", mock.DefaultMaxBodyBytes+1))
+		r = e.do("alice", op.Method, badPath+c.badQuery, c.bad)
+		require.Equal(t, 400, r.Status, "%s: %s", op.Slug, r.Body)
+		require.Equal(t, 401, e.do("", op.Method, p, c.ok).Status, op.Slug)
+		require.Equal(t, 403, e.do("alice", op.Method, path(op, e.id("eve").ProjectID, c.vars), c.ok).Status, op.Slug)
+		req, _ := request(op.Method, p, strings.Repeat(" ", mock.DefaultMaxBodyBytes+1))
 		req.Header.Set("X-Auth-Token", "alice-token")
-		require.Equal(t, 413, e.serve(req).Status, c.op)
+		require.Equal(t, 413, e.serve(req).Status, op.Slug)
 	}
 	// 500: a panic, answered in the service's envelope.
 	e.clock.explode()
-	require.Equal(t, 500, e.kms("alice", "create-key", map[string]any{"key_alias": "boom"}).Status)
+	require.Equal(t, 500, e.kms("alice", ops.CreateKey, map[string]any{"key_alias": "boom"}).Status)
 	e.clock.explode()
 	require.Equal(t, 500, e.csms("alice", http.MethodPost, "", map[string]any{"name": "boom", "secret_string": "v"}).Status)
 
@@ -92,28 +168,30 @@ func TestEveryResponseConformsToTheSpec(t *testing.T) {
 		o.Choices = mock.Choices{KeyNotFoundStatus: 404, SecretNotFoundStatus: 404}
 	})
 	missingKey := "0d0466b0-e727-4d9c-b35d-f84bb474a37f"
-	require.Equal(t, 404, e404.kms("alice", "cancel-key-deletion", map[string]any{"key_id": missingKey}).Status)
+	require.Equal(t, 404, e404.kms("alice", ops.CancelKeyDeletion, map[string]any{"key_id": missingKey}).Status)
 	require.Equal(t, 404, e404.csms("alice", http.MethodPost, "/missing/scheduled-deleted-tasks/cancel", nil).Status)
 
+	seen := func(c *contract, slug string, status int) (string, bool) {
+		op, ok := openapi.Lookup(slug)
+		require.True(t, ok, slug)
+		k := fmt.Sprintf("%s %d", op.ID, status)
+		return slug + ": " + k, c.seen[k]
+	}
 	var missing []string
-	for _, c := range calls {
-		for _, status := range []int{200, 400, 401, 403, 413} {
-			if k := fmt.Sprintf("%s %d", c.op, status); !e.contract.seen[k] {
+	check := func(c *contract, slug string, statuses ...int) {
+		for _, status := range statuses {
+			if k, ok := seen(c, slug, status); !ok {
 				missing = append(missing, k)
 			}
 		}
 	}
-	for _, k := range []string{"CreateKey 500", "CreateSecret 500"} {
-		if !e.contract.seen[k] {
-			missing = append(missing, k)
-		}
+	for _, op := range openapi.Operations() {
+		check(e.contract, op.Slug, append(op.Success(), 400, 401, 403, 413)...)
 	}
-	for _, k := range []string{"CancelKeyDeletion 404", "RestoreSecret 404"} {
-		if !e404.contract.seen[k] {
-			missing = append(missing, k)
-		}
-	}
+	check(e.contract, ops.CreateKey, 500)
+	check(e.contract, ops.CreateSecret, 500)
+	check(e404.contract, ops.CancelKeyDeletion, 404)
+	check(e404.contract, ops.RestoreSecret, 404)
 	sort.Strings(missing)
 	require.Empty(t, missing, "every operation × status was exercised and validated")
-	require.Len(t, calls, 15+8, "every operation of both specs (15 KMS, 8 CSMS)")
 }

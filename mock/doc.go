@@ -15,4 +15,10 @@
 // service's code), and then the handler (lookup, permission, state rule). Every status and code comes
 // from the one table in errors.go; the choices the documentation leaves open are [Choices], listed in
 // KNOWN_DIFFERENCES.md.
+//
+// Layout: the HTTP side is one file per family of operations, each holding those methods of the
+// generated strict servers (kms_keys.go, kms_grants.go, kms_crypto.go, csms_secrets.go,
+// csms_versions.go); the store below them is split by resource (keys.go, grants.go, crypto.go,
+// secrets.go). A handler refuses by returning the store's Reason as its error: refuseKMS and refuseCSMS,
+// the strict servers' response-error hooks, turn it into the operation's error response.
 package mock

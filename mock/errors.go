@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -17,12 +18,11 @@ func (r Reason) Error() string { return string(r) }
 
 // Gateway refusals (API Gateway in front of both services; flat body with request_id).
 const (
-	ErrUnauthenticated  Reason = "unauthenticated"
-	ErrUnknownAPI       Reason = "unknown api"
-	ErrBodyTooLarge     Reason = "request body too large"
-	ErrBadRequestGW     Reason = "unreadable request"
-	ErrCSMSForbidden    Reason = "csms access denied"
-	ErrNotImplementedGW Reason = "operation not modelled"
+	ErrUnauthenticated Reason = "unauthenticated"
+	ErrUnknownAPI      Reason = "unknown api"
+	ErrBodyTooLarge    Reason = "request body too large"
+	ErrBadRequestGW    Reason = "unreadable request"
+	ErrCSMSForbidden   Reason = "csms access denied"
 )
 
 // KMS refusals.
@@ -58,7 +58,6 @@ const (
 	ErrGrantNotFound           Reason = "grant not found"
 	ErrGrantKeyMismatch        Reason = "grant belongs to another key"
 	ErrInvalidCiphertext       Reason = "invalid ciphertext"
-	ErrNotImplementedKMS       Reason = "kms operation not modelled"
 	ErrInvalidDatakeyLength    Reason = "invalid datakey length"
 	ErrPlaintextTooLong        Reason = "plaintext too long"
 	ErrKMSInvalidEncryptionAlg Reason = "unsupported encryption algorithm"
@@ -68,7 +67,6 @@ const (
 const (
 	ErrCSMSInternal            Reason = "csms internal error"
 	ErrCSMSInvalidParam        Reason = "csms invalid parameter"
-	ErrCSMSInvalidRequest      Reason = "csms invalid request"
 	ErrCSMSInvalidJSON         Reason = "csms invalid json"
 	ErrSecretNotFound          Reason = "secret not found"
 	ErrSecretPendingDelete     Reason = "secret pending deletion cannot be used"
@@ -77,7 +75,6 @@ const (
 	ErrSecretExists            Reason = "secret name exists"
 	ErrSecretQuota             Reason = "secret quota reached"
 	ErrSecretStateRefuses      Reason = "secret state refuses the operation"
-	ErrNotImplementedCSMS      Reason = "csms operation not modelled"
 	ErrSecretVersionNotFound   Reason = "secret version not found"
 	ErrCSMSInvalidRecoveryDays Reason = "invalid recovery window"
 )
@@ -122,8 +119,7 @@ func errorTable(c Choices) map[Reason]Problem {
 		ErrBadRequestGW:    {http.StatusBadRequest, "APIGW.0201", "API request error."},
 		// UNCONFIRMED: CSMS has no documented permission code; the gateway's 0302 (IAM user not authorized)
 		// is the likeliest.
-		ErrCSMSForbidden:    {http.StatusForbidden, "APIGW.0302", "The IAM user is not authorized to access the API."},
-		ErrNotImplementedGW: {http.StatusNotFound, "APIGW.0101", "The API does not exist: not implemented by the dewconform mock."},
+		ErrCSMSForbidden: {http.StatusForbidden, "APIGW.0302", "The IAM user is not authorized to access the API."},
 
 		// KMS, request shape.
 		ErrKMSInternal:        {http.StatusInternalServerError, "KMS.0101", "KMS error."},
@@ -145,7 +141,6 @@ func errorTable(c Choices) map[Reason]Problem {
 		ErrPlaintextTooLong:        {http.StatusBadRequest, "KMS.0308", "Invalid parameter."},
 		ErrKMSInvalidEncryptionAlg: {http.StatusBadRequest, "KMS.0308", "Invalid parameter."},
 		ErrInvalidCiphertext:       {http.StatusBadRequest, "KMS.0308", "Invalid parameter."},
-		ErrNotImplementedKMS:       {http.StatusBadRequest, "KMS.0201", "Invalid request URL: not implemented by the dewconform mock."},
 
 		// KMS, resources, access and state.
 		ErrProjectMismatch: {http.StatusForbidden, "KMS.0305", "Invalid X-Auth-Token Project Name."},
@@ -175,7 +170,6 @@ func errorTable(c Choices) map[Reason]Problem {
 		ErrCSMSInvalidParam: {http.StatusBadRequest, "CSMS.0002", "The value of parameter is invalid."},
 		// UNCONFIRMED: recovery_window_in_days outside 7..30.
 		ErrCSMSInvalidRecoveryDays: {http.StatusBadRequest, "CSMS.0002", "The value of parameter is invalid."},
-		ErrCSMSInvalidRequest:      {http.StatusBadRequest, "CSMS.0003", "The request is invalid."},
 		ErrCSMSInvalidJSON:         {http.StatusBadRequest, "CSMS.0004", "The requested body format is wrong."},
 		ErrSecretNotFound:          {c.SecretNotFoundStatus, c.SecretNotFoundCode, secretNotFoundMsg(c.SecretNotFoundCode)},
 		ErrSecretVersionNotFound:   {c.SecretNotFoundStatus, "CSMS.0005", "The resource does not exist."},
@@ -187,7 +181,6 @@ func errorTable(c Choices) map[Reason]Problem {
 		ErrSecretQuota:  {http.StatusBadRequest, "CSMS.0202", "The number of secret has reached the upper limit."},
 		// UNCONFIRMED: reading the value of a DISABLED or FROZEN secret, or changing a FROZEN one.
 		ErrSecretStateRefuses: {http.StatusBadRequest, "CSMS.0003", "The request is invalid."},
-		ErrNotImplementedCSMS: {http.StatusBadRequest, "CSMS.0003", "The request is invalid: not implemented by the dewconform mock."},
 	}
 }
 
@@ -223,6 +216,35 @@ func withDetail(r Reason, format string, args ...any) error {
 // problems resolves errors through the table.
 type problems struct {
 	table map[Reason]Problem
+}
+
+// codeReasons maps each of codes (code -> who declares it, for the message) to the Reason whose row has
+// that code, or to "" when several rows share it (the caller's generic Reason stands for those). A code
+// no row has is an error: the mock could not answer it.
+func (p problems) codeReasons(codes map[string]string) (map[string]Reason, error) {
+	out := make(map[string]Reason, len(codes))
+	for r, pr := range p.table {
+		if _, declared := codes[pr.Code]; !declared {
+			continue
+		}
+		if _, shared := out[pr.Code]; shared {
+			out[pr.Code] = ""
+		} else {
+			out[pr.Code] = r
+		}
+	}
+	var missing []string
+	for code := range codes {
+		if _, ok := out[code]; !ok {
+			missing = append(missing, code)
+		}
+	}
+	slices.Sort(missing)
+	var errs []error
+	for _, code := range missing {
+		errs = append(errs, fmt.Errorf("%s declares error code %s, which no row of the error table has", codes[code], code))
+	}
+	return out, errors.Join(errs...)
 }
 
 // resolve maps err to its Problem. fallback is the service's internal-error Reason, used for errors

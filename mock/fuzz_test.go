@@ -5,15 +5,18 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/dewconform/dewconform/mock"
+	"github.com/dewconform/dewconform/openapi"
 )
 
 // The fuzz targets drive the mock's whole request path (body limit, routing, credentials, project,
@@ -138,20 +141,32 @@ func requireErrorShape(t *testing.T, svc, requestID string, body []byte) {
 	}
 }
 
-// kmsOperations lists the slugs of every KMS operation (all POST /v1.0/{project_id}/kms/<slug>).
-func kmsOperations() []string {
-	return []string{"create-key", "list-keys", "describe-key", "enable-key", "disable-key", "schedule-key-deletion",
-		"cancel-key-deletion", "create-grant", "list-grants", "list-retirable-grants", "revoke-grant", "retire-grant",
-		"create-datakey", "encrypt-data", "decrypt-data"}
+// fuzzTarget is the request target of the operation slug names, with the raw text of vars (unescaped:
+// the fuzzer reaches the router with any path text) in its placeholders. ok is false when slug is not
+// an operation of svc: the corpus names operations by slug, so that adding one to the spec does not
+// re-target the committed seeds.
+func fuzzTarget(svc, slug string, vars map[string]string) (op openapi.Operation, target string, ok bool) {
+	op, ok = openapi.Lookup(slug)
+	if !ok || op.Slug != slug || op.Service != svc {
+		return op, "", false
+	}
+	var pairs []string
+	for _, name := range slices.Sorted(maps.Keys(vars)) {
+		pairs = append(pairs, "{"+name+"}", vars[name])
+	}
+	// One pass: a value that holds another placeholder's text is not substituted again.
+	return op, strings.NewReplacer(pairs...).Replace(op.Path), true
 }
 
-// FuzzKMSRequest: op picks the operation; project and suffix are raw path text around it.
+// FuzzKMSRequest: op names the operation by slug; project and suffix are raw path text around it.
 func FuzzKMSRequest(f *testing.F) {
 	e := fuzzEnv(f)
-	ops := kmsOperations()
-	f.Fuzz(func(t *testing.T, op uint8, project, suffix string, body []byte, contentType, token, authorization, sdkDate string) {
-		target := "/v1.0/" + project + "/kms/" + ops[int(op)%len(ops)] + suffix
-		req := wireRequest(http.MethodPost, target, [][2]string{
+	f.Fuzz(func(t *testing.T, op, project, suffix string, body []byte, contentType, token, authorization, sdkDate string) {
+		o, target, ok := fuzzTarget("kms", op, map[string]string{"project_id": project})
+		if !ok {
+			t.Skipf("%q is not a KMS operation", op)
+		}
+		req := wireRequest(o.Method, target+suffix, [][2]string{
 			{"Content-Type", contentType}, {"X-Auth-Token", token}, {"Authorization", authorization}, {"X-Sdk-Date", sdkDate},
 		}, body)
 		if req == nil {
@@ -161,39 +176,19 @@ func FuzzKMSRequest(f *testing.F) {
 	})
 }
 
-// csmsOperation is one CSMS operation: its method and path after /v1/{project_id}/secrets.
-type csmsOperation struct {
-	method string
-	path   func(name, version string) string
-}
-
-func csmsOperations() []csmsOperation {
-	named := func(suffix string) func(string, string) string {
-		return func(name, _ string) string { return "/" + name + suffix }
-	}
-	return []csmsOperation{
-		{http.MethodPost, func(string, string) string { return "" }},
-		{http.MethodGet, func(string, string) string { return "" }},
-		{http.MethodGet, named("")},
-		{http.MethodPut, named("")},
-		{http.MethodDelete, named("")},
-		{http.MethodPost, named("/scheduled-deleted-tasks/create")},
-		{http.MethodPost, named("/scheduled-deleted-tasks/cancel")},
-		{http.MethodGet, func(name, version string) string { return "/" + name + "/versions/" + version }},
-	}
-}
-
-// FuzzCSMSRequest: op picks the operation; project, name, version and query are raw request-target text.
+// FuzzCSMSRequest: op names the operation by slug; project, name, version and query are raw
+// request-target text.
 func FuzzCSMSRequest(f *testing.F) {
 	e := fuzzEnv(f)
-	ops := csmsOperations()
-	f.Fuzz(func(t *testing.T, op uint8, project, name, version, query string, body []byte, contentType, token, authorization string) {
-		o := ops[int(op)%len(ops)]
-		target := "/v1/" + project + "/secrets" + o.path(name, version)
+	f.Fuzz(func(t *testing.T, op, project, name, version, query string, body []byte, contentType, token, authorization string) {
+		o, target, ok := fuzzTarget("csms", op, map[string]string{"project_id": project, "secret_name": name, "version_id": version})
+		if !ok {
+			t.Skipf("%q is not a CSMS operation", op)
+		}
 		if query != "" {
 			target += "?" + query
 		}
-		req := wireRequest(o.method, target, [][2]string{
+		req := wireRequest(o.Method, target, [][2]string{
 			{"Content-Type", contentType}, {"X-Auth-Token", token}, {"Authorization", authorization},
 		}, body)
 		if req == nil {

@@ -3,25 +3,23 @@ package mock
 import (
 	"slices"
 	"time"
+
+	"github.com/dewconform/dewconform/gen/kms"
 )
 
-// Grant operations (create-grant's operations enum) and the key operations that need no grant
-// because no grant can confer them.
+// Grant operations: the values of create-grant's operations enum, as generated from the spec, in the
+// plain strings the store and seeds keep. The key operations that no grant can confer (enable-key,
+// disable-key, schedule-key-deletion, cancel-key-deletion) are named by their gen/ops slugs instead.
 const (
-	OpCreateDatakey                 = "create-datakey"
-	OpCreateDatakeyWithoutPlaintext = "create-datakey-without-plaintext"
-	OpEncryptDatakey                = "encrypt-datakey"
-	OpDecryptDatakey                = "decrypt-datakey"
-	OpDescribeKey                   = "describe-key"
-	OpCreateGrant                   = "create-grant"
-	OpRetireGrant                   = "retire-grant"
-	OpEncryptData                   = "encrypt-data"
-	OpDecryptData                   = "decrypt-data"
-
-	opEnableKey           = "enable-key"
-	opDisableKey          = "disable-key"
-	opScheduleKeyDeletion = "schedule-key-deletion"
-	opCancelKeyDeletion   = "cancel-key-deletion"
+	OpCreateDatakey                 = string(kms.GrantOperationCreateDatakey)
+	OpCreateDatakeyWithoutPlaintext = string(kms.GrantOperationCreateDatakeyWithoutPlaintext)
+	OpEncryptDatakey                = string(kms.GrantOperationEncryptDatakey)
+	OpDecryptDatakey                = string(kms.GrantOperationDecryptDatakey)
+	OpDescribeKey                   = string(kms.GrantOperationDescribeKey)
+	OpCreateGrant                   = string(kms.GrantOperationCreateGrant)
+	OpRetireGrant                   = string(kms.GrantOperationRetireGrant)
+	OpEncryptData                   = string(kms.GrantOperationEncryptData)
+	OpDecryptData                   = string(kms.GrantOperationDecryptData)
 )
 
 // Grant is a snapshot of a grant.

@@ -234,6 +234,42 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, p.Status, errorEnvelope(p, ri.id))
 }
 
+// refusal resolves a handler's refusal (returned through the generated strict server) and records it
+// for the access log. ok is false when the response has already begun, which happens when writing a
+// success response failed: then nothing more can be sent, and the failure is only logged.
+func (s *Server) refusal(r *http.Request, err error, internal Reason, logMsg string) (ri *reqInfo, p Problem, ok bool) {
+	ri = infoFrom(r.Context())
+	ri.err = err
+	p = s.errs.resolve(err, internal)
+	if p.Status >= 500 {
+		s.log.Error(logMsg, "request_id", ri.id, "error", err.Error())
+	}
+	if ri.sw.status != 0 {
+		return ri, p, false
+	}
+	// A handler's refusals are the 400, 403 and 404 every operation documents; any other status from a
+	// handler is a bug, answered with the table's body under the documented 500.
+	switch p.Status {
+	case http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound:
+	default:
+		p.Status = http.StatusInternalServerError
+	}
+	return ri, p, true
+}
+
+// writeRefusal writes a handler's error body the way the generated typed error responses
+// (CreateKey400JSONResponse...) write theirs: JSON with the encoder's newline, no Content-Length.
+func writeRefusal(w http.ResponseWriter, status int, body any) {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(body); err != nil { // generated union and plain structs only
+		buf.Reset()
+		buf.WriteString("{}\n")
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
 // errorEnvelope is the body for p: nested for KMS, flat for CSMS, flat with request_id for the gateway.
 func errorEnvelope(p Problem, requestID string) any {
 	type detail struct {

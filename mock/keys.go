@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/dewconform/dewconform/gen/ops"
 )
 
 // KeyState is a KMS key_state value, as the service spells it.
@@ -231,7 +233,7 @@ func (s *store) ListKeys(c Caller, f KeyFilter) ([]Key, error) {
 
 // EnableKey: "3" → "2"; anything else (including frozen) is KMS.1201.
 func (s *store) EnableKey(c Caller, id string) (Key, error) {
-	return s.keyOp(c, id, opEnableKey, func(k *keyRec, _ time.Time) error {
+	return s.keyOp(c, id, ops.EnableKey, func(k *keyRec, _ time.Time) error {
 		if k.State != KeyDisabled {
 			return ErrKeyNotDisabled
 		}
@@ -242,7 +244,7 @@ func (s *store) EnableKey(c Caller, id string) (Key, error) {
 
 // DisableKey: "2" → "3"; anything else is KMS.1301.
 func (s *store) DisableKey(c Caller, id string) (Key, error) {
-	return s.keyOp(c, id, opDisableKey, func(k *keyRec, _ time.Time) error {
+	return s.keyOp(c, id, ops.DisableKey, func(k *keyRec, _ time.Time) error {
 		if k.State != KeyEnabled {
 			return ErrKeyNotEnabled
 		}
@@ -256,7 +258,7 @@ func (s *store) ScheduleKeyDeletion(c Caller, id string, pendingDays int) (Key, 
 	if pendingDays < MinPendingDays || pendingDays > MaxPendingDays {
 		return Key{}, ErrInvalidPendingDays
 	}
-	return s.keyOp(c, id, opScheduleKeyDeletion, func(k *keyRec, now time.Time) error {
+	return s.keyOp(c, id, ops.ScheduleKeyDeletion, func(k *keyRec, now time.Time) error {
 		if k.Default {
 			return ErrDefaultKey
 		}
@@ -275,7 +277,7 @@ func (s *store) ScheduleKeyDeletion(c Caller, id string, pendingDays int) (Key, 
 
 // CancelKeyDeletion: "4" → "3" (the documented result, also for external keys: UNCONFIRMED).
 func (s *store) CancelKeyDeletion(c Caller, id string) (Key, error) {
-	return s.keyOp(c, id, opCancelKeyDeletion, func(k *keyRec, _ time.Time) error {
+	return s.keyOp(c, id, ops.CancelKeyDeletion, func(k *keyRec, _ time.Time) error {
 		if k.State != KeyPendingDeletion {
 			return ErrKeyNotPendingDeletion
 		}

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/dewconform/dewconform/gen/csms"
 	"github.com/dewconform/dewconform/gen/kms"
+	"github.com/dewconform/dewconform/openapi"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -20,7 +22,8 @@ import (
 type route struct {
 	svc    service
 	route  *routers.Route
-	params []string // path parameter names, to build kin-openapi's PathParams from r.PathValue
+	params []string          // path parameter names, to build kin-openapi's PathParams from r.PathValue
+	op     openapi.Operation // the registry's entry: FieldCodes decides a validation failure's code
 }
 
 // routeTable indexes a spec's operations by "METHOD /path/{param}", the form the generated std-http
@@ -38,9 +41,17 @@ func routeTable(svc service, load func() (*openapi3.T, error)) (map[string]*rout
 		return nil, fmt.Errorf("invalid spec: %w", err)
 	}
 	table := map[string]*route{}
+	var errs []error
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			op.Security = nil
+			// The generated code embeds its own copy of the spec; the registry reads openapi's. They are one
+			// file (TestGeneratedCodeIsFresh), so any disagreement here is a stale build.
+			reg, ok := openapi.Lookup(op.OperationID)
+			if !ok || reg.Method != method || reg.Path != path {
+				errs = append(errs, fmt.Errorf("%s %s (%s) is not in the operation registry", method, path, op.OperationID))
+				continue
+			}
 			var params []string
 			for _, seg := range strings.Split(path, "/") {
 				if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
@@ -51,10 +62,11 @@ func routeTable(svc service, load func() (*openapi3.T, error)) (map[string]*rout
 				svc:    svc,
 				route:  &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op},
 				params: params,
+				op:     reg,
 			}
 		}
 	}
-	return table, nil
+	return table, errors.Join(errs...)
 }
 
 // specRoutes are the route tables of both specs, loaded, validated and compiled once per process:
@@ -90,6 +102,31 @@ func (m *routeMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.
 	}
 	delete(m.routes, pattern) // what is left at the end are spec operations without a handler
 	m.mux.Handle(pattern, &operation{s: m.s, rt: rt, next: http.HandlerFunc(h)})
+}
+
+// declaredCodes maps every error code the spec declares for a request field (x-dewconform-error-code,
+// read by the registry into FieldCodes) to one operation and field that declare it, for the message
+// when the error table lacks the code. Read once: the embedded specs never change.
+var declaredCodes = sync.OnceValue(func() map[string]string {
+	out := map[string]string{}
+	for _, op := range openapi.Operations() {
+		for _, field := range slices.Sorted(maps.Keys(op.FieldCodes)) {
+			if code := op.FieldCodes[field]; out[code] == "" {
+				out[code] = op.ID + " field " + field
+			}
+		}
+	}
+	return out
+})
+
+// fieldReason is the Reason for an invalid value of the body member field of op: the Reason whose
+// error-table row has the code the spec declares for the field (codes, from problems.codeReasons), or
+// generic when the spec declares none, or a code several rows share (KMS.0308).
+func fieldReason(codes map[string]Reason, op openapi.Operation, field string, generic Reason) Reason {
+	if r := codes[op.FieldCodes[field]]; r != "" {
+		return r
+	}
+	return generic
 }
 
 func (m *routeMux) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.mux.ServeHTTP(w, r) }
@@ -174,34 +211,14 @@ func (s *Server) validateRequest(r *http.Request, rt *route) error {
 		return nil
 	}
 	if rt.svc == svcCSMS {
-		return csmsValidationReason(err)
+		return s.csmsValidationReason(err, rt.op)
 	}
-	return kmsValidationReason(err)
+	return s.kmsValidationReason(err, rt.op)
 }
 
-// kmsFieldReasons maps a body field that fails its schema to the code the KMS error table documents
-// for that field; any other field is KMS.0308.
-func kmsFieldReason(field string) Reason {
-	switch field {
-	case "key_id":
-		return ErrKMSInvalidKeyID
-	case "sequence":
-		return ErrKMSInvalidSequence
-	case "pending_days":
-		return ErrInvalidPendingDays
-	case "limit":
-		return ErrInvalidLimit
-	case "marker":
-		return ErrInvalidMarker
-	case "grantee_principal", "retiring_principal":
-		return ErrInvalidPrincipal
-	case "key_alias":
-		return ErrInvalidAlias
-	}
-	return ErrKMSInvalidParam
-}
-
-func kmsValidationReason(err error) error {
+// kmsValidationReason maps a failed validation to KMS's code: a body member with a code of its own in
+// the spec gets that code (fieldReason), any other KMS.0308.
+func (s *Server) kmsValidationReason(err error, op openapi.Operation) error {
 	var re *openapi3filter.RequestError
 	if !errors.As(err, &re) || re.RequestBody == nil {
 		return withDetail(ErrKMSInvalidParam, "%s", validationDetail(err))
@@ -223,12 +240,15 @@ func kmsValidationReason(err error) error {
 		case se.SchemaField == "required":
 			return withDetail(ErrKMSMissingParam, "%s", validationDetail(se))
 		}
-		return withDetail(kmsFieldReason(ptr[0]), "%s", validationDetail(se))
+		return withDetail(fieldReason(s.codeReasons, op, ptr[0], ErrKMSInvalidParam), "%s", validationDetail(se))
 	}
 	return withDetail(ErrKMSInvalidParam, "%s", validationDetail(err))
 }
 
-func csmsValidationReason(err error) error {
+// csmsValidationReason maps a failed validation to CSMS's code: the body is not a JSON object
+// (CSMS.0004), a member with a code of its own in the spec (none so far) gets that, anything else is
+// CSMS.0002.
+func (s *Server) csmsValidationReason(err error, op openapi.Operation) error {
 	var (
 		re *openapi3filter.RequestError
 		pe *openapi3filter.ParseError
@@ -238,8 +258,14 @@ func csmsValidationReason(err error) error {
 		switch {
 		case errors.Is(re.Err, openapi3filter.ErrInvalidRequired), re.Err == nil, errors.As(re.Err, &pe):
 			return withDetail(ErrCSMSInvalidJSON, "%s", validationDetail(err))
-		case errors.As(re.Err, &se) && len(se.JSONPointer()) == 0:
-			return withDetail(ErrCSMSInvalidJSON, "%s", validationDetail(se))
+		case errors.As(re.Err, &se):
+			ptr := se.JSONPointer()
+			if len(ptr) == 0 {
+				return withDetail(ErrCSMSInvalidJSON, "%s", validationDetail(se))
+			}
+			if se.SchemaField != "required" {
+				return withDetail(fieldReason(s.codeReasons, op, ptr[0], ErrCSMSInvalidParam), "%s", validationDetail(se))
+			}
 		}
 	}
 	return withDetail(ErrCSMSInvalidParam, "%s", validationDetail(err))
@@ -261,7 +287,8 @@ func validationDetail(err error) string {
 
 // serviceMux builds the one mux serving both services: the generated std-http servers register their
 // operations through routeMux (which puts each behind its pipeline), and everything else is the
-// gateway's 404 APIGW.0101. All three error hooks write the service's JSON envelope.
+// gateway's 404 APIGW.0101. All three error hooks write the service's JSON envelope; the response
+// error hook is also how the handlers refuse (refuseKMS).
 func (s *Server) serviceMux() (h http.Handler, err error) {
 	defer func() { // http.ServeMux panics on conflicting patterns: a spec problem, reported as an error
 		if v := recover(); v != nil {
@@ -280,7 +307,7 @@ func (s *Server) serviceMux() (h http.Handler, err error) {
 	kms.HandlerWithOptions(
 		kms.NewStrictHandlerWithOptions(&kmsAPI{s: s}, nil, kms.StrictHTTPServerOptions{
 			RequestErrorHandlerFunc:  s.hook(ErrKMSInvalidJSON),
-			ResponseErrorHandlerFunc: s.hook(ErrKMSInternal),
+			ResponseErrorHandlerFunc: s.refuseKMS,
 		}),
 		kms.StdHTTPServerOptions{BaseRouter: kmsMux, ErrorHandlerFunc: s.hook(ErrKMSInvalidParam)},
 	)
@@ -289,7 +316,7 @@ func (s *Server) serviceMux() (h http.Handler, err error) {
 	csms.HandlerWithOptions(
 		csms.NewStrictHandlerWithOptions(&csmsAPI{s: s}, nil, csms.StrictHTTPServerOptions{
 			RequestErrorHandlerFunc:  s.hook(ErrCSMSInvalidJSON),
-			ResponseErrorHandlerFunc: s.hook(ErrCSMSInternal),
+			ResponseErrorHandlerFunc: s.refuseCSMS,
 		}),
 		csms.StdHTTPServerOptions{BaseRouter: csmsMux, ErrorHandlerFunc: s.hook(ErrCSMSInvalidParam)},
 	)

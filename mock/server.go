@@ -63,15 +63,17 @@ type Server struct {
 	store      *store
 	identities identity.Set
 	errs       problems
-	log        *slog.Logger
-	maxBody    int64
-	maxKMSBody int64
-	validate   bool // Options.DisableValidation unset
-	valOpts    *openapi3filter.Options
-	control    http.Handler // nil when the control API is off
-	services   http.Handler // routes of both specs plus the APIGW.0101 fallback
-	reqPrefix  string
-	reqCounter atomic.Uint64
+	// codeReasons: the Reason of each error code the spec declares for a request field (fieldReason).
+	codeReasons map[string]Reason
+	log         *slog.Logger
+	maxBody     int64
+	maxKMSBody  int64
+	validate    bool // Options.DisableValidation unset
+	valOpts     *openapi3filter.Options
+	control     http.Handler // nil when the control API is off
+	services    http.Handler // routes of both specs plus the APIGW.0101 fallback
+	reqPrefix   string
+	reqCounter  atomic.Uint64
 }
 
 // New builds a Server: it loads the embedded specs once, compiles the routes, and applies the seed.
@@ -112,6 +114,9 @@ func New(opts Options) (*Server, error) {
 		validate:   !opts.DisableValidation,
 		valOpts:    validationOptions(),
 		reqPrefix:  hex.EncodeToString(prefix),
+	}
+	if s.codeReasons, err = s.errs.codeReasons(declaredCodes()); err != nil {
+		return nil, fmt.Errorf("spec and error table: %w", err)
 	}
 	if s.services, err = s.serviceMux(); err != nil {
 		return nil, err

@@ -388,18 +388,3 @@ func TestChoicesValidation(t *testing.T) {
 		require.Error(t, err, "%+v", c)
 	}
 }
-
-// TestErrorTableCoversEveryReason: every Reason resolves to itself, not to the 500 fallback.
-func TestErrorTableCoversEveryReason(t *testing.T) {
-	c, err := Choices{}.withDefaults()
-	require.NoError(t, err)
-	table := errorTable(c)
-	for r, p := range table {
-		require.NotZero(t, p.Status, r)
-		require.Regexp(t, `^(KMS|CSMS|APIGW)\.[0-9]{4}$`, p.Code, r)
-		require.NotEmpty(t, p.Msg, r)
-		got := problems{table}.resolve(fmt.Errorf("wrapped: %w", r), ErrKMSInternal)
-		require.Equal(t, p.Code, got.Code, r)
-	}
-	require.Equal(t, 500, problems{table}.resolve(errors.New("bug"), ErrKMSInternal).Status)
-}
