@@ -18,7 +18,7 @@ Feature: Create a grant (create-grant) and list grants (list-grants, list-retira
       And that grant is listed
       And bob can create a data key with that key
 
-    @describe-key @unconfirmed @multi-user
+    @describe-key @multi-user
     Scenario: a grant of describe-key alone does not allow creating data keys
       Given alice has a key
       And alice has granted bob "describe-key" on that key
@@ -26,13 +26,13 @@ Feature: Create a grant (create-grant) and list grants (list-grants, list-retira
       Then the response status is 200
       And bob cannot create a data key with that key
 
-    @list-retirable-grants @unconfirmed @multi-user
+    @list-retirable-grants @multi-user
     Scenario: the retiring principal finds the grant among the grants she can retire
       Given alice has a key
       And alice has granted bob "create-datakey" on that key with carol as retiring principal
       When carol lists the retirable grants
       Then the response status is 200
-      And that grant is in the response
+      And that grant is in the response (unconfirmed)
 
     @list-grants @multi-user
     Scenario: list-grants answers the grants of one key
@@ -77,9 +77,11 @@ Feature: Create a grant (create-grant) and list grants (list-grants, list-retira
       Then the response status is 400
       And the error code is "KMS.0204"
 
-    @unconfirmed @multi-user
+    @multi-user
     Scenario: a user without rights may not grant on a key that is not hers
       Given alice has a key
       When bob grants carol "create-datakey" on that key
-      Then the response status is 403
-      And the error code is "KMS.0306"
+      Then the call is refused
+      And the response status is 403 (unconfirmed)
+      And the error code is "KMS.0306" (unconfirmed)
+      And carol cannot create a data key with that key
