@@ -49,6 +49,7 @@ Feature: Read, update and delete a secret (ShowSecret, ShowSecretVersion, Update
     Then the call is refused
     And the response status is 400 (unconfirmed)
     And the error code is "CSMS.0103" (unconfirmed)
+    And the secret's state is "PENDING_DELETE"
 
   @delete-secret
   Scenario: a deleted secret is gone at once

@@ -222,6 +222,7 @@ Feature: Retire a grant (retire-grant)
       And the response status is 400 (unconfirmed)
       And the error code is "KMS.0207" (unconfirmed)
       And that grant is listed
+      And bob can create a data key with that key
 
     @multi-user
     Scenario Outline: a body without <missing> is refused
@@ -273,6 +274,7 @@ Feature: Retire a grant (retire-grant)
       And the response status is 400 (unconfirmed)
       And the error code is "KMS.0308" (unconfirmed)
       And that grant is listed
+      And bob can create a data key with that key
 
     @multi-user
     Scenario: a key_id that is a number instead of a string is an invalid key ID
@@ -286,6 +288,7 @@ Feature: Retire a grant (retire-grant)
       And the response status is 400 (unconfirmed)
       And the error code is "KMS.0205" (unconfirmed)
       And that grant is listed
+      And bob can create a data key with that key
 
     Scenario: a body larger than the gateway accepts is refused with 413
       When alice sends to retire-grant a body of 2 MiB

@@ -162,6 +162,7 @@ Feature: Revoke a grant (revoke-grant)
       And the response status is 400 (unconfirmed)
       And the error code is "KMS.0207" (unconfirmed)
       And that grant is listed
+      And bob can create a data key with that key
 
     Scenario Outline: a body without <missing> is refused
       When alice sends to revoke-grant the body:
@@ -201,6 +202,7 @@ Feature: Revoke a grant (revoke-grant)
       And the response status is 400 (unconfirmed)
       And the error code is "KMS.0308" (unconfirmed)
       And that grant is listed
+      And bob can create a data key with that key
 
     Scenario: a body larger than the gateway accepts is refused with 413
       When alice sends to revoke-grant a body of 2 MiB
