@@ -14,8 +14,9 @@ const (
 	Fail  Outcome = "fail"  // the target broke a rule: wrong status or code, schema violation, wrong state
 	Error Outcome = "error" // the harness could not judge: transport error, timeout, throttling, bad secondary credentials
 	Skip  Outcome = "skip"  // not applicable to this target, with the reason
-	// UnconfirmedDiffers is a failed @unconfirmed scenario on a target that is not the mock: the expectation
-	// rests on an undocumented fact, so the difference is reported, not gated.
+	// UnconfirmedDiffers is a scenario on a target that is not the mock whose gating assertions all held
+	// but at least one assertion marked (unconfirmed) did not: that expectation rests on an undocumented
+	// fact, so the difference is reported, not gated.
 	UnconfirmedDiffers Outcome = "unconfirmed-differs"
 	// BaselineKnown is a failed scenario listed in the baseline file.
 	BaselineKnown Outcome = "baseline-known"
@@ -73,6 +74,26 @@ type ScenarioResult struct {
 	Duration   time.Duration
 	Exchanges  []Exchange // only for scenarios that did not pass
 	Violations []Violation
+	// Unconfirmed lists the scenario's judged assertions marked (unconfirmed), held or not, in step order.
+	Unconfirmed []Assertion
+}
+
+// Assertion is one assertion marked (unconfirmed) and what the target answered to it.
+type Assertion struct {
+	Step    string
+	Differs bool
+	Detail  string // why it differs; "" when it held
+}
+
+// differing returns the scenario's unconfirmed assertions that did not hold.
+func (s ScenarioResult) differing() []Assertion {
+	var out []Assertion
+	for _, a := range s.Unconfirmed {
+		if a.Differs {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // OperationCoverage is what a run exercised of one operation.
@@ -112,7 +133,8 @@ type Result struct {
 }
 
 // ExitCode maps the result to the process exit code: 0 when every scenario that ran passed; 1 when at
-// least one failed (@unconfirmed differences on a non-mock target and baselined failures excluded);
+// least one failed (differences from unconfirmed expectations on a non-mock target and baselined failures
+// excluded);
 // 2 when nothing failed but the run could not be judged. A credential problem never reports 0.
 func (r Result) ExitCode() int {
 	if r.Counts[Fail] > 0 {
