@@ -146,7 +146,8 @@ func (r Result) ExitCode() int {
 	return 0
 }
 
-// Verdict is a one-line summary of the exit code's reason.
+// Verdict is a one-line summary of the exit code's reason. It reads PASS only when every scenario that
+// ran held all its gating assertions (differences from unconfirmed expectations are counted beside it).
 func (r Result) Verdict() string {
 	switch r.ExitCode() {
 	case 1:
@@ -157,7 +158,16 @@ func (r Result) Verdict() string {
 		}
 		return fmt.Sprintf("NOT JUDGED: %d scenario(s) could not be judged (errors)", r.Counts[Error])
 	}
-	return fmt.Sprintf("PASS: %d scenario(s) passed, %d skipped", r.Counts[Pass]+r.Counts[BaselineFixed], r.Counts[Skip])
+	passed := r.Counts[Pass] + r.Counts[BaselineFixed]
+	v := fmt.Sprintf("PASS: %d scenario(s) passed, %d skipped", passed, r.Counts[Skip])
+	if n := r.Counts[BaselineKnown]; n > 0 {
+		// A baselined scenario failed a gating assertion: the run gates nothing new, but it did not pass.
+		v = fmt.Sprintf("NO NEW FAILURE: %d known failure(s) of the baseline still fail; %d scenario(s) passed, %d skipped", n, passed, r.Counts[Skip])
+	}
+	if n := r.Counts[UnconfirmedDiffers]; n > 0 {
+		v += fmt.Sprintf("; %d differ(s) from an unconfirmed expectation", n)
+	}
+	return v
 }
 
 // count recomputes Counts from Scenarios.

@@ -488,8 +488,13 @@ func printSummary(w io.Writer, res Result) {
 	}
 	fmt.Fprintf(w, "scenarios: %s; retries of setup/cleanup calls: %d\n", strings.Join(parts, ", "), res.Retries)
 	for _, s := range res.Scenarios {
-		if s.Outcome == Fail || s.Outcome == Error {
+		switch s.Outcome {
+		case Fail, Error:
 			fmt.Fprintf(w, "  %-5s %s %q: %s\n", s.Outcome, s.ID, s.Name, truncate(s.Reason, 300))
+		case UnconfirmedDiffers:
+			for _, a := range s.differing() {
+				fmt.Fprintf(w, "  %s %s %q: %s\n", s.Outcome, s.ID, s.Name, truncate(assertionLine(a), 300))
+			}
 		}
 	}
 	fmt.Fprintln(w, "operation                  scenarios  exercised / documented statuses")
