@@ -58,6 +58,7 @@ func (w *World) definitions() []stepDef {
 		{`^` + who + ` grants ` + who + ` "([^"]*)" on that key$`, w.grants},
 		{`^` + who + ` lists the keys$`, w.listsKeys},
 		{`^` + who + ` lists the keys with the limit "([^"]*)"$`, w.listsKeysWithLimit},
+		{`^` + who + ` lists the keys in pages of a third of the listing$`, w.listsKeysInThirds},
 		{`^` + who + ` lists the grants of that key$`, w.listsGrants},
 		{`^` + who + ` lists the grants of that key with the limit "([^"]*)"$`, w.listsGrantsWithLimit},
 		{`^` + who + ` lists the retirable grants$`, w.listsRetirableGrants},

@@ -326,6 +326,52 @@ func (w *World) listKeysCall(ctx context.Context, actor, limit string) error {
 	return nil
 }
 
+// listsKeysInThirds lists the keys with a limit of a third of the listing (rounded up), learned first
+// through check calls: the listing then has about three pages however many keys the project holds, so
+// that paging is tested without walking a thousand pages of a crowded project.
+func (w *World) listsKeysInThirds(ctx context.Context, actor string) error {
+	n, err := w.countKeys(ctx, actor)
+	if err != nil {
+		return err
+	}
+	return w.listKeysCall(ctx, actor, strconv.Itoa(max(1, (n+2)/3)))
+}
+
+// countKeys counts the keys actor's listing holds, walking it with pages of 1000 (check calls).
+func (w *World) countKeys(ctx context.Context, actor string) (int, error) {
+	l := &listing{slug: ops.ListKeys}
+	seen := map[string]bool{}
+	project := w.project(actor, PurposeAct)
+	all := kmsapi.ListKeysRequestBodyKeySpecALL
+	limit, marker, count := "1000", "", 0
+	for n := 1; n <= maxPages; n++ {
+		body := kmsapi.ListKeysRequestBody{Limit: &limit, KeySpec: &all}
+		if marker != "" {
+			body.Marker = &marker
+		}
+		r, err := w.kms.ListKeysWithResponse(withCall(ctx, callInfo{actor: actor, purpose: PurposeCheck}), project, body)
+		if err != nil {
+			return 0, fmt.Errorf("list keys: %w", err)
+		}
+		a := answerOf(r.HTTPResponse, r.Body)
+		if err := a.expect("count the keys: list-keys", http.StatusOK); err != nil {
+			return 0, err
+		}
+		p, err := parsePage(ops.ListKeys, r.Body)
+		if err != nil {
+			return 0, err
+		}
+		count += len(p.items)
+		more, err := l.more(n, p, seen)
+		if err != nil || !more {
+			return count, err
+		}
+		seen[p.marker] = true
+		marker = p.marker
+	}
+	return 0, harness(Paging, fmt.Errorf("count the keys: list-keys has more than %d pages, the most the harness walks", maxPages))
+}
+
 func (w *World) listGrantsCall(ctx context.Context, actor string, limit *string) error {
 	if err := w.requireKey(); err != nil {
 		return err

@@ -43,6 +43,20 @@ Feature: Create a grant (create-grant) and list grants (list-grants, list-retira
       And that grant is in the response
       And the response's total is "1"
 
+    @list-grants @multi-user
+    Scenario Outline: walking the grants of a key with the limit "<limit>" finds each grant once
+      Given alice has a key
+      And alice has granted bob "create-datakey" on that key 3 times
+      When alice lists the grants of that key with the limit "<limit>"
+      Then the response status is 200
+      And walking the pages of the listing finds each of the scenario's grants exactly once and the paging fields agree
+      And the listing's total is its number of items, at most 1000 (unconfirmed)
+
+      Examples:
+        | limit |
+        | 1     |
+        | 2     |
+
   Rule: a grant must be meaningful
 
     @multi-user
