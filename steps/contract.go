@@ -235,7 +235,62 @@ func (v *Validator) Validate(ctx context.Context, req *http.Request, status int,
 	for _, u := range undocumentedFields(ref.Value, header, body) {
 		out = append(out, mk(u.field, u.reason, true))
 	}
+	for _, b := range bodyShape(ref.Value, status, body) {
+		out = append(out, mk(b.field, b.reason, false))
+	}
 	return opID, out
+}
+
+// bodyShape finds what schema validation cannot see in a body: a success documented without a body that
+// answers one that is not JSON (kin-openapi has no media type to check it against), and, in any JSON
+// body, an object with a member name twice (RFC 8259 says names SHOULD be unique; decoders differ on
+// which one wins, Go's keeps the last silently, so a client may read another value than was validated).
+func bodyShape(resp *openapi3.Response, status int, body []byte) []extra {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return nil
+	}
+	if !json.Valid(trimmed) {
+		if status/100 == 2 && len(resp.Content) == 0 {
+			return []extra{{"", fmt.Sprintf("status %d is documented without a body, and the answer has a body that is not JSON: %s", status, summarize(trimmed))}}
+		}
+		return nil // where a body is documented, schema validation reports it
+	}
+	var out []extra
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	duplicates(dec, nil, &out)
+	return out
+}
+
+// duplicates reads one JSON value from dec (valid JSON) and appends every repeated member name of its
+// objects, at any depth, with the object's pointer.
+func duplicates(dec *json.Decoder, path []string, out *[]extra) {
+	tok, err := dec.Token()
+	if err != nil {
+		return
+	}
+	switch tok {
+	case json.Delim('{'):
+		seen := map[string]bool{}
+		for dec.More() {
+			kt, err := dec.Token()
+			if err != nil {
+				return
+			}
+			name, _ := kt.(string)
+			if seen[name] {
+				*out = append(*out, extra{pointer(append(path, name)), fmt.Sprintf("member %q appears more than once in its object", name)})
+			}
+			seen[name] = true
+			duplicates(dec, append(path, name), out)
+		}
+		_, _ = dec.Token() // '}'
+	case json.Delim('['):
+		for i := 0; dec.More(); i++ {
+			duplicates(dec, append(path, strconv.Itoa(i)), out)
+		}
+		_, _ = dec.Token() // ']'
+	}
 }
 
 // slugOf is the registry's slug of an operationId (the validator routes the same documents).
