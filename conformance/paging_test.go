@@ -35,7 +35,7 @@ func TestListingsOnACrowdedProject(t *testing.T) {
 	srv := serve(t, newMockHandler(t, crowdedSeed()))
 	res, out := run(t, context.Background(), conformance.Config{
 		KMSEndpoint: srv.URL, Embedded: true, Control: true, Concurrency: 4, Randomize: -1,
-		Tags: "@list-keys,@list-grants,@list-retirable-grants,@revoke-grant,@retire-grant",
+		Tags: "@list-keys,@list-grants,@list-retirable-grants",
 	})
 	require.NotEmpty(t, res.Scenarios)
 	for _, s := range res.Scenarios {

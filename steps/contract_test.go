@@ -176,12 +176,12 @@ func TestNoBodySuccessAnsweringNonJSON(t *testing.T) {
 	assert.False(t, vs[0].Undocumented)
 	assert.Equal(t, "revoke-grant", vs[0].Operation)
 	assert.Contains(t, vs[0].Reason, "documented without a body")
-	dup := validate(`{"a":1,"b":{"c":2,"c":3},"list":[{"d":1,"d":1}]}`)
+	dup := validate(`{"a":1,"b":{"c":2,"c":3},"s":"{\"x\":1,\"x\":2}","list":[{"e":[1,{"f":2}]},{"d":1,"d":1}],"\u0061":2}`)
 	var fields []string
 	for _, vi := range dup {
 		if !vi.Undocumented {
 			fields = append(fields, vi.Field)
 		}
 	}
-	assert.Equal(t, []string{"/b/c", "/list/0/d"}, fields, "duplicates are found at any depth")
+	assert.Equal(t, []string{"/b/c", "/list/1/d", "/a"}, fields, "duplicates are found at any depth, escaped or not, never inside strings")
 }
