@@ -326,14 +326,17 @@ func (w *World) errorCodeIs(_ context.Context, code string) error {
 }
 
 // callIsRefused is the gate of a refusal: the call under test did not succeed and was answered as a
-// client's mistake (4xx), whichever status and code the target chose. A 401 to correct credentials and a
-// real target's 429 go through judge (the rule could not be judged).
+// client's mistake (4xx), whichever status and code the target chose.
 func (w *World) callIsRefused(context.Context) error {
 	r, err := w.lastAnswer()
 	if err != nil {
 		return err
 	}
-	if r.status < 400 || r.status > 499 {
+	// A 401 to correct credentials and a 429 are no refusal of the call: judge makes them "could not
+	// judge" (or, for a 429 from the mock, which never throttles, a fail).
+	unjudgeable := r.status == http.StatusTooManyRequests ||
+		(r.status == http.StatusUnauthorized && r.actor != anonymous && !r.wrongCreds)
+	if r.status < 400 || r.status > 499 || unjudgeable {
 		return w.judge(r, fmt.Errorf("want the call refused (a 4xx answer): %s", r.describe()))
 	}
 	return nil
