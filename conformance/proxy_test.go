@@ -3,6 +3,8 @@ package conformance_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -136,6 +138,42 @@ func TestRealTargetWithAnotherRefusalCodeDiffers(t *testing.T) {
 	assert.Contains(t, html, `the error code is &#34;KMS.0306&#34; (unconfirmed)`)
 	junit := readFile(t, filepath.Join(dir, "junit.xml"))
 	assert.Contains(t, junit, "unconfirmed, differs: the error code is &#34;KMS.0306&#34; (unconfirmed)")
+	// The cucumber report carries the finding on the step itself, as an attachment.
+	notes := cucumberAttachments(t, filepath.Join(dir, "cucumber.json"), `the error code is "KMS.0306" (unconfirmed)`)
+	require.NotEmpty(t, notes)
+	assert.Contains(t, strings.Join(notes, "\n"), "differs from an unconfirmed expectation: want error code \"KMS.0306\", got \"KMS.2402\"")
+}
+
+// cucumberAttachments returns the decoded attachments of every step named step in a cucumber report.
+func cucumberAttachments(t *testing.T, path, step string) []string {
+	t.Helper()
+	var features []struct {
+		Elements []struct {
+			Steps []struct {
+				Name       string `json:"name"`
+				Embeddings []struct {
+					Data string `json:"data"`
+				} `json:"embeddings"`
+			} `json:"steps"`
+		} `json:"elements"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(readFile(t, path)), &features))
+	var out []string
+	for _, f := range features {
+		for _, e := range f.Elements {
+			for _, st := range e.Steps {
+				if st.Name != step {
+					continue
+				}
+				for _, em := range st.Embeddings {
+					b, err := base64.StdEncoding.DecodeString(em.Data)
+					require.NoError(t, err)
+					out = append(out, string(b))
+				}
+			}
+		}
+	}
+	return out
 }
 
 // A target that answers bob's retire-grant with the refusal the features expect but ends the grant all
