@@ -38,8 +38,10 @@ func newStepsSuite(sc suiteConfig) (scenarioSuite, error) {
 		Timeout:      c.Timeout,
 		Strict:       c.Strict,
 		Control:      c.Control,
-		RunID:        c.RunID,
-		Observer:     stepsObserver{sc.obs},
+		// The mock implements the expectations the documents leave open: there they gate like any other.
+		UnconfirmedGates: c.mock(),
+		RunID:            c.RunID,
+		Observer:         stepsObserver{sc.obs},
 	})
 }
 
@@ -72,6 +74,10 @@ func (o stepsObserver) Cleanup(sc steps.ScenarioRef, resource string, err error)
 
 func (o stepsObserver) Skipped(sc steps.ScenarioRef, reason string) {
 	o.c.skipped(sc.ID, reason)
+}
+
+func (o stepsObserver) Unconfirmed(sc steps.ScenarioRef, a steps.UnconfirmedAssertion) {
+	o.c.unconfirmed(sc.ID, Assertion{Step: a.Step, Differs: a.Differs, Detail: a.Detail})
 }
 
 func convertExchange(ex steps.Exchange) Exchange {

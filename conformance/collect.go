@@ -26,6 +26,7 @@ type collector struct {
 	statuses   map[string]map[int]bool // operation -> statuses answered to calls under test
 	succeeded  map[string]int          // operation -> calls under test through the clients answered a documented 2xx
 	skips      map[string]string       // pickle -> reason the steps gave for skipping it
+	asserts    map[string][]Assertion  // pickle -> its assertions marked (unconfirmed), in step order
 	retries    int
 	cleanups   []string
 }
@@ -39,6 +40,7 @@ func newCollector(red *redactor) *collector {
 		statuses:   map[string]map[int]bool{},
 		succeeded:  map[string]int{},
 		skips:      map[string]string{},
+		asserts:    map[string][]Assertion{},
 	}
 }
 
@@ -76,6 +78,20 @@ func (c *collector) skipped(pickle, reason string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.skips[pickle] = c.red.String(reason)
+}
+
+func (c *collector) unconfirmed(pickle string, a Assertion) {
+	a.Step, a.Detail = c.red.String(a.Step), c.red.String(a.Detail)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.asserts[pickle] = append(c.asserts[pickle], a)
+}
+
+// assertions returns the scenario's unconfirmed assertions.
+func (c *collector) assertions(pickle string) []Assertion {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Assertion(nil), c.asserts[pickle]...)
 }
 
 func (c *collector) skipReason(pickle string) string {

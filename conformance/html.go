@@ -19,7 +19,15 @@ type reportView struct {
 	Ops        []opView
 	Violations []violationRow
 	NotPassed  []scenarioView
-	Generated  string
+	// Unconfirmed lists, per scenario, every assertion marked (unconfirmed) and whether it held.
+	Unconfirmed []unconfirmedRow
+	Generated   string
+}
+
+type unconfirmedRow struct {
+	Scenario, ID, Anchor string // Anchor is set when the scenario has details (it did not pass)
+	Outcome              Outcome
+	Assertion
 }
 
 type countView struct {
@@ -104,6 +112,13 @@ func newReportView(res Result) reportView {
 		v.Ops = append(v.Ops, ov)
 	}
 	for i, s := range res.Scenarios {
+		for _, a := range s.Unconfirmed {
+			row := unconfirmedRow{Scenario: s.Name, ID: s.ID, Outcome: s.Outcome, Assertion: a}
+			if s.Outcome != Pass {
+				row.Anchor = anchor(i)
+			}
+			v.Unconfirmed = append(v.Unconfirmed, row)
+		}
 		if s.Outcome == Pass {
 			continue
 		}
@@ -185,6 +200,13 @@ pre{background:#f6f6f6;padding:.6em;overflow-x:auto;white-space:pre-wrap;word-br
 {{range .Violations}}<tr><td>{{.Operation}}</td><td><code>{{.Field}}</code>{{if .Undocumented}} <span class="muted">(undocumented field)</span>{{end}}</td><td>{{ints .Statuses}}</td><td>{{.Reason}}</td><td>{{.Count}}</td><td>{{join .Scenarios "; "}}</td></tr>
 {{end}}</table>{{else}}<p class="muted">none</p>{{end}}
 
+<h2>Unconfirmed assertions</h2>
+<p class="muted">Assertions marked (unconfirmed) rest on what the documents leave open: against a target that is not the mock a difference is reported, not gated.</p>
+{{if .Unconfirmed}}<table id="unconfirmed">
+<tr><th>scenario</th><th>assertion</th><th>result</th></tr>
+{{range .Unconfirmed}}<tr><td>{{if .Anchor}}<a href="#{{.Anchor}}">{{.Scenario}}</a>{{else}}{{.Scenario}}{{end}} <span class="muted">({{.ID}}, {{.Outcome}})</span></td><td>{{.Step}}</td><td>{{if .Differs}}<b>differs</b>: {{.Detail}}{{else}}held{{end}}</td></tr>
+{{end}}</table>{{else}}<p class="muted">none</p>{{end}}
+
 <h2>Scenarios that did not pass</h2>
 {{if not .NotPassed}}<p class="muted">none</p>{{end}}
 {{range .NotPassed}}<div id="{{.Anchor}}">
@@ -193,6 +215,7 @@ pre{background:#f6f6f6;padding:.6em;overflow-x:auto;white-space:pre-wrap;word-br
 <p><b>reason:</b> {{.Reason}}</p>
 {{if .Step}}<p><b>step:</b> {{.Step}}</p>{{end}}
 {{range .Violations}}<p><b>schema violation:</b> {{.Operation}} {{.Status}} <code>{{field .Field}}</code>: {{.Reason}}</p>{{end}}
+{{range .Unconfirmed}}<p><b>unconfirmed, {{if .Differs}}differs{{else}}held{{end}}:</b> {{.Step}}{{if .Differs}}: {{.Detail}}{{end}}</p>{{end}}
 {{range .Calls}}<details><summary>{{.Title}}</summary><pre>{{.Text}}</pre></details>{{end}}
 </div>
 {{end}}

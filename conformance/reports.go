@@ -38,7 +38,7 @@ func writeReports(cfg Config, res Result, red *redactor) error {
 }
 
 // JUnit XML. The runner writes it itself rather than through godog's formatter: godog's would count
-// errors, baselined failures and @unconfirmed differences as failures and carry no exchanges.
+// errors, baselined failures and differences from unconfirmed expectations as failures and carry no exchanges.
 type junitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
 	Name     string       `xml:"name,attr"`
@@ -84,8 +84,9 @@ type junitMessage struct {
 }
 
 // JUnit renders the result as JUnit XML: one testsuite per feature, one testcase per scenario. fail is a
-// <failure>, error an <error>, skip, @unconfirmed differences and baselined failures <skipped> (they do
-// not fail the gate); a run that could not start is one <error> test case.
+// <failure>, error an <error>, skip, differences from unconfirmed expectations and baselined failures
+// <skipped> (they do not fail the gate); a run that could not start is one <error> test case. A scenario
+// with assertions marked (unconfirmed) lists them in its <system-out>, held or not.
 func JUnit(res Result) ([]byte, error) {
 	doc := junitSuites{Name: "dewconform", Time: seconds(res.Duration)}
 	idx := map[string]int{}
@@ -131,6 +132,13 @@ func JUnit(res Result) ([]byte, error) {
 		case BaselineFixed:
 			c.SystemOut = sc.Reason
 		}
+		// Every scenario says which of its assertions were unconfirmed and whether they held.
+		if u := unconfirmedText(sc); u != "" && !strings.Contains(c.SystemOut, u) {
+			if c.SystemOut != "" {
+				c.SystemOut += "\n"
+			}
+			c.SystemOut += u
+		}
 		s.Cases = append(s.Cases, c)
 	}
 	for i := range doc.Suites {
@@ -163,11 +171,29 @@ func details(sc ScenarioResult) string {
 	for _, v := range sc.Violations {
 		fmt.Fprintf(&b, "schema violation: %s %d %s: %s\n", v.Operation, v.Status, fieldName(v.Field), v.Reason)
 	}
+	b.WriteString(unconfirmedText(sc))
 	for i, ex := range sc.Exchanges {
 		fmt.Fprintf(&b, "\n--- call %d (%s, %s as %s, step %q)\n", i+1, ex.Purpose, ex.Operation, ex.Identity, ex.Step)
 		b.WriteString(exchangeText(ex))
 	}
 	return b.String()
+}
+
+// unconfirmedText lists a scenario's unconfirmed assertions, one a line, "" when it has none.
+func unconfirmedText(sc ScenarioResult) string {
+	var b strings.Builder
+	for _, a := range sc.Unconfirmed {
+		b.WriteString(assertionLine(a) + "\n")
+	}
+	return b.String()
+}
+
+// assertionLine is one unconfirmed assertion and what came of it.
+func assertionLine(a Assertion) string {
+	if a.Differs {
+		return "unconfirmed, differs: " + a.Step + ": " + a.Detail
+	}
+	return "unconfirmed, held: " + a.Step
 }
 
 // exchangeText renders one request and response.

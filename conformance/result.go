@@ -14,8 +14,9 @@ const (
 	Fail  Outcome = "fail"  // the target broke a rule: wrong status or code, schema violation, wrong state
 	Error Outcome = "error" // the harness could not judge: transport error, timeout, throttling, bad secondary credentials
 	Skip  Outcome = "skip"  // not applicable to this target, with the reason
-	// UnconfirmedDiffers is a failed @unconfirmed scenario on a target that is not the mock: the expectation
-	// rests on an undocumented fact, so the difference is reported, not gated.
+	// UnconfirmedDiffers is a scenario on a target that is not the mock whose gating assertions all held
+	// but at least one assertion marked (unconfirmed) did not: that expectation rests on an undocumented
+	// fact, so the difference is reported, not gated.
 	UnconfirmedDiffers Outcome = "unconfirmed-differs"
 	// BaselineKnown is a failed scenario listed in the baseline file.
 	BaselineKnown Outcome = "baseline-known"
@@ -73,6 +74,26 @@ type ScenarioResult struct {
 	Duration   time.Duration
 	Exchanges  []Exchange // only for scenarios that did not pass
 	Violations []Violation
+	// Unconfirmed lists the scenario's judged assertions marked (unconfirmed), held or not, in step order.
+	Unconfirmed []Assertion
+}
+
+// Assertion is one assertion marked (unconfirmed) and what the target answered to it.
+type Assertion struct {
+	Step    string
+	Differs bool
+	Detail  string // why it differs; "" when it held
+}
+
+// differing returns the scenario's unconfirmed assertions that did not hold.
+func (s ScenarioResult) differing() []Assertion {
+	var out []Assertion
+	for _, a := range s.Unconfirmed {
+		if a.Differs {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // OperationCoverage is what a run exercised of one operation.
@@ -112,7 +133,8 @@ type Result struct {
 }
 
 // ExitCode maps the result to the process exit code: 0 when every scenario that ran passed; 1 when at
-// least one failed (@unconfirmed differences on a non-mock target and baselined failures excluded);
+// least one failed (differences from unconfirmed expectations on a non-mock target and baselined failures
+// excluded);
 // 2 when nothing failed but the run could not be judged. A credential problem never reports 0.
 func (r Result) ExitCode() int {
 	if r.Counts[Fail] > 0 {
@@ -124,7 +146,8 @@ func (r Result) ExitCode() int {
 	return 0
 }
 
-// Verdict is a one-line summary of the exit code's reason.
+// Verdict is a one-line summary of the exit code's reason. It reads PASS only when every scenario that
+// ran held all its gating assertions (differences from unconfirmed expectations are counted beside it).
 func (r Result) Verdict() string {
 	switch r.ExitCode() {
 	case 1:
@@ -135,7 +158,16 @@ func (r Result) Verdict() string {
 		}
 		return fmt.Sprintf("NOT JUDGED: %d scenario(s) could not be judged (errors)", r.Counts[Error])
 	}
-	return fmt.Sprintf("PASS: %d scenario(s) passed, %d skipped", r.Counts[Pass]+r.Counts[BaselineFixed], r.Counts[Skip])
+	passed := r.Counts[Pass] + r.Counts[BaselineFixed]
+	v := fmt.Sprintf("PASS: %d scenario(s) passed, %d skipped", passed, r.Counts[Skip])
+	if n := r.Counts[BaselineKnown]; n > 0 {
+		// A baselined scenario failed a gating assertion: the run gates nothing new, but it did not pass.
+		v = fmt.Sprintf("NO NEW FAILURE: %d known failure(s) of the baseline still fail; %d scenario(s) passed, %d skipped", n, passed, r.Counts[Skip])
+	}
+	if n := r.Counts[UnconfirmedDiffers]; n > 0 {
+		v += fmt.Sprintf("; %d differ(s) from an unconfirmed expectation", n)
+	}
+	return v
 }
 
 // count recomputes Counts from Scenarios.

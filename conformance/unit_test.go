@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -136,4 +137,57 @@ func TestCollectorCountsSuccesses(t *testing.T) {
 	c.exchange("p", Exchange{Purpose: "act", Operation: "list-keys", Status: 200})
 	_, succeeded = c.exercised("list-keys")
 	assert.Equal(t, 1, succeeded)
+}
+
+// TestVerdictNeverPassesAGatingFailure: the HTML banner and the Markdown verdict read PASS only when every
+// scenario that ran held its gating assertions; a difference from an unconfirmed expectation is named
+// beside a PASS, a failed or baselined gating assertion never reads PASS.
+func TestVerdictNeverPassesAGatingFailure(t *testing.T) {
+	differs := ScenarioResult{ID: "kms/a.feature:3", Name: "open", Outcome: UnconfirmedDiffers,
+		Unconfirmed: []Assertion{{Step: `the error code is "KMS.0306" (unconfirmed)`, Differs: true, Detail: "got KMS.2402"}}}
+	cases := []struct {
+		name     string
+		outcomes []Outcome
+		pass     bool
+	}{
+		{"all held", []Outcome{Pass, Pass, Skip}, true},
+		{"an unconfirmed difference", []Outcome{Pass, UnconfirmedDiffers}, true},
+		{"a gating failure", []Outcome{Pass, Fail, UnconfirmedDiffers}, false},
+		{"a gating failure beside an error", []Outcome{Fail, Error}, false},
+		{"a baselined gating failure", []Outcome{Pass, BaselineKnown}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res := Result{Target: "t", Auth: "token"}
+			for i, o := range tc.outcomes {
+				s := ScenarioResult{ID: fmt.Sprintf("kms/x.feature:%d", i+1), Name: fmt.Sprintf("s%d", i), Outcome: o}
+				if o == UnconfirmedDiffers {
+					s = differs
+				}
+				res.Scenarios = append(res.Scenarios, s)
+			}
+			res.count()
+			html, err := HTML(res)
+			require.NoError(t, err)
+			md, err := Markdown(res)
+			require.NoError(t, err)
+			banner := regexpFind(t, `<p class="verdict v\d">([^<]*)</p>`, string(html))
+			verdict := regexpFind(t, `(?m)^\*\*(.*)\*\*$`, string(md))
+			for _, v := range []string{banner, verdict} {
+				assert.Equal(t, tc.pass, strings.HasPrefix(v, "PASS"), v)
+			}
+			if tc.pass && res.Counts[UnconfirmedDiffers] > 0 {
+				assert.Contains(t, banner, "unconfirmed expectation")
+				assert.Contains(t, string(html), "got KMS.2402", "the report names the differing assertion")
+				assert.Contains(t, string(md), `the error code is "KMS.0306" (unconfirmed)`)
+			}
+		})
+	}
+}
+
+func regexpFind(t *testing.T, expr, s string) string {
+	t.Helper()
+	m := regexp.MustCompile(expr).FindStringSubmatch(s)
+	require.NotNil(t, m, "no %s in the report", expr)
+	return m[1]
 }

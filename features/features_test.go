@@ -245,7 +245,7 @@ func TestSeedOperationsAreCovered(t *testing.T) {
 
 // TestTags checks every scenario's tags against the lead's tag list and the rules that tie tags to steps.
 func TestTags(t *testing.T) {
-	known := map[string]bool{"@kms": true, "@csms": true, "@multi-user": true, "@mock-only": true, "@unconfirmed": true}
+	known := map[string]bool{"@kms": true, "@csms": true, "@multi-user": true, "@mock-only": true}
 	for _, op := range openapi.Slugs() {
 		known["@"+op] = true
 	}

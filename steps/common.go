@@ -29,12 +29,14 @@ func (w *World) definitions() []stepDef {
 	return []stepDef{
 		// Given: reaching a state (setup calls, retried on throttling).
 		{`^` + who + ` has a key$`, w.hasKey},
+		{`^` + who + ` has (\d+) keys$`, w.hasKeys},
 		{`^` + who + ` has another key$`, w.hasAnotherKey},
 		{`^` + who + ` has a key in state "([^"]*)"$`, w.hasKeyInState},
 		{`^` + who + ` has a key pending deletion$`, w.hasKeyPendingDeletion},
 		{`^that key has been put in state "([^"]*)"$`, w.keyPutInState},
 		{`^` + who + ` has granted ` + who + ` "([^"]*)" on that key$`, w.hasGranted},
 		{`^` + who + ` has granted ` + who + ` "([^"]*)" on that key with ` + who + ` as retiring principal$`, w.hasGrantedRetiring},
+		{`^` + who + ` has granted ` + who + ` "([^"]*)" on that key (\d+) times$`, w.hasGrantedTimes},
 		{`^` + who + ` has a secret$`, w.hasSecret},
 		{`^` + who + ` has a secret in state "([^"]*)"$`, w.hasSecretInState},
 		{`^` + who + ` has a secret pending deletion$`, w.hasSecretPendingDeletion},
@@ -56,7 +58,9 @@ func (w *World) definitions() []stepDef {
 		{`^` + who + ` grants ` + who + ` "([^"]*)" on that key$`, w.grants},
 		{`^` + who + ` lists the keys$`, w.listsKeys},
 		{`^` + who + ` lists the keys with the limit "([^"]*)"$`, w.listsKeysWithLimit},
+		{`^` + who + ` lists the keys in pages of a third of the listing$`, w.listsKeysInThirds},
 		{`^` + who + ` lists the grants of that key$`, w.listsGrants},
+		{`^` + who + ` lists the grants of that key with the limit "([^"]*)"$`, w.listsGrantsWithLimit},
 		{`^` + who + ` lists the retirable grants$`, w.listsRetirableGrants},
 		{`^` + who + ` (revokes|retires) that grant$`, w.endsThatGrant},
 		{`^` + who + ` (revokes|retires) that grant with the sequence "([^"]*)"$`, w.endsThatGrantWithSequence},
@@ -85,29 +89,35 @@ func (w *World) definitions() []stepDef {
 		{`^the mock's clock moves (\d+) days ahead for that key$`, w.advanceKey},
 		{`^the mock's clock moves (\d+) days ahead for that secret$`, w.advanceSecret},
 
-		// Then: the answer to the call under test.
-		{`^the response status is (\d+)$`, w.statusIs},
-		{`^the error code is "([^"]*)"$`, w.errorCodeIs},
-		{`^the response's ([a-z_.0-9]+) is "([^"]*)"$`, w.fieldIs},
-		{`^the response's ([a-z_.0-9]+) is that key's id$`, w.fieldIsKeyID},
-		{`^the response's ([a-z_.0-9]+) is that secret's name$`, w.fieldIsSecretName},
-		{`^the response's ([a-z_.0-9]+) has (\d+) hexadecimal characters$`, w.fieldIsHex},
-		{`^that key is in the response$`, w.keyInResponse},
-		{`^that key is not in the response$`, w.keyNotInResponse},
-		{`^that grant is in the response$`, w.grantInResponse},
-		{`^that secret is in the response$`, w.secretInResponse},
+		// Then: the answer to the call under test. Every Then step may end with " (unconfirmed)"
+		// (thenExpr, then0..then2: see settle).
+		{thenExpr(`^the call is refused$`), then0(w, w.callIsRefused)},
+		{thenExpr(`^the response status is (\d+)$`), then1(w, w.statusIs)},
+		{thenExpr(`^the error code is "([^"]*)"$`), then1(w, w.errorCodeIs)},
+		{thenExpr(`^the response's ([a-z_.0-9]+) is "([^"]*)"$`), then2(w, w.fieldIs)},
+		{thenExpr(`^the response's ([a-z_.0-9]+) is null$`), then1(w, w.fieldIsNull)},
+		{thenExpr(`^the response's ([a-z_.0-9]+) is that key's id$`), then1(w, w.fieldIsKeyID)},
+		{thenExpr(`^the response's ([a-z_.0-9]+) is that secret's name$`), then1(w, w.fieldIsSecretName)},
+		{thenExpr(`^the response's ([a-z_.0-9]+) has (\d+) hexadecimal characters$`), then2(w, w.fieldIsHex)},
+		{thenExpr(`^that key is in the response$`), then0(w, w.keyInResponse)},
+		{thenExpr(`^that key is not in the response$`), then0(w, w.keyNotInResponse)},
+		{thenExpr(`^that grant is in the response$`), then0(w, w.grantInResponse)},
+		{thenExpr(`^that secret is in the response$`), then0(w, w.secretInResponse)},
+		{thenExpr(`^walking the pages of the listing finds each of the scenario's (keys|grants) exactly once and the paging fields agree$`), then1(w, w.walkFindsEachOnce)},
+		{thenExpr(`^the listing's total is its number of items, at most 1000$`), then0(w, w.totalIsCount)},
 		// Then: effects, observed through second calls by the resource's owner.
-		{`^the key's state is "([^"]*)"$`, w.keyStateIs},
-		{`^the key has no scheduled deletion date$`, w.keyHasNoDeletionDate},
-		{`^the key is scheduled for deletion in (\d+) days$`, w.keyScheduledIn},
-		{`^that grant is listed$`, w.grantListed},
-		{`^that grant is not listed$`, w.grantUnlisted},
-		{`^` + who + ` can create a data key with that key$`, w.canCreateDatakey},
-		{`^` + who + ` cannot create a data key with that key$`, w.cannotCreateDatakey},
-		{`^the secret's state is "([^"]*)"$`, w.secretStateIs},
-		{`^the secret has no scheduled deletion time$`, w.secretHasNoDeletionTime},
-		{`^the secret is scheduled for deletion in (\d+) days$`, w.secretScheduledIn},
-		{`^` + who + ` can read the value of that secret$`, w.canReadSecret},
+		{thenExpr(`^the key's state is "([^"]*)"$`), then1(w, w.keyStateIs)},
+		{thenExpr(`^the key has no scheduled deletion date$`), then0(w, w.keyHasNoDeletionDate)},
+		{thenExpr(`^the key is scheduled for deletion in (\d+) days$`), then1(w, w.keyScheduledIn)},
+		{thenExpr(`^that grant is listed$`), then0(w, w.grantListed)},
+		{thenExpr(`^that grant is not listed$`), then0(w, w.grantUnlisted)},
+		{thenExpr(`^` + who + ` can create a data key with that key$`), then1(w, w.canCreateDatakey)},
+		{thenExpr(`^` + who + ` cannot create a data key with that key$`), then1(w, w.cannotCreateDatakey)},
+		{thenExpr(`^the secret's state is "([^"]*)"$`), then1(w, w.secretStateIs)},
+		{thenExpr(`^the secret has no scheduled deletion time$`), then0(w, w.secretHasNoDeletionTime)},
+		{thenExpr(`^the secret is scheduled for deletion in (\d+) days$`), then1(w, w.secretScheduledIn)},
+		{thenExpr(`^` + who + ` can read the value of that secret$`), then1(w, w.canReadSecret)},
+		{thenExpr(`^` + who + ` cannot read the value of that secret$`), then1(w, w.cannotReadSecret)},
 	}
 }
 
@@ -293,7 +303,7 @@ func (r *response) describe() string {
 	return fmt.Sprintf("%s %s (%s) answered %d %s", r.method, r.url, r.op, r.status, summarize(r.body))
 }
 
-func (w *World) statusIs(status int) error {
+func (w *World) statusIs(_ context.Context, status int) error {
 	r, err := w.lastAnswer()
 	if err != nil {
 		return err
@@ -304,7 +314,7 @@ func (w *World) statusIs(status int) error {
 	return nil
 }
 
-func (w *World) errorCodeIs(code string) error {
+func (w *World) errorCodeIs(_ context.Context, code string) error {
 	r, err := w.lastAnswer()
 	if err != nil {
 		return err
@@ -313,6 +323,36 @@ func (w *World) errorCodeIs(code string) error {
 		return w.judge(r, fmt.Errorf("want error code %q, got %q: %s", code, got, r.describe()))
 	}
 	return nil
+}
+
+// callIsRefused is the gate of a refusal: the call under test did not succeed and was answered as a
+// client's mistake (4xx), whichever status and code the target chose.
+func (w *World) callIsRefused(context.Context) error {
+	r, err := w.lastAnswer()
+	if err != nil {
+		return err
+	}
+	// A 401 to correct credentials and a 429 are no refusal of the call: judge makes them "could not
+	// judge" (or, for a 429 from the mock, which never throttles, a fail).
+	unjudgeable := r.status == http.StatusTooManyRequests ||
+		(r.status == http.StatusUnauthorized && r.actor != anonymous && !r.wrongCreds)
+	if r.status < 400 || r.status > 499 || unjudgeable {
+		return w.judge(r, fmt.Errorf("want the call refused (a 4xx answer): %s", r.describe()))
+	}
+	return nil
+}
+
+// fieldIsNull wants the member present with the value null (absent is not null).
+func (w *World) fieldIsNull(_ context.Context, path string) error {
+	v, r, err := w.field(path)
+	if err == nil && v != nil {
+		if sensitive(path) {
+			err = fmt.Errorf("the answer's %s is not null (%s %s answered %d)", path, r.method, r.op, r.status)
+		} else {
+			err = fmt.Errorf("want %s null, got %s: %s", path, scalar(v), r.describe())
+		}
+	}
+	return w.judge(w.last, err)
 }
 
 // field looks a dotted path (secret.state, key_info.key_id, grants.0.grant_id) up in the last answer.
@@ -363,7 +403,7 @@ func scalar(v any) string {
 
 // fieldIs, fieldIsHex, grantInResponse and secretInResponse judge the answer to the call under test like
 // statusIs: their failures go through judge.
-func (w *World) fieldIs(path, want string) error {
+func (w *World) fieldIs(_ context.Context, path, want string) error {
 	return w.judge(w.last, w.checkField(path, want))
 }
 
@@ -381,23 +421,23 @@ func (w *World) checkField(path, want string) error {
 	return nil
 }
 
-func (w *World) fieldIsKeyID(path string) error {
+func (w *World) fieldIsKeyID(ctx context.Context, path string) error {
 	if err := w.requireKey(); err != nil {
 		return err
 	}
-	return w.fieldIs(path, w.key.id)
+	return w.fieldIs(ctx, path, w.key.id)
 }
 
-func (w *World) fieldIsSecretName(path string) error {
+func (w *World) fieldIsSecretName(ctx context.Context, path string) error {
 	if err := w.requireSecret(); err != nil {
 		return err
 	}
-	return w.fieldIs(path, w.secret.name)
+	return w.fieldIs(ctx, path, w.secret.name)
 }
 
 var hexPattern = regexp.MustCompile(`^[0-9a-fA-F]*$`)
 
-func (w *World) fieldIsHex(path string, n int) error {
+func (w *World) fieldIsHex(_ context.Context, path string, n int) error {
 	return w.judge(w.last, w.checkHex(path, n))
 }
 
@@ -414,54 +454,6 @@ func (w *World) checkHex(path string, n int) error {
 		return fmt.Errorf("want %s of %d hexadecimal characters, got %q: %s", path, n, scalar(v), r.describe())
 	}
 	return nil
-}
-
-func (w *World) keyInResponse() error {
-	if err := w.requireKey(); err != nil {
-		return err
-	}
-	return w.judge(w.last, w.listHas("key_details", "key_id", "key", w.key.id, strings.EqualFold))
-}
-
-// keyNotInResponse is the project-isolation check: a listing must not show another project's key.
-func (w *World) keyNotInResponse() error {
-	if err := w.requireKey(); err != nil {
-		return err
-	}
-	if err := w.listHas("key_details", "key_id", "key", w.key.id, strings.EqualFold); err == nil {
-		_, r, _ := w.field("key_details")
-		return w.judge(w.last, fmt.Errorf("key %s is in the answer, want it absent: %s", w.key.id, r.describe()))
-	}
-	return w.judge(w.last, nil)
-}
-
-func (w *World) grantInResponse() error {
-	if err := w.requireGrant(); err != nil {
-		return err
-	}
-	return w.judge(w.last, w.listHas("grants", "grant_id", "grant", w.grant.id, strings.EqualFold))
-}
-
-func (w *World) secretInResponse() error {
-	if err := w.requireSecret(); err != nil {
-		return err
-	}
-	return w.judge(w.last, w.listHas("secrets", "name", "secret", w.secret.name, func(a, b string) bool { return a == b }))
-}
-
-// listHas checks that the list at path of the last answer holds an object whose member key is want.
-func (w *World) listHas(path, key, what, want string, equal func(a, b string) bool) error {
-	v, r, err := w.field(path)
-	if err != nil {
-		return err
-	}
-	list, _ := v.([]any)
-	for _, item := range list {
-		if m, ok := item.(map[string]any); ok && equal(scalar(m[key]), want) {
-			return nil
-		}
-	}
-	return fmt.Errorf("%s %s is not in the answer: %s", what, want, r.describe())
 }
 
 // ---- helpers ----------------------------------------------------------------------------------------

@@ -229,9 +229,7 @@ func (w *World) updatesDescription(ctx context.Context, actor, description strin
 }
 
 func (w *World) listsSecrets(ctx context.Context, actor string) error {
-	cctx, project := w.call(ctx, actor, PurposeAct)
-	_, err := w.csms.ListSecretsWithResponse(cctx, project, &csmsapi.ListSecretsParams{})
-	return err
+	return w.listSecretsCall(ctx, actor, csmsapi.ListSecretsParams{})
 }
 
 func (w *World) advanceSecret(ctx context.Context, days int) error {
@@ -308,4 +306,16 @@ func (w *World) canReadSecret(ctx context.Context, actor string) error {
 		return fmt.Errorf("secret %s: version v1 does not hold the value it was created with", w.secret.name)
 	}
 	return nil
+}
+
+// cannotReadSecret wants reading version v1 of the scenario's secret refused (see answer.refused).
+func (w *World) cannotReadSecret(ctx context.Context, actor string) error {
+	if err := w.requireSecret(); err != nil {
+		return err
+	}
+	a, _, err := w.readVersion(ctx, actor, PurposeCheck, w.secret.name, "v1")
+	if err != nil {
+		return err
+	}
+	return a.refused(actor + " reads version v1 of secret " + w.secret.name)
 }

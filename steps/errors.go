@@ -18,7 +18,8 @@ import (
 //     identity's credentials are wrong, which is a configuration problem, not a rule of the call: Credentials;
 //   - the call under test answered 429 by a target that is not the mock: Throttled (the mock never throttles,
 //     so there a 429 is a fail);
-//   - the mock's control API failing: Control.
+//   - the mock's control API failing: Control;
+//   - a listing with more pages than the harness walks (maxPages): Paging.
 //
 // Everything else a step reports is a fail: a wrong status, error code, field or state of the call under
 // test, and also a schema violation or an unexpected answer of a setup or check call other than the above
@@ -40,6 +41,7 @@ const (
 	Credentials HarnessCause = "credentials" // an identity's own credentials were rejected (401)
 	Throttled   HarnessCause = "throttled"   // the call under test was answered 429 by a real target
 	Control     HarnessCause = "control"     // the mock's control API failed
+	Paging      HarnessCause = "paging"      // a listing had more pages than the harness walks (maxPages)
 )
 
 func (e *HarnessError) Error() string { return e.Err.Error() }

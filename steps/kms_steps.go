@@ -9,6 +9,7 @@ import (
 	"time"
 
 	kmsapi "github.com/dewconform/dewconform/gen/kms"
+	"github.com/dewconform/dewconform/gen/ops"
 	"github.com/dewconform/dewconform/openapi"
 )
 
@@ -38,6 +39,18 @@ func answerOf(r *http.Response, body []byte) answer {
 		}
 	}
 	return a
+}
+
+// refused wants a check call refused: any answer but a 2xx, whichever status and code (those are not
+// what the check is about). A 401, 429 or 5xx says nothing about the rule: see unjudged.
+func (a answer) refused(what string) error {
+	switch {
+	case a.status/100 == 2:
+		return fmt.Errorf("%s: want it refused, got %d %s", what, a.status, summarize(a.body))
+	case a.status == http.StatusUnauthorized || a.status == http.StatusTooManyRequests || a.status >= 500:
+		return a.unjudged(fmt.Errorf("%s: want it refused (a 4xx), got %d %s", what, a.status, summarize(a.body)))
+	}
+	return nil
 }
 
 // expect fails a setup or check call whose answer is not the status the step needs; see unjudged for the
@@ -201,11 +214,14 @@ func (w *World) revokeGrant(ctx context.Context, actor string, purpose Purpose, 
 	return answerOf(r.HTTPResponse, r.Body), nil
 }
 
-// listGrants pages through list-grants and returns every grant id of the key.
+// listGrants pages through list-grants from the first page and returns every grant id of the key; the
+// paging fields must agree on every page (see listing.more).
 func (w *World) listGrants(ctx context.Context, actor string, purpose Purpose, keyID string) (answer, []string, error) {
 	var ids []string
+	l := &listing{slug: ops.ListGrants}
+	seen := map[string]bool{}
 	marker := ""
-	for page := 0; page < 100; page++ {
+	for n := 1; n <= maxPages; n++ {
 		cctx, project := w.call(ctx, actor, purpose)
 		limit := "100"
 		body := kmsapi.ListGrantsRequestBody{KeyId: keyID, Limit: &limit}
@@ -217,18 +233,24 @@ func (w *World) listGrants(ctx context.Context, actor string, purpose Purpose, k
 			return answer{}, nil, fmt.Errorf("list grants: %w", err)
 		}
 		a := answerOf(r.HTTPResponse, r.Body)
-		if r.JSON200 == nil {
+		if a.status != http.StatusOK {
 			return a, nil, nil
 		}
-		for _, g := range r.JSON200.Grants {
-			ids = append(ids, g.GrantId)
+		p, err := parsePage(ops.ListGrants, r.Body)
+		if err != nil {
+			return a, nil, err
 		}
-		if r.JSON200.Truncated != kmsapi.TruncatedTrue || r.JSON200.NextMarker == "" || r.JSON200.NextMarker == marker {
-			return a, ids, nil
+		for _, g := range p.items {
+			ids = append(ids, scalar(g["grant_id"]))
 		}
-		marker = r.JSON200.NextMarker
+		more, err := l.more(n, p, seen)
+		if err != nil || !more {
+			return a, ids, err
+		}
+		seen[p.marker] = true
+		marker = p.marker
 	}
-	return answer{}, nil, fmt.Errorf("list grants of key %s: more than 100 pages", keyID)
+	return answer{}, nil, harness(Paging, fmt.Errorf("list grants of key %s: more than %d pages, the most the harness walks", keyID, maxPages))
 }
 
 func (w *World) createDatakey(ctx context.Context, actor string, purpose Purpose, keyID string) (answer, error) {
@@ -259,6 +281,36 @@ func (w *World) hasKey(ctx context.Context, actor string) error {
 	}
 	w.key = k
 	return nil
+}
+
+// hasKeys creates n keys; the last one is "that key", all of them are the scenario's keys.
+func (w *World) hasKeys(ctx context.Context, actor string, n int) error {
+	if n < 1 || n > 20 {
+		return fmt.Errorf("%d keys: want 1 to 20", n)
+	}
+	for range n {
+		if err := w.hasKey(ctx, actor); err != nil {
+			return err
+		}
+		w.keyList = append(w.keyList, w.key)
+	}
+	return nil
+}
+
+// allKeys is the scenario's keys: those of "has N keys", or else "that key".
+func (w *World) allKeys() []*keyRef {
+	if len(w.keyList) > 0 || w.key == nil {
+		return w.keyList
+	}
+	return []*keyRef{w.key}
+}
+
+// allGrants is the scenario's grants: those of "has granted ... N times", or else "that grant".
+func (w *World) allGrants() []*grantRef {
+	if len(w.grantList) > 0 || w.grant == nil {
+		return w.grantList
+	}
+	return []*grantRef{w.grant}
 }
 
 func (w *World) hasAnotherKey(ctx context.Context, actor string) error {
@@ -340,6 +392,20 @@ func (w *World) hasGrantedRetiring(ctx context.Context, actor, grantee, ops, ret
 		return a.expect(actor+" grants "+grantee+" "+ops, http.StatusOK)
 	}
 	w.grant = g
+	return nil
+}
+
+// hasGrantedTimes creates n grants alike on that key; the last one is "that grant".
+func (w *World) hasGrantedTimes(ctx context.Context, actor, grantee, ops string, n int) error {
+	if n < 1 || n > 20 {
+		return fmt.Errorf("%d grants: want 1 to 20", n)
+	}
+	for range n {
+		if err := w.hasGrantedRetiring(ctx, actor, grantee, ops, ""); err != nil {
+			return err
+		}
+		w.grantList = append(w.grantList, w.grant)
+	}
 	return nil
 }
 
@@ -456,30 +522,23 @@ func (w *World) grants(ctx context.Context, actor, grantee, ops string) error {
 
 // listsKeys asks for every algorithm: without key_spec the service lists AES_256 keys only.
 func (w *World) listsKeys(ctx context.Context, actor string) error {
-	return w.listsKeysWithLimit(ctx, actor, "1000")
+	return w.listKeysCall(ctx, actor, "1000")
 }
 
 func (w *World) listsKeysWithLimit(ctx context.Context, actor, limit string) error {
-	cctx, project := w.call(ctx, actor, PurposeAct)
-	all := kmsapi.ListKeysRequestBodyKeySpecALL
-	_, err := w.kms.ListKeysWithResponse(cctx, project, kmsapi.ListKeysRequestBody{Limit: &limit, KeySpec: &all})
-	return err
+	return w.listKeysCall(ctx, actor, limit)
 }
 
 func (w *World) listsGrants(ctx context.Context, actor string) error {
-	if err := w.requireKey(); err != nil {
-		return err
-	}
-	cctx, project := w.call(ctx, actor, PurposeAct)
-	_, err := w.kms.ListGrantsWithResponse(cctx, project, kmsapi.ListGrantsRequestBody{KeyId: w.key.id})
-	return err
+	return w.listGrantsCall(ctx, actor, nil)
+}
+
+func (w *World) listsGrantsWithLimit(ctx context.Context, actor, limit string) error {
+	return w.listGrantsCall(ctx, actor, &limit)
 }
 
 func (w *World) listsRetirableGrants(ctx context.Context, actor string) error {
-	cctx, project := w.call(ctx, actor, PurposeAct)
-	limit := "1000"
-	_, err := w.kms.ListRetirableGrantsWithResponse(cctx, project, kmsapi.ListRetirableGrantsRequestBody{Limit: &limit})
-	return err
+	return w.listRetirableCall(ctx, actor, "1000")
 }
 
 // retires tells a "retires" step from a "revokes" one.
@@ -676,10 +735,7 @@ func (w *World) cannotCreateDatakey(ctx context.Context, actor string) error {
 	if err != nil {
 		return err
 	}
-	if a.status != http.StatusForbidden || openapi.ErrorCode(a.body) != "KMS.0306" {
-		return a.unjudged(fmt.Errorf("%s creates a data key with key %s: want 403 KMS.0306, got %d %s", actor, w.key.id, a.status, summarize(a.body)))
-	}
-	return nil
+	return a.refused(fmt.Sprintf("%s creates a data key with key %s", actor, w.key.id))
 }
 
 func (w *World) advanceKey(ctx context.Context, days int) error {

@@ -21,12 +21,19 @@ import (
 
 // recorder is a test Observer: it keeps what the suite reports.
 type recorder struct {
-	mu         sync.Mutex
-	exchanges  []steps.Exchange
-	violations []steps.ContractViolation
-	retries    int
-	cleanups   []string
-	skipped    []string
+	mu          sync.Mutex
+	exchanges   []steps.Exchange
+	violations  []steps.ContractViolation
+	retries     int
+	cleanups    []string
+	skipped     []string
+	unconfirmed []steps.UnconfirmedAssertion
+}
+
+func (r *recorder) Unconfirmed(_ steps.ScenarioRef, a steps.UnconfirmedAssertion) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.unconfirmed = append(r.unconfirmed, a)
 }
 
 func (r *recorder) Skipped(sc steps.ScenarioRef, reason string) {

@@ -93,6 +93,8 @@ type Observer interface {
 	// Skipped is called when a scenario is skipped before its first step, with the reason (a missing
 	// identity, or @mock-only without the control API). godog's formatters do not show the reason.
 	Skipped(sc ScenarioRef, reason string)
+	// Unconfirmed is called for every judged assertion marked (unconfirmed), whether it held or not.
+	Unconfirmed(sc ScenarioRef, a UnconfirmedAssertion)
 }
 
 // ScenarioRef names a scenario in Observer calls.
@@ -119,6 +121,9 @@ type Config struct {
 	Strict bool
 	// Control says the target offers the mock's control API; @mock-only scenarios are skipped without it.
 	Control bool
+	// UnconfirmedGates makes an assertion marked (unconfirmed) fail its step when it does not hold, as
+	// any other: set it when the target is a dewconform mock, which implements the chosen expectation.
+	UnconfirmedGates bool
 	// RunID goes into every created resource's name ("dewconform-<run id>-..."); "" means a random one.
 	RunID    string
 	Observer Observer // may be nil

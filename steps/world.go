@@ -30,11 +30,16 @@ type World struct {
 	kms  *kmsapi.ClientWithResponses
 	csms *csmsapi.ClientWithResponses
 
-	key      *keyRef // "that key"
-	otherKey *keyRef // "the other key"
-	grant    *grantRef
-	secret   *secretRef
-	cipher   string // "that cipher text"
+	key       *keyRef // "that key"
+	otherKey  *keyRef // "the other key"
+	grant     *grantRef
+	secret    *secretRef
+	cipher    string      // "that cipher text"
+	keyList   []*keyRef   // "the scenario's keys" ("alice has 3 keys")
+	grantList []*grantRef // "the scenario's grants" ("... on that key 3 times")
+
+	listing *listing // how to page on from the listing call under test
+	walked  *walked  // what the last walk of the whole listing counted
 
 	wrongCreds map[string]bool   // actor -> the When calls use wrong credentials
 	addresses  map[string]string // actor -> identity whose project the When calls address

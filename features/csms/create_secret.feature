@@ -24,12 +24,12 @@ Feature: Create a secret (CreateSecret)
       | bad$name                                                          | a character not allowed |
       | a1234567890123456789012345678901234567890123456789012345678901234 | 65 characters           |
 
-  @unconfirmed
   Scenario: a name that is already taken is refused
     Given alice has a secret
     When alice creates a secret with the same name
-    Then the response status is 400
-    And the error code is "CSMS.0002"
+    Then the call is refused
+    And the response status is 400 (unconfirmed)
+    And the error code is "CSMS.0002" (unconfirmed)
 
   Scenario: a body that is not JSON is refused
     When alice sends to create-secret the body:

@@ -49,18 +49,18 @@ Feature: Schedule the deletion of a secret (DeleteSecretForSchedule)
     Then the response status is 200
     And the secret's state is "PENDING_DELETE"
 
-  @unconfirmed
   Scenario: a secret already pending deletion is refused
     Given alice has a secret pending deletion
     When alice schedules the deletion of that secret in 30 days
-    Then the response status is 400
-    And the error code is "CSMS.0107"
+    Then the response status is 400 (unconfirmed)
+    And the error code is "CSMS.0107" (unconfirmed)
     And the secret's state is "PENDING_DELETE"
-    And the secret is scheduled for deletion in 7 days
+    And the secret is scheduled for deletion in 7 days (unconfirmed)
 
-  @show-secret-version @unconfirmed
+  @show-secret-version
   Scenario: the value of a secret pending deletion cannot be read
     Given alice has a secret pending deletion
     When alice reads the version "v1" of that secret
-    Then the response status is 400
-    And the error code is "CSMS.0103"
+    Then the call is refused
+    And the response status is 400 (unconfirmed)
+    And the error code is "CSMS.0103" (unconfirmed)

@@ -13,18 +13,19 @@ Feature: Read, update and delete a secret (ShowSecret, ShowSecretVersion, Update
     And the response's secret.name is that secret's name
     And the response's secret.state is "ENABLED"
 
-  @show-secret @unconfirmed
+  @show-secret
   Scenario: a secret pending deletion can still be shown
     Given alice has a secret pending deletion
     When alice shows that secret
-    Then the response status is 200
-    And the response's secret.state is "PENDING_DELETE"
+    Then the response status is 200 (unconfirmed)
+    And the response's secret.state is "PENDING_DELETE" (unconfirmed)
 
-  @show-secret @unconfirmed
+  @show-secret
   Scenario: a secret that does not exist is not found
     When alice shows the secret "dewconform-no-such-secret"
-    Then the response status is 400
-    And the error code is "CSMS.0005"
+    Then the call is refused
+    And the response status is 400 (unconfirmed)
+    And the error code is "CSMS.0005" (unconfirmed)
 
   @show-secret-version
   Scenario: the first version of a secret holds its value
@@ -41,21 +42,24 @@ Feature: Read, update and delete a secret (ShowSecret, ShowSecretVersion, Update
     Then the response status is 200
     And the response's secret.description is "rotated by hand"
 
-  @update-secret @unconfirmed
+  @update-secret
   Scenario: a secret pending deletion cannot be updated
     Given alice has a secret pending deletion
     When alice updates the description of that secret to "too late"
-    Then the response status is 400
-    And the error code is "CSMS.0103"
+    Then the call is refused
+    And the response status is 400 (unconfirmed)
+    And the error code is "CSMS.0103" (unconfirmed)
+    And the secret's state is "PENDING_DELETE"
 
-  @delete-secret @unconfirmed
+  @delete-secret
   Scenario: a deleted secret is gone at once
     Given alice has a secret
     When alice deletes that secret
     Then the response status is 200
     When alice shows that secret
-    Then the response status is 400
-    And the error code is "CSMS.0005"
+    Then the call is refused
+    And the response status is 400 (unconfirmed)
+    And the error code is "CSMS.0005" (unconfirmed)
 
   @list-secrets
   Scenario: the secrets of a project are listed

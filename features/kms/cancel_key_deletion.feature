@@ -74,39 +74,43 @@ Feature: Cancel the scheduled deletion of a key (cancel-key-deletion)
       Then the response status is 200
       And the key's state is "3"
 
-    @multi-user @unconfirmed
+    @multi-user
     Scenario: a user without KMS rights is refused and the key stays pending deletion
       Given alice has a key pending deletion
       When bob cancels the deletion of that key
-      Then the response status is 403
-      And the error code is "KMS.0306"
+      Then the call is refused
+      And the response status is 403 (unconfirmed)
+      And the error code is "KMS.0306" (unconfirmed)
       And the key's state is "4"
 
-    @multi-user @unconfirmed
+    @multi-user
     Scenario: a grantee is refused, because no grant operation covers cancel-key-deletion
       Given alice has a key
       And alice has granted bob "describe-key,create-datakey,retire-grant" on that key
       And that key has been put in state "4"
       When bob cancels the deletion of that key
-      Then the response status is 403
-      And the error code is "KMS.0306"
+      Then the call is refused
+      And the response status is 403 (unconfirmed)
+      And the error code is "KMS.0306" (unconfirmed)
       And the key's state is "4"
 
-    @multi-user @unconfirmed
+    @multi-user
     Scenario: a user of another project does not see the key in her own project
       Given alice has a key pending deletion
       When eve cancels the deletion of that key
-      Then the response status is 400
-      And the error code is "KMS.0207"
+      Then the call is refused
+      And the response status is 400 (unconfirmed)
+      And the error code is "KMS.0207" (unconfirmed)
       And the key's state is "4"
 
-    @multi-user @unconfirmed
+    @multi-user
     Scenario: a user of another project is refused in the key's project
       Given alice has a key pending deletion
       And eve addresses alice's project
       When eve cancels the deletion of that key
-      Then the response status is 403
-      And the error code is "KMS.0305"
+      Then the call is refused
+      And the response status is 403 (unconfirmed)
+      And the error code is "KMS.0305" (unconfirmed)
       And the key's state is "4"
 
   Rule: credentials are checked by the gateway before anything else
@@ -139,20 +143,20 @@ Feature: Cancel the scheduled deletion of a key (cancel-key-deletion)
         | 0d0466b0-e727-4d9c-b35d-f84bb474a37f0 | 37 characters |
         | not-a-key-id                          | 12 characters |
 
-    @unconfirmed
     Scenario: a well-formed key_id that names no key is refused
       When alice cancels the deletion of the key "0d0466b0-e727-4d9c-b35d-f84bb474a37f"
-      Then the response status is 400
-      And the error code is "KMS.0207"
+      Then the call is refused
+      And the response status is 400 (unconfirmed)
+      And the error code is "KMS.0207" (unconfirmed)
 
-    @unconfirmed
     Scenario: a key_id that is a number instead of a string is an invalid key ID
       When alice sends to cancel-key-deletion the body:
         """
         {"key_id": 36}
         """
-      Then the response status is 400
-      And the error code is "KMS.0205"
+      Then the call is refused
+      And the response status is 400 (unconfirmed)
+      And the error code is "KMS.0205" (unconfirmed)
 
     Scenario: a body without key_id is refused
       When alice sends to cancel-key-deletion the body:
@@ -189,15 +193,15 @@ Feature: Cancel the scheduled deletion of a key (cancel-key-deletion)
       And the error code is "KMS.0202"
       And the key's state is "4"
 
-    @unconfirmed
     Scenario: a sequence that is a number instead of a string is an invalid sequence
       Given alice has a key pending deletion
       When alice sends to cancel-key-deletion the body:
         """
         {"key_id": "{that key}", "sequence": 919}
         """
-      Then the response status is 400
-      And the error code is "KMS.0206"
+      Then the call is refused
+      And the response status is 400 (unconfirmed)
+      And the error code is "KMS.0206" (unconfirmed)
       And the key's state is "4"
 
     Scenario: a body larger than the gateway accepts is refused with 413
@@ -205,11 +209,10 @@ Feature: Cancel the scheduled deletion of a key (cancel-key-deletion)
       Then the response status is 413
       And the error code is "APIGW.0201"
 
-    @unconfirmed
     Scenario: a body the gateway passes but KMS finds too long is refused with KMS.0203
       When alice sends to cancel-key-deletion a body of 512 KiB
-      Then the response status is 400
-      And the error code is "KMS.0203"
+      Then the response status is 400 (unconfirmed)
+      And the error code is "KMS.0203" (unconfirmed)
 
     Scenario: the operation exists only as POST; another method is answered by the gateway with 404
       When alice sends a GET request to cancel-key-deletion
@@ -226,13 +229,15 @@ Feature: Cancel the scheduled deletion of a key (cancel-key-deletion)
       Then the response status is 200
       And the key's state is "3"
 
-    @mock-only @unconfirmed
+    @mock-only
     Scenario: once the pending days have passed the key does not exist and cannot be cancelled
       Given alice has a key pending deletion
       When the mock's clock moves 8 days ahead for that key
       And alice describes that key
-      Then the response status is 400
-      And the error code is "KMS.0207"
+      Then the call is refused
+      And the response status is 400 (unconfirmed)
+      And the error code is "KMS.0207" (unconfirmed)
       When alice cancels the deletion of that key
-      Then the response status is 400
-      And the error code is "KMS.0207"
+      Then the call is refused
+      And the response status is 400 (unconfirmed)
+      And the error code is "KMS.0207" (unconfirmed)

@@ -63,11 +63,11 @@ Feature: Create a key (create-key) and describe it (describe-key)
   @describe-key
   Rule: describe-key shows a key to those who may see it
 
-    @unconfirmed
     Scenario: a key that does not exist is not found
       When alice describes the key "0d0466b0-e727-4d9c-b35d-f84bb474a37f"
-      Then the response status is 400
-      And the error code is "KMS.0207"
+      Then the call is refused
+      And the response status is 400 (unconfirmed)
+      And the error code is "KMS.0207" (unconfirmed)
 
     Scenario: a malformed key_id is refused
       When alice describes the key "not-a-key-id"
@@ -82,9 +82,10 @@ Feature: Create a key (create-key) and describe it (describe-key)
       Then the response status is 200
       And the response's key_info.key_id is that key's id
 
-    @multi-user @unconfirmed
+    @multi-user
     Scenario: a user without rights and without a grant may not describe the key
       Given alice has a key
       When bob describes that key
-      Then the response status is 403
-      And the error code is "KMS.0306"
+      Then the call is refused
+      And the response status is 403 (unconfirmed)
+      And the error code is "KMS.0306" (unconfirmed)

@@ -69,12 +69,13 @@ Feature: Schedule the deletion of a key (schedule-key-deletion)
       And the key's state is "4"
       And the key is scheduled for deletion in 7 days
 
-    @mock-only @unconfirmed
+    @mock-only
     Scenario: a frozen key is refused
       Given alice has a key in state "7"
       When alice schedules the deletion of that key in "7" days
-      Then the response status is 400
-      And the error code is "KMS.0308"
+      Then the call is refused
+      And the response status is 400 (unconfirmed)
+      And the error code is "KMS.0308" (unconfirmed)
       And the key's state is "7"
 
     Scenario: a key pending deletion cannot be used for cryptography
