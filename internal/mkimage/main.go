@@ -13,7 +13,7 @@ import (
 
 func main() {
 	bin := flag.String("binary", "", "the static linux dewconform binary (make dist builds one)")
-	out := flag.String("out", "out/image", "directory to write oci/ (the layout) and dewconform.tar into; replaced")
+	out := flag.String("out", "out/image", "directory to write oci/ (the layout) and dewconform.tar into (both replaced)")
 	repo := flag.String("repo", "dewconform", "repository name of the tarball's tag (the tag is the version)")
 	flag.Parse()
 	if err := mkimage(*bin, *out, *repo); err != nil {
@@ -35,7 +35,7 @@ func mkimage(binPath, out, repo string) error {
 		return fmt.Errorf("%s: %w", binPath, err)
 	}
 	// Replace, never merge: a layout accumulates images when written into again.
-	if err := os.RemoveAll(out); err != nil {
+	if err := os.RemoveAll(filepath.Join(out, "oci")); err != nil {
 		return err
 	}
 	if err := image.WriteLayout(filepath.Join(out, "oci"), img, meta.Tag()); err != nil {
