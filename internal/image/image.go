@@ -144,10 +144,11 @@ func Build(bin []byte) (v1.Image, Meta, error) {
 		WorkingDir:   DataDir,
 		ExposedPorts: map[string]struct{}{Port: {}},
 		Labels:       meta.Labels(),
-		// Docker runs this itself; CI services: entries give the same command as their health check.
+		// Exec form: the image has no shell for the string form. Docker runs it, and CI runners that start
+		// services (GitHub Actions) wait until it reports healthy.
 		Healthcheck: &v1.HealthConfig{
 			Test:     []string{"CMD", BinaryPath, "health", "http://127.0.0.1:8080"},
-			Interval: 5 * time.Second, Timeout: 5 * time.Second, Retries: 5,
+			Interval: 2 * time.Second, Timeout: 5 * time.Second, Retries: 15,
 		},
 	}
 	img, err = mutate.ConfigFile(img, cf)

@@ -128,7 +128,8 @@ func TestImageRunsAndPassesAgainstItself(t *testing.T) {
 	assert.Equal(t, "https://github.com/dewconform/dewconform", c.Labels["org.opencontainers.image.source"])
 	assert.Equal(t, "Apache-2.0", c.Labels["org.opencontainers.image.licenses"])
 	require.NotNil(t, c.Healthcheck)
-	assert.Equal(t, []string{"CMD", "/dewconform", "health", "http://127.0.0.1:8080"}, c.Healthcheck.Test)
+	assert.Equal(t, []string{"CMD", "/dewconform", "health", "http://127.0.0.1:8080"}, c.Healthcheck.Test, "exec form: no shell")
+	assert.Equal(t, 2*time.Second, c.Healthcheck.Interval)
 
 	// Extract the layer's files.
 	layers, err := loaded.Layers()
