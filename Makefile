@@ -11,7 +11,7 @@ REV       ?= HEAD
 PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 
 .DEFAULT_GOAL := help
-.PHONY: help generate check-generated fmt vet lint test conformance serve bench fuzz tidy-check dist dist-check image
+.PHONY: help generate check-generated fmt vet lint test conformance serve bench fuzz tidy-check dist dist-check image image-test
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -91,3 +91,6 @@ dist-check: ## build dist twice (the second time in another clone with an empty 
 image: ## OCI image of REV (default HEAD; linux/IMAGE_ARCH, default amd64), no daemon or base image, in out/image
 	$(call release_build,$(IMAGE_DIR),linux/$(IMAGE_ARCH))
 	$(GO) run ./internal/mkimage --binary $(IMAGE_DIR)/dewconform-linux-$(IMAGE_ARCH) --out $(IMAGE_DIR)
+
+image-test: image ## make image, then check that very artifact as go test checks its own (config, binary, run, health)
+	DEWCONFORM_IMAGE_TAR=$(abspath $(IMAGE_DIR))/dewconform.tar $(GO) test -count=1 -run '^TestImageRunsAndPassesAgainstItself$$' -v ./internal/image/
