@@ -5,9 +5,14 @@ GOFILES    = $(shell find . -name '*.go' -not -path './gen/*' -not -path './.git
 FUZZTIME  ?= 60s
 ADDR      ?= 127.0.0.1:8080
 SOAK_RUNS ?= 100
+DIST_DIR  ?= out/dist
+IMAGE_DIR ?= out/image
+IMAGE_ARCH ?= amd64
+REV       ?= HEAD
+PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 
 .DEFAULT_GOAL := help
-.PHONY: help generate check-generated fmt vet lint test conformance serve bench fuzz tidy-check
+.PHONY: help generate check-generated fmt vet lint test conformance serve bench fuzz tidy-check dist dist-check image image-test
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -53,3 +58,44 @@ soak: ## SOAK_RUNS (100) suite runs against one shared `serve --control --key-qu
 
 tidy-check: ## fail if go.mod/go.sum are not tidy
 	$(GO) mod tidy -diff
+
+# release_build builds ./cmd/dewconform for the platforms $(2) into directory $(1): static, -trimpath,
+# from a fresh clone of commit $(REV) (default HEAD; a tag works too), so that the go command stamps the
+# commit and its time (it stamps nothing in a git worktree, and a release must not carry uncommitted
+# changes); -buildvcs=true overrides a GOFLAGS=-buildvcs=false. Nothing else varies, so the same commit
+# gives the same bytes.
+define release_build
+	@set -e; \
+	out=$$(mkdir -p "$(1)" && cd "$(1)" && pwd); \
+	src=$$(mktemp -d); trap 'rm -rf "$$src"' EXIT; \
+	rev=$$(git rev-parse --verify --quiet "$(REV)^{commit}") || { echo "REV=$(REV) is not a commit"; exit 2; }; \
+	if [ -n "$$(git status --porcelain --untracked-files=no)" ]; then \
+	  echo "note: uncommitted changes are not in the build: it is of commit $$rev"; fi; \
+	git clone --quiet --no-checkout "$$(git rev-parse --path-format=absolute --git-common-dir)" "$$src"; \
+	git -C "$$src" -c advice.detachedHead=false checkout --quiet --detach "$$rev"; \
+	for p in $(2); do \
+	  os=$${p%/*}; arch=$${p#*/}; ext=; [ "$$os" = windows ] && ext=.exe; \
+	  echo "go build $$os/$$arch -> $(1)/dewconform-$$os-$$arch$$ext"; \
+	  (cd "$$src" && CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -buildvcs=true \
+	    -o "$$out/dewconform-$$os-$$arch$$ext" ./cmd/dewconform); \
+	done
+endef
+
+dist: ## release binaries of REV (default HEAD; linux, darwin, windows; amd64, arm64) and SHA256SUMS in out/dist
+	rm -rf $(DIST_DIR)
+	$(call release_build,$(DIST_DIR),$(PLATFORMS))
+	cd $(DIST_DIR) && sha256sum dewconform-* > SHA256SUMS && cat SHA256SUMS
+
+dist-check: ## build dist twice (the second time in another clone with an empty build cache) and compare the bytes (slow)
+	@set -e; rev=$$(git rev-parse --verify "$(REV)^{commit}"); \
+	$(MAKE) --no-print-directory dist DIST_DIR=$(DIST_DIR) REV=$$rev; \
+	cache=$$(mktemp -d); trap 'chmod -R u+w "$$cache"; rm -rf "$$cache"' EXIT; \
+	GOCACHE=$$cache $(MAKE) --no-print-directory dist DIST_DIR=$(DIST_DIR)-again REV=$$rev
+	cmp $(DIST_DIR)/SHA256SUMS $(DIST_DIR)-again/SHA256SUMS && echo "reproducible: the two builds are byte for byte the same"
+
+image: ## OCI image of REV (default HEAD; linux/IMAGE_ARCH, default amd64), no daemon or base image, in out/image
+	$(call release_build,$(IMAGE_DIR),linux/$(IMAGE_ARCH))
+	$(GO) run ./internal/mkimage --binary $(IMAGE_DIR)/dewconform-linux-$(IMAGE_ARCH) --out $(IMAGE_DIR)
+
+image-test: image ## make image, then check that very artifact as go test checks its own (config, binary, run, health)
+	DEWCONFORM_IMAGE_TAR=$(abspath $(IMAGE_DIR))/dewconform.tar $(GO) test -count=1 -run '^TestImageRunsAndPassesAgainstItself$$' -v ./internal/image/

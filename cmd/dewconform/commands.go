@@ -7,11 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
-	"runtime/debug"
-	"strings"
-
-	"github.com/dewconform/dewconform/conformance"
 )
 
 // Exit codes, as documented for "run": 0 pass, 1 a scenario failed, 2 not judged or usage error.
@@ -20,19 +15,6 @@ const (
 	exitFail     = 1
 	exitNotJudge = 2
 )
-
-// version is set with -ldflags "-X main.version=v1.2.3"; otherwise the module version from the build info.
-var version = ""
-
-func toolVersion() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "devel"
-}
 
 // command is one subcommand. Every subcommand is listed in commands(), the one place to add another
 // (selftest registers itself there).
@@ -49,7 +31,9 @@ func commands() []command {
 		{"spec", "print an embedded OpenAPI document", specCmd},
 		{"cleanup", "remove the resources runs left behind, by their run prefix", cleanupCmd},
 		{"selftest", "prove the suite's power: run it against the mock with each seeded fault", selftestCmd},
-		{"version", "print the tool, spec and Go versions", versionCmd},
+		{"version", "print the tool's version, commit and commit time, the spec and Go versions", versionCmd},
+		{"licenses", "print the licence of dewconform and the notices of the code built into it", licensesCmd},
+		{"health", "exit 0 when a dewconform mock or DEW endpoint answers (for CI health checks)", healthCmd},
 	}
 }
 
@@ -109,24 +93,6 @@ func parse(fs *flag.FlagSet, args []string, stderr io.Writer) (code int, done bo
 		return exitNotJudge, true
 	}
 	return 0, false
-}
-
-func versionCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("version", "version", stdout)
-	if code, done := parse(fs, args, stderr); done {
-		return code
-	}
-	var specs []string
-	for _, svc := range []string{"kms", "csms"} {
-		v, err := conformance.SpecVersion(ctx, svc)
-		if err != nil {
-			fmt.Fprintf(stderr, "dewconform version: %v\n", err)
-			return exitNotJudge
-		}
-		specs = append(specs, svc+" "+v)
-	}
-	fmt.Fprintf(stdout, "dewconform %s\nspec %s\n%s\n", toolVersion(), strings.Join(specs, ", "), runtime.Version())
-	return exitOK
 }
 
 // isTerminal reports whether w is a character device (a terminal).

@@ -1,0 +1,214 @@
+// Command noticegen writes gen/notices/notices.txt: the licence and notice files of dewconform and of
+// every module built into the dewconform binary on any release platform, plus Go's own licence (the
+// runtime and standard library are in every binary). The MIT, BSD and Apache licences of the
+// dependencies require their notices in binary copies; the binary embeds this file and prints it with
+// "dewconform licenses". Run by make generate; its test fails when the committed file is stale.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Pkg is the package whose binary the notices are for.
+const Pkg = "./cmd/dewconform"
+
+// Platforms are the release platforms (make dist): a dependency of any of them is in the file.
+var platforms = [][2]string{
+	{"linux", "amd64"}, {"linux", "arm64"}, {"darwin", "amd64"}, {"darwin", "arm64"},
+	{"windows", "amd64"}, {"windows", "arm64"},
+}
+
+// Module is one module built into the binary.
+type Module struct {
+	Path, Version, Dir string
+	Main               bool
+}
+
+func main() {
+	out := "notices.txt"
+	if len(os.Args) > 1 {
+		out = os.Args[1]
+	}
+	err := func() error {
+		root, err := moduleRoot(context.Background())
+		if err != nil {
+			return err
+		}
+		mods, err := listModules(context.Background(), root)
+		if err != nil {
+			return err
+		}
+		goroot, err := goEnv(context.Background(), root, "GOROOT")
+		if err != nil {
+			return err
+		}
+		text, err := render(mods, goroot)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(out, text, 0o644)
+	}()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "noticegen:", err)
+		os.Exit(1)
+	}
+}
+
+func goCmd(ctx context.Context, dir string, env []string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return out, nil
+}
+
+func goEnv(ctx context.Context, dir, name string) (string, error) {
+	out, err := goCmd(ctx, dir, nil, "env", name)
+	return strings.TrimSpace(string(out)), err
+}
+
+// moduleRoot is the directory of the main module (go generate runs in gen/notices).
+func moduleRoot(ctx context.Context) (string, error) {
+	gomod, err := goEnv(ctx, ".", "GOMOD")
+	if err != nil {
+		return "", err
+	}
+	if gomod == "" || gomod == os.DevNull {
+		return "", fmt.Errorf("not inside a module")
+	}
+	return filepath.Dir(gomod), nil
+}
+
+// listModules returns the modules of Pkg's packages on every platform, sorted by path, the main module
+// first.
+func listModules(ctx context.Context, root string) ([]Module, error) {
+	const format = "{{with .Module}}{{if .Replace}}{{.Replace.Path}}\t{{.Replace.Version}}\t{{.Replace.Dir}}" +
+		"{{else}}{{.Path}}\t{{.Version}}\t{{.Dir}}{{end}}\t{{.Main}}{{end}}"
+	seen := map[string]Module{}
+	for _, p := range platforms {
+		out, err := goCmd(ctx, root, []string{"GOOS=" + p[0], "GOARCH=" + p[1], "CGO_ENABLED=0"},
+			"list", "-deps", "-f", format, Pkg)
+		if err != nil {
+			return nil, err
+		}
+		sc := bufio.NewScanner(bytes.NewReader(out))
+		for sc.Scan() {
+			f := strings.Split(sc.Text(), "\t")
+			if len(f) != 4 {
+				continue // a standard-library package: no module
+			}
+			m := Module{Path: f[0], Version: f[1], Dir: f[2], Main: f[3] == "true"}
+			if m.Dir == "" {
+				return nil, fmt.Errorf("module %s %s is not in the module cache (run go mod download)", m.Path, m.Version)
+			}
+			seen[m.Path+" "+m.Version] = m
+		}
+	}
+	mods := make([]Module, 0, len(seen))
+	for _, m := range seen {
+		mods = append(mods, m)
+	}
+	sort.Slice(mods, func(i, j int) bool {
+		if mods[i].Main != mods[j].Main {
+			return mods[i].Main
+		}
+		return mods[i].Path+" "+mods[i].Version < mods[j].Path+" "+mods[j].Version
+	})
+	return mods, nil
+}
+
+// noticeFiles are the licence and notice files at the root of dir, sorted.
+func noticeFiles(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, e := range entries {
+		n := strings.ToUpper(e.Name())
+		if !e.Type().IsRegular() {
+			continue
+		}
+		for _, p := range []string{"LICENSE", "LICENCE", "COPYING", "NOTICE", "PATENTS"} {
+			if strings.HasPrefix(n, p) {
+				files = append(files, e.Name())
+				break
+			}
+		}
+	}
+	sort.Strings(files)
+	return files, nil
+}
+
+// Header starts each module's section; gen/notices parses it.
+const Header = "==== module "
+
+// render is the whole file. It fails when a module has no licence file: its notice cannot be honoured.
+func render(mods []Module, goroot string) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString("Licences and notices of dewconform and of the code built into it.\n")
+	b.WriteString("Generated by internal/noticegen from the module cache and the Go distribution; run make generate.\n")
+	section := func(name, dir string, required []string) error {
+		files, err := noticeFiles(dir)
+		if err != nil {
+			return err
+		}
+		if len(files) == 0 {
+			return fmt.Errorf("%s: no LICENSE, COPYING or NOTICE file in %s", name, dir)
+		}
+		for _, r := range required {
+			if !contains(files, r) {
+				return fmt.Errorf("%s: no %s file in %s", name, r, dir)
+			}
+		}
+		fmt.Fprintf(&b, "\n%s%s\n", Header, name)
+		for _, f := range files {
+			text, err := os.ReadFile(filepath.Join(dir, f))
+			if err != nil {
+				return err
+			}
+			text = bytes.ReplaceAll(text, []byte("\r\n"), []byte("\n"))
+			fmt.Fprintf(&b, "\n---- %s\n\n%s", f, bytes.TrimLeft(text, "\n"))
+			if !bytes.HasSuffix(text, []byte("\n")) {
+				b.WriteByte('\n')
+			}
+		}
+		return nil
+	}
+	for _, m := range mods {
+		name := m.Path + " " + m.Version
+		if m.Main {
+			name = m.Path + " (this program)"
+		}
+		if err := section(name, m.Dir, nil); err != nil {
+			return nil, err
+		}
+	}
+	// The Go distribution's licence and patent grant cover the runtime and standard library.
+	if err := section("go (the Go runtime and standard library)", goroot, []string{"LICENSE"}); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
