@@ -65,9 +65,10 @@ type Fault struct {
 	// ProxyReason says why Proxy is not fail: which unconfirmed status or code is all that differs, or
 	// what only the mock's control API reaches. Required when Proxy is set to anything but fail.
 	ProxyReason string
-	// Awaits, when set, names the scenario the suite still lacks to catch the fault: a known blind spot.
-	// Such a fault must be missed in every mode (so that the self-test says when the scenario arrives and
-	// the field must go); it counts as not gating.
+	// Awaits, when set, is a fragment of the step expression (steps.StepExpressions) of the check that
+	// catches the fault. While no step has it the fault is a known blind spot: it must be missed in every
+	// mode (so that a check that catches it by accident is noticed) and counts as not gating; once the
+	// step exists its declared verdicts bind like any other fault's.
 	Awaits string
 }
 
@@ -291,6 +292,8 @@ func Faults() []Fault {
 			})},
 		{Name: "revoke-403-as-400", Class: ClassError, Operation: revoke,
 			Description: "a non-creator's revoke is refused with status 400 instead of 403",
+			Proxy:       VerdictUnconfirmedDiffers,
+			ProxyReason: "only the status differs, and 403 on a non-creator's revoke is unconfirmed: the refusal itself (4xx, grant in place) holds",
 			Wrap:        onCode(revoke, "KMS.0306", http.StatusBadRequest)},
 		{Name: "retire-error-code-missing", Class: ClassError, Operation: retire,
 			Description: "retire's KMS errors carry no error_code",
@@ -370,7 +373,7 @@ func Faults() []Fault {
 			})},
 		{Name: "list-keys-truncated-false-with-marker", Class: ClassShape, Operation: ops.ListKeys, Rule: "G-LIST-KEYS-PAGING",
 			Description: "list-keys says truncated \"false\" on a page that is not the last, while next_marker names the next page",
-			Awaits:      "a list-keys scenario that pages with a small limit and checks truncated against next_marker",
+			Awaits:      "walking the pages of the listing",
 			Wrap: onSuccess(ops.ListKeys, func(_ *http.Request, doc map[string]any) {
 				if doc["truncated"] == "true" {
 					doc["truncated"] = "false"
@@ -378,7 +381,7 @@ func Faults() []Fault {
 			})},
 		{Name: "list-keys-drops-page-2-item", Class: ClassState, Operation: ops.ListKeys, Rule: "G-LIST-KEYS-PAGING",
 			Description: "list-keys drops the first key of every page after the first (a request with a marker)",
-			Awaits:      "a list-keys scenario that pages through more keys than its limit and finds each of them",
+			Awaits:      "walking the pages of the listing",
 			Wrap: onSuccess(ops.ListKeys, func(r *http.Request, doc map[string]any) {
 				keys, _ := doc["keys"].([]any)
 				if requestField(r, "marker") != "" && len(keys) > 0 {

@@ -83,6 +83,8 @@ type FaultResult struct {
 	Mode  Mode
 	Want  Verdict   // the declared verdict in Mode
 	Got   Detection // what the run gave
+	// Blind says the fault awaits a check the steps do not offer yet (Fault.Awaits): it must be missed.
+	Blind bool
 	// Scenario is "<id> <name>" of the first scenario that caught the fault ("" when missed), Outcome its
 	// outcome (fail, unconfirmed-differs, or error for transport faults) and Reason why it did not pass.
 	Scenario string
@@ -97,14 +99,14 @@ type FaultResult struct {
 }
 
 // AsDeclared says whether the run gave what the fault declares for the mode: a known blind spot
-// (Awaits) is still missed, a mock-only fault was not run, a fail is Detected, an unconfirmed-differs
+// (Blind) is still missed, a mock-only fault was not run, a fail is Detected, an unconfirmed-differs
 // is DetectedUnconfirmed; a strict-only fault is besides missed without strict.
 func (f FaultResult) AsDeclared() bool {
 	if f.Fault.StrictOnly && f.Got != NotRun && f.NonStrict != Missed {
 		return false
 	}
 	switch {
-	case f.Fault.Awaits != "":
+	case f.Blind:
 		return f.Got == Missed && f.Err == ""
 	case f.Want == VerdictMockOnly:
 		return f.Got == NotRun
@@ -217,6 +219,7 @@ func Run(ctx context.Context, opts Options, stdout io.Writer) (Report, error) {
 	// The longest runs go first, so that the short ones fill the slots at the end: the clean runs (the
 	// full suite), then the runs that go through all their scenarios (strict-only faults without strict,
 	// faults not meant to stop at a fail), then the others.
+	stepExprs := steps.StepExpressions()
 	jobs := make(chan func(), len(rep.Clean)+len(rep.Faults))
 	for i, m := range modes {
 		jobs <- func() { rep.Clean[i] = runClean(ctx, opts, m) }
@@ -224,8 +227,9 @@ func Run(ctx context.Context, opts Options, stdout io.Writer) (Report, error) {
 	for rank := range 3 {
 		for mi, m := range modes {
 			for fi, f := range faults {
-				if length(f, m) == rank {
-					jobs <- func() { rep.Faults[mi*len(faults)+fi] = runFault(ctx, opts, f, m) }
+				blind := blindSpot(f, stepExprs)
+				if length(f, m, blind) == rank {
+					jobs <- func() { rep.Faults[mi*len(faults)+fi] = runFault(ctx, opts, f, m, blind) }
 				}
 			}
 		}
@@ -254,11 +258,11 @@ func Run(ctx context.Context, opts Options, stdout io.Writer) (Report, error) {
 
 // length ranks f's run in m, longest first: 0 for the faults that never answer (they wait for the
 // request timeout), 1 for the runs that go through all their scenarios, 2 for the others.
-func length(f Fault, m Mode) int {
+func length(f Fault, m Mode, blind bool) int {
 	switch {
 	case f.Class == ClassTransport && strings.HasSuffix(f.Name, "-never-answers"):
 		return 0
-	case runsThrough(f, m):
+	case runsThrough(f, m, blind):
 		return 1
 	}
 	return 2
@@ -266,8 +270,8 @@ func length(f Fault, m Mode) int {
 
 // runsThrough says whether f's run in m is expected to go through all its scenarios instead of stopping
 // at a fail.
-func runsThrough(f Fault, m Mode) bool {
-	return f.StrictOnly || f.Awaits != "" || f.Want(m) == VerdictUnconfirmedDiffers
+func runsThrough(f Fault, m Mode, blind bool) bool {
+	return f.StrictOnly || blind || f.Want(m) == VerdictUnconfirmedDiffers
 }
 
 // selectFaults returns the named faults in catalogue order, all of them when names is empty.
@@ -395,15 +399,15 @@ func catches(f Fault, s conformance.ScenarioResult) bool {
 	return s.Outcome == conformance.Fail || (f.Class == ClassTransport && s.Outcome == conformance.Error)
 }
 
-func runFault(ctx context.Context, opts Options, f Fault, m Mode) FaultResult {
+func runFault(ctx context.Context, opts Options, f Fault, m Mode, blind bool) FaultResult {
 	start := time.Now()
-	out := FaultResult{Fault: f, Mode: m, Want: f.Want(m), Got: Missed}
+	out := FaultResult{Fault: f, Mode: m, Want: f.Want(m), Got: Missed, Blind: blind}
 	if out.Want == VerdictMockOnly {
 		out.Got = NotRun
 		return out
 	}
 	if f.StrictOnly {
-		v, err := faultRun(ctx, opts, f, m, false)
+		v, err := faultRun(ctx, opts, f, m, false, blind)
 		if err != nil {
 			out.Err = err.Error()
 			out.Duration = time.Since(start)
@@ -411,7 +415,7 @@ func runFault(ctx context.Context, opts Options, f Fault, m Mode) FaultResult {
 		}
 		out.NonStrict = v.Got
 	}
-	v, err := faultRun(ctx, opts, f, m, f.StrictOnly)
+	v, err := faultRun(ctx, opts, f, m, f.StrictOnly, blind)
 	if err != nil {
 		out.Err = err.Error()
 		out.Duration = time.Since(start)
@@ -427,7 +431,7 @@ func runFault(ctx context.Context, opts Options, f Fault, m Mode) FaultResult {
 
 // faultRun runs the scenarios of f's operation against a fresh faulty mock in mode m, stopping at the
 // first that catches it.
-func faultRun(ctx context.Context, opts Options, f Fault, m Mode, strict bool) (FaultResult, error) {
+func faultRun(ctx context.Context, opts Options, f Fault, m Mode, strict, blind bool) (FaultResult, error) {
 	endpoint, closeAll, err := target(f.Wrap, m)
 	if err != nil {
 		return FaultResult{}, err
@@ -437,7 +441,7 @@ func faultRun(ctx context.Context, opts Options, f Fault, m Mode, strict bool) (
 	concurrency, timeout := opts.ScenarioConcurrency, opts.Timeout
 	if f.StrictOnly && !strict {
 		concurrency, timeout = FullConcurrency, fullTimeout
-	} else if runsThrough(f, m) {
+	} else if runsThrough(f, m, blind) {
 		concurrency = FullConcurrency
 	}
 	res, err := conformance.Run(ctx, config(endpoint, m, "@"+f.Operation, concurrency, timeout, strict, stop), io.Discard, io.Discard)
@@ -526,7 +530,7 @@ func summary(rep Report) string {
 }
 
 func wantText(f FaultResult) string {
-	if f.Fault.Awaits != "" {
+	if f.Blind {
 		return "missed (blind spot)"
 	}
 	return string(f.Want)
@@ -560,8 +564,8 @@ func missReason(f FaultResult) string {
 		return f.Err
 	case f.Got == DetectedWithoutStrict:
 		return "a run without strict caught it; a strict-only fault must pass without strict"
-	case f.Fault.Awaits != "" && f.Got != Missed:
-		return "a known blind spot was caught: drop its Awaits (" + f.Fault.Awaits + ")"
+	case f.Blind && f.Got != Missed:
+		return "a known blind spot was caught, though no step offers the check it awaits (" + f.Fault.Awaits + ")"
 	case f.Got == Detected && f.Want == VerdictUnconfirmedDiffers:
 		return fmt.Sprintf("a gating %s of %s; the declaration says only an unconfirmed expectation differs (%s)", f.Outcome, f.Scenario, f.Reason)
 	case f.Got == DetectedUnconfirmed:

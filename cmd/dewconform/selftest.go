@@ -101,7 +101,7 @@ func printCatalogue(w io.Writer) {
 			desc += " [proxy: " + f.ProxyReason + "]"
 		}
 		if f.Awaits != "" {
-			desc += " [blind spot, awaits " + f.Awaits + "]"
+			desc += " [awaits the step \"" + f.Awaits + "…\"]"
 		}
 		rule := f.Rule
 		if rule == "" {
