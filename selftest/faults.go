@@ -7,6 +7,7 @@ package selftest
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -56,13 +57,29 @@ type Fault struct {
 	Wrap func(http.Handler) http.Handler
 	// StrictOnly faults are detected only by a strict run; a run without strict must not detect them.
 	StrictOnly bool
+	// Rule is the ID of the rule (Rules()) the fault breaks; "" for the faults that predate the rules.
+	Rule string
+	// Proxy is the verdict the fault must reach through the proxy (ModeProxy); "" means VerdictFail.
+	// Against the mock every fault must reach VerdictFail.
+	Proxy Verdict
+	// ProxyReason says why Proxy is not fail: which unconfirmed status or code is all that differs, or
+	// what only the mock's control API reaches. Required when Proxy is set to anything but fail.
+	ProxyReason string
+	// Awaits, when set, is a fragment of the step expression (steps.StepExpressions) of the check that
+	// catches the fault. While no step has it the fault is a known blind spot: it must be missed in every
+	// mode (so that a check that catches it by accident is noticed) and counts as not gating; once the
+	// step exists its declared verdicts bind like any other fault's.
+	Awaits string
 }
 
 // Faults returns the catalogue: one entry per fault, so adding a fault is adding one entry. The wrappers
 // use the default identities' tokens (the self-test authenticates with tokens).
 func Faults() []Fault {
-	tok := tokens(identity.Defaults())
+	ids := identity.Defaults()
+	tok := tokens(ids)
 	alice, bob, carol, dave, eve := tok["alice"], tok["bob"], tok["carol"], tok["dave"], tok["eve"]
+	aliceID, _ := ids.ByName("alice")
+	owner := replayer{token: alice, project: aliceID.ProjectID}
 	const (
 		cancel   = ops.CancelKeyDeletion
 		revoke   = ops.RevokeGrant
@@ -203,6 +220,8 @@ func Faults() []Fault {
 			})},
 		{Name: "restore-keeps-scheduled-time", Class: ClassState, Operation: restore,
 			Description: "a restored secret keeps its scheduled_delete_time",
+			Proxy:       VerdictUnconfirmedDiffers,
+			ProxyReason: "only scheduled_delete_time differs, and its null after a restore is unconfirmed (the page says null, its example shows a number)",
 			Wrap:        keepScheduledTime},
 		{Name: "schedule-secret-does-nothing", Class: ClassState, Operation: ops.ScheduleSecretDeletion,
 			Description: "schedule-secret-deletion answers PENDING_DELETE but the secret stays ENABLED",
@@ -275,6 +294,8 @@ func Faults() []Fault {
 			})},
 		{Name: "revoke-403-as-400", Class: ClassError, Operation: revoke,
 			Description: "a non-creator's revoke is refused with status 400 instead of 403",
+			Proxy:       VerdictUnconfirmedDiffers,
+			ProxyReason: "only the status differs, and 403 on a non-creator's revoke is unconfirmed: the refusal itself (4xx, grant in place) holds",
 			Wrap:        onCode(revoke, "KMS.0306", http.StatusBadRequest)},
 		{Name: "retire-error-code-missing", Class: ClassError, Operation: retire,
 			Description: "retire's KMS errors carry no error_code",
@@ -314,6 +335,74 @@ func Faults() []Fault {
 			Description: "every other retire-grant answers 500", Wrap: flaky(retire)},
 		{Name: "restore-intermittent-500", Class: ClassTransport, Operation: restore,
 			Description: "every other RestoreSecret answers 500", Wrap: flaky(restore)},
+
+		// ---- gate: breaches that passed against a target not recognised as the mock (issue #11) ------
+		{Name: "retire-by-outsider-effective", Class: ClassAccess, Operation: retire, Rule: "G-RETIRE-WHO",
+			Description: "a retire refused to dave, carol (not the retiring principal), bob (without retire-grant) or eve is replayed as the creator: the grant is really retired and the caller gets 200",
+			Wrap:        owner.onRefusal(retire, bob, carol, dave, eve)},
+		{Name: "revoke-by-grantee-effective", Class: ClassAccess, Operation: revoke, Rule: "G-REVOKE-WHO",
+			Description: "a revoke refused to the grantee (bob) is replayed as the creator: the grant is really revoked",
+			Wrap:        owner.onRefusal(revoke, bob)},
+		{Name: "cancel-by-other-project-effective", Class: ClassAccess, Operation: cancel, Rule: "G-CANCEL-PROJECT",
+			Description: "a cancel refused to eve (another project, in hers or in alice's) is replayed as alice in alice's project: the deletion is really cancelled",
+			Wrap:        owner.onRefusal(cancel, eve)},
+		{Name: "cancel-without-rights-effective", Class: ClassAccess, Operation: cancel, Rule: "G-CANCEL-RIGHTS",
+			Description: "a cancel refused to bob or carol (no KMS rights) is replayed as alice: the deletion is really cancelled",
+			Wrap:        owner.onRefusal(cancel, bob, carol)},
+		{Name: "restore-by-other-project-effective", Class: ClassAccess, Operation: restore, Rule: "G-RESTORE-PROJECT",
+			Description: "a restore refused to eve (another project) is replayed as alice in alice's project: the secret is really restored",
+			Wrap:        owner.onRefusal(restore, eve)},
+		{Name: "describe-grant-allows-datakey", Class: ClassAccess, Operation: ops.CreateGrant, Rule: "G-GRANT-OPERATIONS",
+			Description: "a grantee holding describe-key on a key may create data keys with it (refused create-datakey replayed as the grant's issuer)",
+			Wrap:        grantWidens(ops.DescribeKey, ids)},
+		{Name: "retire-403-as-200", Class: ClassError, Operation: retire, Rule: "G-RETIRE-REFUSED",
+			Description: "a 403 on retire-grant is rewritten to 200 with an empty body; the grant stays (status only, no effect)",
+			Wrap: rewrite(retire, func(_ *http.Request, a *answer) {
+				if a.status == http.StatusForbidden {
+					*a = *jsonAnswer(http.StatusOK, nil)
+				}
+			})},
+		{Name: "retire-0306-as-2402", Class: ClassError, Operation: retire, Rule: "G-RETIRE-CODE",
+			Description: "a refused retire says KMS.2402 instead of KMS.0306 (still 403, nothing changed)",
+			Proxy:       VerdictUnconfirmedDiffers,
+			ProxyReason: "only the error code differs, and KMS.0306 on a refused retire is unconfirmed: the refusal itself (4xx, grant in place) holds",
+			Wrap: onError(retire, func(a *answer) {
+				a.edit(func(doc map[string]any) {
+					if inner := member(doc, "error"); inner != nil && inner["error_code"] == "KMS.0306" {
+						inner["error_code"] = "KMS.2402"
+					}
+				})
+			})},
+		{Name: "list-keys-truncated-false-with-marker", Class: ClassShape, Operation: ops.ListKeys, Rule: "G-LIST-KEYS-PAGING",
+			Description: "list-keys says truncated \"false\" on a page that is not the last, while next_marker names the next page",
+			Awaits:      "walking the pages of the listing",
+			Wrap: onSuccess(ops.ListKeys, func(_ *http.Request, doc map[string]any) {
+				if doc["truncated"] == "true" {
+					doc["truncated"] = "false"
+				}
+			})},
+		{Name: "list-keys-drops-page-2-item", Class: ClassState, Operation: ops.ListKeys, Rule: "G-LIST-KEYS-PAGING",
+			Description: "list-keys drops the last key of every page after the first (a request with a marker): keys go missing from a walk",
+			Awaits:      "walking the pages of the listing",
+			Wrap: on(ops.ListKeys, func(next http.Handler, w http.ResponseWriter, r *http.Request) {
+				paged := requestField(r, "marker") != "" // read before the mock consumes the body
+				a := capture(next, r)
+				if paged && a.status == http.StatusOK {
+					// The last item: the mock lists by creation, so on the last page it is the newest key,
+					// the one a scenario that just created its keys looks for.
+					a.edit(func(doc map[string]any) {
+						keys, _ := doc["keys"].([]any)
+						details, _ := doc["key_details"].([]any)
+						if len(keys) > 0 && len(details) == len(keys) {
+							doc["keys"], doc["key_details"] = keys[:len(keys)-1], details[:len(details)-1]
+						}
+					})
+				}
+				a.write(w)
+			})},
+		{Name: "delete-secret-only-schedules", Class: ClassState, Operation: ops.DeleteSecret, Rule: "G-DELETE-SECRET-NOW",
+			Description: "DeleteSecret answers 200 but only schedules the deletion in 30 days: the secret stays, PENDING_DELETE",
+			Wrap:        scheduleInstead(30)},
 
 		// ---- strict -------------------------------------------------------------------------------
 		{Name: "cancel-extra-field", Class: ClassStrict, Operation: cancel, StrictOnly: true,
@@ -473,4 +562,84 @@ func ghostGrants(op string, ids identity.Set) middleware {
 			a.write(w)
 		})
 	}
+}
+
+// replayer performs a refused request again as the owner of the resources (the scenarios' alice), in
+// her project: the forbidden change really happens.
+type replayer struct{ token, project string }
+
+// onRefusal replays op's requests made with one of the from tokens that the mock refuses (4xx) as the
+// owner, in the owner's project; when the replay succeeds the caller gets its answer, so the refusal
+// becomes a success with the full effect. Other refusals and callers are left alone.
+func (o replayer) onRefusal(op string, from ...string) middleware {
+	return on(op, func(next http.Handler, w http.ResponseWriter, r *http.Request) {
+		tok := r.Header.Get("X-Auth-Token")
+		body := requestBody(r)
+		a := capture(next, r)
+		if a.status < 400 || a.status >= 500 || tok == "" || !slices.Contains(from, tok) {
+			a.write(w)
+			return
+		}
+		parts := strings.Split(r.URL.Path, "/")
+		if len(parts) > 2 {
+			parts[2] = o.project
+		}
+		req := r.Clone(r.Context())
+		req.Header.Set("X-Auth-Token", o.token)
+		if replay := side(next, req, r.Method, strings.Join(parts, "/"), body); replay.status/100 == 2 {
+			a = replay
+		}
+		a.write(w)
+	})
+}
+
+// grantWidens lets a grantee whose grant on a key lists op (and not create-datakey) create data keys
+// with it: a refused create-datakey of such a grantee is replayed with the grant issuer's token.
+func grantWidens(op string, ids identity.Set) middleware {
+	return func(next http.Handler) http.Handler {
+		var mu sync.Mutex
+		issuers := map[[2]string]string{} // {key id, grantee user id} -> issuer token
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body := requestBody(r)
+			req := decodeObject(body)
+			key, _ := req["key_id"].(string)
+			a := capture(next, r)
+			switch operationOf(r) {
+			case ops.CreateGrant:
+				grantee, _ := req["grantee_principal"].(string)
+				granted, _ := req["operations"].([]any)
+				if a.status == http.StatusOK && slices.Contains(granted, any(op)) && !slices.Contains(granted, any(ops.CreateDatakey)) {
+					mu.Lock()
+					issuers[[2]string{key, grantee}] = r.Header.Get("X-Auth-Token")
+					mu.Unlock()
+				}
+			case ops.CreateDatakey:
+				caller, _ := ids.ByToken(r.Header.Get("X-Auth-Token"))
+				mu.Lock()
+				issuer, ok := issuers[[2]string{key, caller.UserID}]
+				mu.Unlock()
+				if ok && a.status == http.StatusForbidden {
+					req := r.Clone(r.Context())
+					req.Header.Set("X-Auth-Token", issuer)
+					a = side(next, req, r.Method, r.URL.Path, body)
+				}
+			}
+			a.write(w)
+		})
+	}
+}
+
+// scheduleInstead turns DeleteSecret into a scheduled deletion after days: the caller gets DeleteSecret's
+// 200 without a body, the secret stays, pending deletion.
+func scheduleInstead(days int) middleware {
+	return on(ops.DeleteSecret, func(next http.Handler, w http.ResponseWriter, r *http.Request) {
+		body, _ := json.Marshal(map[string]int{"recovery_window_in_days": days})
+		a := side(next, r, http.MethodPost, secretPath(r)+"/scheduled-deleted-tasks/create", body)
+		if a.status != http.StatusOK {
+			next.ServeHTTP(w, r) // nothing to schedule (unknown secret, refused caller): the mock's own answer
+			return
+		}
+		w.Header().Set("X-Request-Id", a.header.Get("X-Request-Id"))
+		w.WriteHeader(http.StatusOK)
+	})
 }

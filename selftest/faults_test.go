@@ -8,8 +8,10 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,13 +26,17 @@ import (
 )
 
 // TestCatalogue checks the table itself: unique names, known classes and operation tags, strict-only
-// exactly for the strict class, every class for each seed operation, at least 30 faults.
+// exactly for the strict class, every class for each seed operation, at least 30 faults, and the
+// declarations: a known proxy verdict, a reason for every one but fail (unconfirmed-differs never for an
+// access or transport fault: a refusal and an answer are confirmed), at most 10% of the catalogue not gating
+// through the proxy (unconfirmed-differs, mock-only and the current blind spots together).
 func TestCatalogue(t *testing.T) {
 	require.NotEmpty(t, selftest.SeedOperations(), "the registry marks no seed operation")
 	faults := selftest.Faults()
 	require.GreaterOrEqual(t, len(faults), 30)
 	names := map[string]bool{}
 	byOp := map[string]map[selftest.Class]int{}
+	nonGating := 0
 	for _, f := range faults {
 		assert.False(t, names[f.Name], "duplicate fault %s", f.Name)
 		names[f.Name] = true
@@ -40,6 +46,23 @@ func TestCatalogue(t *testing.T) {
 		assert.NotEmpty(t, f.Description, f.Name)
 		assert.NotNil(t, f.Wrap, f.Name)
 		assert.Equal(t, f.Class == selftest.ClassStrict, f.StrictOnly, "%s: strict-only exactly for the strict class", f.Name)
+		assert.Equal(t, selftest.VerdictFail, f.Want(selftest.ModeMock), "%s: against the mock every fault fails", f.Name)
+		if f.Proxy != "" {
+			assert.Contains(t, selftest.Verdicts(), f.Proxy, f.Name)
+		}
+		if f.Want(selftest.ModeProxy) == selftest.VerdictFail {
+			assert.Empty(t, f.ProxyReason, "%s: a reason without a verdict to explain", f.Name)
+		} else {
+			assert.NotEmpty(t, f.ProxyReason, "%s: proxy verdict %s needs its reason", f.Name, f.Proxy)
+		}
+		if f.Proxy == selftest.VerdictUnconfirmedDiffers {
+			assert.Contains(t, f.ProxyReason, "unconfirmed", "%s: the reason names the unconfirmed expectation that is all that differs", f.Name)
+			assert.NotEqual(t, selftest.ClassTransport, f.Class, f.Name)
+			assert.NotEqual(t, selftest.ClassAccess, f.Class, "%s: an access fault must gate: a refusal is confirmed", f.Name)
+		}
+		if f.Blind() || f.Want(selftest.ModeProxy) != selftest.VerdictFail {
+			nonGating++
+		}
 		if byOp[f.Operation] == nil {
 			byOp[f.Operation] = map[selftest.Class]int{}
 		}
@@ -50,6 +73,43 @@ func TestCatalogue(t *testing.T) {
 			assert.NotZero(t, byOp[op][c], "no %s fault for %s", c, op)
 		}
 	}
+	assert.LessOrEqual(t, 10*nonGating, len(faults), "%d of %d faults do not gate through the proxy: at most 10%%", nonGating, len(faults))
+}
+
+// TestRules checks that every rule is broken by at least one fault and that every fault's rule exists.
+func TestRules(t *testing.T) {
+	rules := map[string]selftest.Rule{}
+	for _, r := range selftest.Rules() {
+		assert.NotContains(t, rules, r.ID, "duplicate rule")
+		assert.Regexp(t, `^[A-Z][A-Z0-9-]+$`, r.ID)
+		assert.Contains(t, openapi.Slugs(), r.Operation, r.ID)
+		assert.NotEmpty(t, r.Text, r.ID)
+		rules[r.ID] = r
+	}
+	require.NotEmpty(t, rules)
+	broken := map[string]bool{}
+	for _, f := range selftest.Faults() {
+		if f.Rule == "" {
+			continue
+		}
+		r, ok := rules[f.Rule]
+		if assert.True(t, ok, "%s names rule %s, which Rules() does not list", f.Name, f.Rule) {
+			assert.Equal(t, r.Operation, f.Operation, "%s breaks %s, a rule of another operation", f.Name, f.Rule)
+		}
+		broken[f.Rule] = true
+	}
+	for id := range rules {
+		assert.True(t, broken[id], "rule %s has no fault: the self-test does not prove the suite enforces it", id)
+	}
+}
+
+// TestREADMEStatesTheCatalogue keeps the README's numbers those of the catalogue.
+func TestREADMEStatesTheCatalogue(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	require.NoError(t, err)
+	want := selftest.CatalogueSummary(selftest.Faults())
+	assert.True(t, strings.Contains(string(readme), want),
+		"README.md must quote the catalogue's summary (dewconform selftest --list prints it):\n%s", want)
 }
 
 // ---- each wrapper really changes what a client sees ---------------------------------------------------
@@ -69,6 +129,7 @@ type prober struct {
 	client *http.Client
 	ids    identity.Set
 	seen   []string
+	keys   int // keys created so far (their aliases must differ)
 }
 
 // call sends one request as who ("" for no credentials) and notes the status, the content type and, when
@@ -100,12 +161,28 @@ func (p *prober) call(who, method, path string, body any, full bool) map[string]
 	line := fmt.Sprintf("%s %s %s: %d %s", who, method, path, resp.StatusCode, resp.Header.Get("Content-Type"))
 	if full {
 		// The gateway's request ids are random per mock; everything else is fixed by the clock and ids.
-		line += " " + requestID.ReplaceAllString(string(data), `"request_id":"-"`)
+		line += " " + requestID.ReplaceAllString(canonical(data), `"request_id":"-"`)
 	}
 	p.seen = append(p.seen, line)
 	var doc map[string]any
 	_ = json.Unmarshal(data, &doc)
 	return doc
+}
+
+// canonical re-encodes a JSON body with sorted members, so that a wrapper that decodes and re-encodes an
+// answer without changing it is not mistaken for a change; anything else is kept as it is.
+func canonical(b []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil || dec.More() {
+		return string(b)
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return string(b)
+	}
+	return string(out)
 }
 
 func (p *prober) kms(who, op string, body any, full bool) map[string]any {
@@ -117,7 +194,8 @@ func (p *prober) kms(who, op string, body any, full bool) map[string]any {
 }
 
 func (p *prober) key(pending bool) string {
-	k := p.kms("alice", "create-key", map[string]any{"key_alias": "selftest-key"}, false)
+	p.keys++
+	k := p.kms("alice", "create-key", map[string]any{"key_alias": fmt.Sprintf("selftest-key-%d", p.keys)}, false)
 	id, _ := k["key_info"].(map[string]any)["key_id"].(string)
 	require.NotEmpty(p.t, id)
 	if pending {
@@ -180,8 +258,8 @@ func situations() map[string][]func(p *prober) {
 		}
 	}
 	return map[string][]func(p *prober){
-		"cancel-key-deletion": {cancel("alice", true), cancel("alice", false), cancel("eve", true), cancel("", true)},
-		"revoke-grant": {removal("revoke-grant", "alice"), removal("revoke-grant", "dave"), func(p *prober) {
+		"cancel-key-deletion": {cancel("alice", true), cancel("alice", false), cancel("eve", true), cancel("", true), cancel("bob", true)},
+		"revoke-grant": {removal("revoke-grant", "alice"), removal("revoke-grant", "dave"), removal("revoke-grant", "bob"), func(p *prober) {
 			p.kms("alice", "revoke-grant", map[string]any{"key_id": p.key(false), "grant_id": unknownGrant}, true)
 		}},
 		"retire-grant": {removal("retire-grant", "carol"), removal("retire-grant", "dave"), func(p *prober) {
@@ -193,7 +271,25 @@ func situations() map[string][]func(p *prober) {
 			p.kms("alice", "schedule-key-deletion", map[string]any{"key_id": key, "pending_days": "7"}, true)
 			p.kms("alice", "describe-key", map[string]any{"key_id": key}, true)
 		}},
-		"create-grant": {func(p *prober) { p.grant(p.key(false)) }},
+		"create-grant": {func(p *prober) { p.grant(p.key(false)) }, func(p *prober) {
+			key := p.key(false)
+			bob, _ := p.ids.ByName("bob")
+			p.kms("alice", "create-grant", map[string]any{"key_id": key, "grantee_principal": bob.UserID, "operations": []string{"describe-key"}}, true)
+			p.kms("bob", "create-datakey", map[string]any{"key_id": key}, false)
+		}},
+		"list-keys": {func(p *prober) {
+			p.key(false)
+			p.key(false)
+			p.key(false)
+			page := p.kms("alice", "list-keys", map[string]any{"limit": "1", "key_spec": "ALL"}, true)
+			marker, _ := page["next_marker"].(string)
+			p.kms("alice", "list-keys", map[string]any{"limit": "1", "key_spec": "ALL", "marker": marker}, true)
+		}},
+		"delete-secret": {func(p *prober) {
+			p.secret(false)
+			p.call("alice", http.MethodDelete, p.secretPath("alice"), nil, true)
+			p.call("alice", http.MethodGet, p.secretPath("alice"), nil, true)
+		}},
 		"show-secret": {func(p *prober) {
 			p.secret(false)
 			p.call("alice", http.MethodGet, p.secretPath("alice"), nil, true)
@@ -206,8 +302,18 @@ func situations() map[string][]func(p *prober) {
 	}
 }
 
-// observe runs a situation against a fresh deterministic mock (fixed clock and ids), wrapped by wrap.
-func observe(t *testing.T, wrap func(http.Handler) http.Handler, situation func(p *prober)) []string {
+// Client timeouts of the observations. A call that times out is observed as "no answer", which is what a
+// fault that never answers must show (quickly: hangTimeout); anything else waits long enough that a
+// loaded machine under -race never turns a slow answer into "no answer" (that made the clean
+// observations differ between two runs and the test flaky with a 500 ms timeout).
+const (
+	answerTimeout = 30 * time.Second
+	hangTimeout   = 2 * time.Second
+)
+
+// observe runs a situation against a fresh deterministic mock (fixed clock and ids), wrapped by wrap,
+// with the client timeout timeout.
+func observe(t *testing.T, wrap func(http.Handler) http.Handler, situation func(p *prober), timeout time.Duration) []string {
 	t.Helper()
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	m, err := mock.New(mock.Options{Control: true, Rand: rand.NewChaCha8([32]byte{1}),
@@ -219,7 +325,7 @@ func observe(t *testing.T, wrap func(http.Handler) http.Handler, situation func(
 	}
 	srv := httptest.NewServer(h)
 	defer srv.Close()
-	p := &prober{t: t, base: srv.URL, client: &http.Client{Timeout: 500 * time.Millisecond}, ids: identity.Defaults()}
+	p := &prober{t: t, base: srv.URL, client: &http.Client{Timeout: timeout}, ids: identity.Defaults()}
 	situation(p)
 	return p.seen
 }
@@ -241,8 +347,8 @@ func TestWrappersChangeTheAnswers(t *testing.T) {
 			for i, s := range list {
 				t.Run(fmt.Sprintf("%s/%d", op, i), func(t *testing.T) {
 					t.Parallel()
-					seen := observe(t, nil, s)
-					require.Equal(t, seen, observe(t, func(h http.Handler) http.Handler { return h }, s),
+					seen := observe(t, nil, s, answerTimeout)
+					require.Equal(t, seen, observe(t, func(h http.Handler) http.Handler { return h }, s, answerTimeout),
 						"situation %d of %s is not deterministic (or an identity wrapper changes it)", i, op)
 					mu.Lock()
 					clean[op][i] = seen
@@ -262,9 +368,13 @@ func TestWrappersChangeTheAnswers(t *testing.T) {
 					t.Parallel()
 					list := sits[f.Operation]
 					require.NotEmpty(t, list, "no situation for %s", f.Operation)
+					timeout := answerTimeout
+					if f.Class == selftest.ClassTransport {
+						timeout = hangTimeout
+					}
 					changed := false
 					for i := 0; i < len(list) && !changed; i++ {
-						changed = !slices.Equal(clean[f.Operation][i], observe(t, f.Wrap, list[i]))
+						changed = !slices.Equal(clean[f.Operation][i], observe(t, f.Wrap, list[i], timeout))
 					}
 					assert.True(t, changed, "%s changes nothing a client of %s can see", f.Name, f.Operation)
 				})

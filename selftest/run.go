@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"runtime"
 	"slices"
@@ -16,6 +19,7 @@ import (
 
 	"github.com/dewconform/dewconform/conformance"
 	"github.com/dewconform/dewconform/mock"
+	"github.com/dewconform/dewconform/steps"
 )
 
 // DefaultTimeout is the per-request timeout of the faults' runs: the mock answers in milliseconds, so a
@@ -31,13 +35,17 @@ const FullConcurrency = 8
 
 // Options configure a self-test.
 type Options struct {
-	// Concurrency is the number of runs (the clean one and the faults') at once; 0 means twice GOMAXPROCS
-	// (the runs of faults that never answer spend most of their time waiting for the request timeout).
+	// Concurrency is the number of runs (the clean ones and the faults') at once; 0 means four times
+	// GOMAXPROCS (the runs spend most of their time waiting: on the mock's answers, and for the faults
+	// that never answer, on the request timeout).
 	Concurrency int
 	// ScenarioConcurrency is the number of scenarios a fault's run executes at once; 0 means 2. Scenarios
 	// already running when the fault is caught run to their end, so more is not always faster. The runs
-	// meant to pass in full (the clean run, strict-only faults without strict) use FullConcurrency.
+	// meant to go through all their scenarios (the clean runs, strict-only faults without strict, faults
+	// that must end unconfirmed-differs or missed) use FullConcurrency.
 	ScenarioConcurrency int
+	// Modes selects the modes; empty means all of them (Modes()).
+	Modes []Mode
 	// Faults selects faults of the catalogue by name; empty means all of them.
 	Faults []string
 	// Catalogue replaces Faults() (for tests of the self-test itself); nil means Faults().
@@ -46,40 +54,71 @@ type Options struct {
 	Timeout time.Duration
 	// Report is a Markdown file to write the table to; "" writes none.
 	Report string
-	// CleanTags restricts the clean run (a godog tag expression); "" runs the full suite. Only for tests
+	// CleanTags restricts the clean runs (a godog tag expression); "" runs the full suite. Only for tests
 	// that check the machinery: the self-test proper always runs the clean suite in full.
 	CleanTags string
 }
 
-// Verdict is what became of one fault.
-type Verdict string
+// Detection is what a fault's run gave.
+type Detection string
 
 const (
-	Detected Verdict = "detected"
-	Missed   Verdict = "missed"
+	// Detected: a fail of a scenario of the fault's operation (for transport faults a fail or an error),
+	// and the run did not pass.
+	Detected Detection = "detected"
+	// DetectedUnconfirmed: no such fail, but an unconfirmed-differs scenario of the operation, and the run
+	// passed (exit 0).
+	DetectedUnconfirmed Detection = "unconfirmed-differs"
+	Missed              Detection = "missed"
 	// DetectedWithoutStrict is a strict-only fault a run without strict caught: the fault is not what its
 	// class says, or the non-strict checks are wrong.
-	DetectedWithoutStrict Verdict = "detected-without-strict"
+	DetectedWithoutStrict Detection = "detected-without-strict"
+	// NotRun is a fault declared mock-only in the mode: it is not run there.
+	NotRun Detection = "not-run"
 )
 
-// FaultResult is the outcome of one fault's run.
+// FaultResult is the outcome of one fault's run in one mode.
 type FaultResult struct {
-	Fault   Fault
-	Verdict Verdict
+	Fault Fault
+	Mode  Mode
+	Want  Verdict   // the declared verdict in Mode
+	Got   Detection // what the run gave
+	// Blind says the fault awaits a check the steps do not offer yet (Fault.Awaits): it must be missed.
+	Blind bool
 	// Scenario is "<id> <name>" of the first scenario that caught the fault ("" when missed), Outcome its
-	// outcome (fail, or error for transport faults) and Reason why it did not pass.
+	// outcome (fail, unconfirmed-differs, or error for transport faults) and Reason why it did not pass.
 	Scenario string
 	Outcome  conformance.Outcome
 	Reason   string
-	// NonStrict is, for a strict-only fault, the verdict of the run without strict (Missed is expected).
-	NonStrict Verdict
+	ExitCode int // the run's exit code (of the strict run for strict-only faults)
+	// NonStrict is, for a strict-only fault, what the run without strict gave (Missed is expected).
+	NonStrict Detection
 	Scenarios int // scenarios that ran (not skipped) until the fault was caught
 	Duration  time.Duration
 	Err       string // the run itself failed (configuration, mock); the fault then counts as missed
 }
 
-// CleanResult is the outcome of the run against the unmodified mock.
+// AsDeclared says whether the run gave what the fault declares for the mode: a known blind spot
+// (Blind) is still missed, a mock-only fault was not run, a fail is Detected, an unconfirmed-differs
+// is DetectedUnconfirmed; a strict-only fault is besides missed without strict.
+func (f FaultResult) AsDeclared() bool {
+	if f.Fault.StrictOnly && f.Got != NotRun && f.NonStrict != Missed {
+		return false
+	}
+	switch {
+	case f.Blind:
+		return f.Got == Missed && f.Err == ""
+	case f.Want == VerdictMockOnly:
+		return f.Got == NotRun
+	case f.Want == VerdictUnconfirmedDiffers:
+		return f.Got == DetectedUnconfirmed
+	}
+	return f.Got == Detected
+}
+
+// CleanResult is the outcome of the run against the unmodified mock in one mode.
 type CleanResult struct {
+	Mode      Mode
 	Passed    bool
 	Verdict   string
 	Scenarios int
@@ -89,41 +128,64 @@ type CleanResult struct {
 
 // Report is the outcome of a self-test.
 type Report struct {
-	Clean    CleanResult
-	Faults   []FaultResult
-	Duration time.Duration
+	Clean  []CleanResult // one per mode
+	Faults []FaultResult // one per fault and mode, mode by mode in catalogue order
+	// ProxyBinding says whether the proxy-mode declarations bind: the harness gives confidence to single
+	// assertions (HarnessGatesAssertions). Without it a scenario wholly unconfirmed cannot fail through the
+	// proxy, and the proxy mode is run and shown but its mismatches do not fail the self-test.
+	ProxyBinding bool
+	Duration     time.Duration
 }
 
-// OK says whether the clean run passed and every fault was detected as its class requires.
+// binding says whether f's result counts for OK.
+func (r Report) binding(f FaultResult) bool { return f.Mode != ModeProxy || r.ProxyBinding }
+
+// OK says whether every clean run passed and every fault gave its declared verdict (in proxy mode only
+// when ProxyBinding).
 func (r Report) OK() bool {
-	if !r.Clean.Passed {
-		return false
+	for _, c := range r.Clean {
+		if !c.Passed {
+			return false
+		}
 	}
 	for _, f := range r.Faults {
-		if f.Verdict != Detected {
+		if r.binding(f) && !f.AsDeclared() {
 			return false
 		}
 	}
 	return true
 }
 
-// DetectedCount returns how many faults were detected.
-func (r Report) DetectedCount() int {
-	n := 0
+// Count returns how many faults were run or declared in mode m, and how many of them gave their
+// declared verdict.
+func (r Report) Count(m Mode) (asDeclared, total int) {
 	for _, f := range r.Faults {
-		if f.Verdict == Detected {
-			n++
+		if f.Mode == m {
+			total++
+			if f.AsDeclared() {
+				asDeclared++
+			}
 		}
 	}
-	return n
+	return asDeclared, total
 }
 
-// Run runs the suite against a clean mock, then once per selected fault, each on its own fresh mock on
-// 127.0.0.1, up to Concurrency runs at once. A fault's run is limited to the scenarios tagged with its
-// operation and stops at its first detection: a fail of such a scenario (for transport faults, a fail or
-// an error). Strict-only faults run once without strict (which must not detect them) and once with. It
-// prints the table to stdout and writes the Markdown report. The error is for bad options and report
-// files; everything about the faults is in the Report (see Report.OK).
+// HarnessGatesAssertions reports whether the steps give confidence to single assertions ("Then the call
+// is refused" gates, only the exact status and code are unconfirmed). Until they do, scenarios once
+// tagged @unconfirmed end unconfirmed-differs through the proxy as a whole, and the proxy-mode
+// declarations (written for that design) cannot all be reached. It reads the steps' vocabulary, so it
+// turns true by itself when the steps gain the mechanism.
+func HarnessGatesAssertions() bool {
+	return slices.ContainsFunc(steps.StepExpressions(), func(e string) bool { return strings.Contains(e, "the call is refused") })
+}
+
+// Run runs, in each selected mode, the suite against a clean mock, then once per selected fault, each on
+// its own fresh mock on 127.0.0.1 (behind a fresh proxy in proxy mode), up to Concurrency runs at once. A
+// fault's run is limited to the scenarios tagged with its operation and stops at its first detection: a
+// fail of such a scenario (for transport faults, a fail or an error). Strict-only faults run once without
+// strict (which must not detect them) and once with. Faults declared mock-only in a mode are not run in
+// it. It prints the table to stdout and writes the Markdown report. The error is for bad options and
+// report files; everything about the faults is in the Report (see Report.OK).
 func Run(ctx context.Context, opts Options, stdout io.Writer) (Report, error) {
 	all := opts.Catalogue
 	if all == nil {
@@ -133,8 +195,17 @@ func Run(ctx context.Context, opts Options, stdout io.Writer) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
+	modes := opts.Modes
+	if len(modes) == 0 {
+		modes = Modes()
+	}
+	for _, m := range modes {
+		if !slices.Contains(Modes(), m) {
+			return Report{}, fmt.Errorf("unknown mode %q (want %s or %s)", m, ModeMock, ModeProxy)
+		}
+	}
 	if opts.Concurrency <= 0 {
-		opts.Concurrency = 2 * runtime.GOMAXPROCS(0)
+		opts.Concurrency = 4 * runtime.GOMAXPROCS(0)
 	}
 	if opts.ScenarioConcurrency <= 0 {
 		opts.ScenarioConcurrency = 2
@@ -143,28 +214,29 @@ func Run(ctx context.Context, opts Options, stdout io.Writer) (Report, error) {
 		opts.Timeout = DefaultTimeout
 	}
 	start := time.Now()
-	rep := Report{Faults: make([]FaultResult, len(faults))}
-	// The longest runs go first, so that the short ones fill the slots at the end: the clean run (the full
-	// suite), then the strict-only faults (their run without strict goes through all their scenarios).
-	jobs := make(chan func(), len(faults)+1)
-	jobs <- func() { rep.Clean = runClean(ctx, opts) }
-	order := make([]int, 0, len(faults))
-	for i, f := range faults {
-		if f.StrictOnly {
-			order = append(order, i)
-		}
+	rep := Report{Clean: make([]CleanResult, len(modes)), Faults: make([]FaultResult, len(modes)*len(faults)),
+		ProxyBinding: HarnessGatesAssertions()}
+	// The longest runs go first, so that the short ones fill the slots at the end: the clean runs (the
+	// full suite), then the runs that go through all their scenarios (strict-only faults without strict,
+	// faults not meant to stop at a fail), then the others.
+	stepExprs := steps.StepExpressions()
+	jobs := make(chan func(), len(rep.Clean)+len(rep.Faults))
+	for i, m := range modes {
+		jobs <- func() { rep.Clean[i] = runClean(ctx, opts, m) }
 	}
-	for i, f := range faults {
-		if !f.StrictOnly {
-			order = append(order, i)
+	for rank := range 3 {
+		for mi, m := range modes {
+			for fi, f := range faults {
+				blind := blindSpot(f, stepExprs)
+				if length(f, m, blind) == rank {
+					jobs <- func() { rep.Faults[mi*len(faults)+fi] = runFault(ctx, opts, f, m, blind) }
+				}
+			}
 		}
-	}
-	for _, i := range order {
-		jobs <- func() { rep.Faults[i] = runFault(ctx, opts, faults[i]) }
 	}
 	close(jobs)
 	var wg sync.WaitGroup
-	for range min(opts.Concurrency, len(faults)+1) {
+	for range min(opts.Concurrency, cap(jobs)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -182,6 +254,24 @@ func Run(ctx context.Context, opts Options, stdout io.Writer) (Report, error) {
 		}
 	}
 	return rep, nil
+}
+
+// length ranks f's run in m, longest first: 0 for the faults that never answer (they wait for the
+// request timeout), 1 for the runs that go through all their scenarios, 2 for the others.
+func length(f Fault, m Mode, blind bool) int {
+	switch {
+	case f.Class == ClassTransport && strings.HasSuffix(f.Name, "-never-answers"):
+		return 0
+	case runsThrough(f, m, blind):
+		return 1
+	}
+	return 2
+}
+
+// runsThrough says whether f's run in m is expected to go through all its scenarios instead of stopping
+// at a fail.
+func runsThrough(f Fault, m Mode, blind bool) bool {
+	return f.StrictOnly || blind || f.Want(m) == VerdictUnconfirmedDiffers
 }
 
 // selectFaults returns the named faults in catalogue order, all of them when names is empty.
@@ -207,40 +297,89 @@ func selectFaults(all []Fault, names []string) ([]Fault, error) {
 	return out, nil
 }
 
-// target is one fresh mock behind an optional fault, served on 127.0.0.1.
-func target(wrap func(http.Handler) http.Handler) (*httptest.Server, error) {
-	m, err := mock.New(mock.Options{Control: true, Limits: mock.Limits{KeysPerProject: 100000, GrantsPerKey: 100000, SecretsPerProject: 100000}})
+// target is one fresh mock behind an optional fault, served on 127.0.0.1; in proxy mode behind a reverse
+// proxy that hides what tells the runner it talks to a dewconform mock. close stops both servers.
+func target(wrap func(http.Handler) http.Handler, m Mode) (endpoint string, close func(), err error) {
+	mk, err := mock.New(mock.Options{Control: true, Limits: mock.Limits{KeysPerProject: 100000, GrantsPerKey: 100000, SecretsPerProject: 100000}})
 	if err != nil {
-		return nil, fmt.Errorf("mock: %w", err)
+		return "", nil, fmt.Errorf("mock: %w", err)
 	}
-	var h http.Handler = m
+	var h http.Handler = mk
 	if wrap != nil {
 		h = wrap(h)
 	}
-	return httptest.NewServer(h), nil
+	srv := httptest.NewServer(h)
+	if m != ModeProxy {
+		return srv.URL, srv.Close, nil
+	}
+	front, err := proxy(srv.URL)
+	if err != nil {
+		srv.Close()
+		return "", nil, err
+	}
+	return front.URL, func() { front.Close(); srv.Close() }, nil
 }
 
-// config is the run configuration against url: the embedded mock's fast settings, token auth (the faults
-// recognise callers by their tokens), file order (the first detection is then reproducible).
-func config(url, tags string, concurrency int, timeout time.Duration, strict bool, stop func(conformance.ScenarioResult) bool) conformance.Config {
-	return conformance.Config{
-		KMSEndpoint: url, Embedded: true, Control: true, Auth: conformance.AuthToken, Tags: tags,
+// controlPrefix is where the mock serves its control API and its health endpoint (the runner's test for
+// "is this a dewconform mock").
+const controlPrefix = "/_dewconform"
+
+// proxy serves a plain reverse proxy to backend that answers the control API's paths as the gateway
+// answers an unknown path: the runner then sees a target it does not recognise as the mock.
+func proxy(backend string) (*httptest.Server, error) {
+	u, err := url.Parse(backend)
+	if err != nil {
+		return nil, fmt.Errorf("proxy: %w", err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	// A fault that never answers makes the proxy log the client's cancellation: expected, not news.
+	rp.ErrorLog = log.New(io.Discard, "", 0)
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == controlPrefix || strings.HasPrefix(r.URL.Path, controlPrefix+"/") {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = io.WriteString(w, `{"error_code":"APIGW.0101","error_msg":"The API does not exist or has not been published in the environment"}`)
+			return
+		}
+		rp.ServeHTTP(w, r)
+	})), nil
+}
+
+// config is the run configuration against endpoint in mode m. Against the mock: the embedded mock's fast
+// settings. Through the proxy: a target like any other (no control API, @mock-only skipped, unconfirmed
+// differences not gating), with the concurrency and an unlimited rate set explicitly, since the gentle
+// defaults for a real service would make the self-test slow. Both use token auth (the faults recognise
+// callers by their tokens) and file order (the first detection is then reproducible).
+func config(endpoint string, m Mode, tags string, concurrency int, timeout time.Duration, strict bool, stop func(conformance.ScenarioResult) bool) conformance.Config {
+	cfg := conformance.Config{
+		KMSEndpoint: endpoint, Embedded: true, Control: true, Auth: conformance.AuthToken, Tags: tags,
 		Concurrency: concurrency, Strict: strict, Timeout: timeout, StopWhen: stop,
 	}
+	if m == ModeProxy {
+		cfg.Embedded, cfg.Control, cfg.RPS = false, false, -1
+	}
+	return cfg
 }
 
-func runClean(ctx context.Context, opts Options) CleanResult {
+func runClean(ctx context.Context, opts Options, m Mode) CleanResult {
 	start := time.Now()
-	srv, err := target(nil)
+	out := CleanResult{Mode: m}
+	endpoint, closeAll, err := target(nil, m)
 	if err != nil {
-		return CleanResult{Verdict: err.Error()}
+		out.Verdict = err.Error()
+		return out
 	}
-	defer srv.Close()
-	res, err := conformance.Run(ctx, config(srv.URL, opts.CleanTags, FullConcurrency, fullTimeout, false, nil), io.Discard, io.Discard)
+	defer closeAll()
+	res, err := conformance.Run(ctx, config(endpoint, m, opts.CleanTags, FullConcurrency, fullTimeout, false, nil), io.Discard, io.Discard)
+	out.Duration = time.Since(start)
 	if err != nil {
-		return CleanResult{Verdict: "run: " + err.Error(), Duration: time.Since(start)}
+		out.Verdict = "run: " + err.Error()
+		return out
 	}
-	out := CleanResult{Passed: res.ExitCode() == 0 && len(res.Scenarios) > 0, Verdict: res.Verdict(), Duration: time.Since(start)}
+	out.Passed, out.Verdict = res.ExitCode() == 0 && len(res.Scenarios) > 0, res.Verdict()
+	if m == ModeProxy && res.Mock {
+		out.Passed, out.Verdict = false, "the runner recognised the proxy as the mock: the proxy mode would test nothing new"
+	}
 	for _, s := range res.Scenarios {
 		if s.Outcome != conformance.Skip {
 			out.Scenarios++
@@ -252,7 +391,7 @@ func runClean(ctx context.Context, opts Options) CleanResult {
 	return out
 }
 
-// catches says whether a scenario's result detects f.
+// catches says whether a scenario's result detects f (gating).
 func catches(f Fault, s conformance.ScenarioResult) bool {
 	if !slices.Contains(s.Operations, f.Operation) {
 		return false
@@ -260,99 +399,149 @@ func catches(f Fault, s conformance.ScenarioResult) bool {
 	return s.Outcome == conformance.Fail || (f.Class == ClassTransport && s.Outcome == conformance.Error)
 }
 
-func runFault(ctx context.Context, opts Options, f Fault) FaultResult {
+func runFault(ctx context.Context, opts Options, f Fault, m Mode, blind bool) FaultResult {
 	start := time.Now()
-	out := FaultResult{Fault: f, Verdict: Missed}
+	out := FaultResult{Fault: f, Mode: m, Want: f.Want(m), Got: Missed, Blind: blind}
+	if out.Want == VerdictMockOnly {
+		out.Got = NotRun
+		return out
+	}
 	if f.StrictOnly {
-		v, _, err := faultRun(ctx, opts, f, false)
+		v, err := faultRun(ctx, opts, f, m, false, blind)
 		if err != nil {
 			out.Err = err.Error()
 			out.Duration = time.Since(start)
 			return out
 		}
-		out.NonStrict = v.Verdict
+		out.NonStrict = v.Got
 	}
-	v, _, err := faultRun(ctx, opts, f, f.StrictOnly)
+	v, err := faultRun(ctx, opts, f, m, f.StrictOnly, blind)
 	if err != nil {
 		out.Err = err.Error()
 		out.Duration = time.Since(start)
 		return out
 	}
-	out.Verdict, out.Scenario, out.Outcome, out.Reason, out.Scenarios = v.Verdict, v.Scenario, v.Outcome, v.Reason, v.Scenarios
+	out.Got, out.Scenario, out.Outcome, out.Reason, out.Scenarios, out.ExitCode = v.Got, v.Scenario, v.Outcome, v.Reason, v.Scenarios, v.ExitCode
 	if f.StrictOnly && out.NonStrict == Detected {
-		out.Verdict = DetectedWithoutStrict
+		out.Got = DetectedWithoutStrict
 	}
 	out.Duration = time.Since(start)
 	return out
 }
 
-// faultRun runs the scenarios of f's operation against a fresh faulty mock, stopping at the first that
-// catches it.
-func faultRun(ctx context.Context, opts Options, f Fault, strict bool) (FaultResult, conformance.Result, error) {
-	srv, err := target(f.Wrap)
+// faultRun runs the scenarios of f's operation against a fresh faulty mock in mode m, stopping at the
+// first that catches it.
+func faultRun(ctx context.Context, opts Options, f Fault, m Mode, strict, blind bool) (FaultResult, error) {
+	endpoint, closeAll, err := target(f.Wrap, m)
 	if err != nil {
-		return FaultResult{}, conformance.Result{}, err
+		return FaultResult{}, err
 	}
-	defer srv.Close()
+	defer closeAll()
 	stop := func(s conformance.ScenarioResult) bool { return catches(f, s) }
 	concurrency, timeout := opts.ScenarioConcurrency, opts.Timeout
 	if f.StrictOnly && !strict {
 		concurrency, timeout = FullConcurrency, fullTimeout
+	} else if runsThrough(f, m, blind) {
+		concurrency = FullConcurrency
 	}
-	res, err := conformance.Run(ctx, config(srv.URL, "@"+f.Operation, concurrency, timeout, strict, stop), io.Discard, io.Discard)
+	res, err := conformance.Run(ctx, config(endpoint, m, "@"+f.Operation, concurrency, timeout, strict, stop), io.Discard, io.Discard)
 	if err != nil {
-		return FaultResult{}, res, fmt.Errorf("run: %w", err)
+		return FaultResult{}, fmt.Errorf("run: %w", err)
 	}
-	v := FaultResult{Verdict: Missed}
+	v := FaultResult{Got: Missed, ExitCode: res.ExitCode()}
 	if res.Reason != "" && !strings.HasPrefix(res.Reason, "stopped early") {
 		v.Reason = res.Reason
 	}
-	for _, s := range res.Scenarios {
+	var unconfirmed *conformance.ScenarioResult
+	for i, s := range res.Scenarios {
 		if s.Outcome != conformance.Skip {
 			v.Scenarios++
 		}
-		if v.Verdict == Missed && catches(f, s) {
-			v.Verdict, v.Scenario, v.Outcome, v.Reason = Detected, s.ID+" "+s.Name, s.Outcome, s.Reason
+		if v.Got == Missed && catches(f, s) {
+			v.Got, v.Scenario, v.Outcome, v.Reason = Detected, s.ID+" "+s.Name, s.Outcome, s.Reason
 		}
+		if unconfirmed == nil && s.Outcome == conformance.UnconfirmedDiffers && slices.Contains(s.Operations, f.Operation) {
+			unconfirmed = &res.Scenarios[i]
+		}
+	}
+	switch {
+	case v.Got == Detected && v.ExitCode == 0:
+		// Cannot happen with the runner's exit codes; if it did, the fault would not gate.
+		v.Got, v.Reason = Missed, "a scenario failed but the run exited 0: "+v.Reason
+	case v.Got == Missed && unconfirmed != nil && v.ExitCode == 0:
+		v.Got, v.Scenario, v.Outcome, v.Reason = DetectedUnconfirmed, unconfirmed.ID+" "+unconfirmed.Name, unconfirmed.Outcome, unconfirmed.Reason
+	case v.Got == Missed && unconfirmed != nil:
+		v.Reason = fmt.Sprintf("scenario %s %s differs in an unconfirmed expectation, but the run exited %d: %s",
+			unconfirmed.ID, unconfirmed.Name, v.ExitCode, res.Verdict())
 	}
 	if len(res.Scenarios) == 0 && v.Reason == "" {
 		v.Reason = "no scenario is tagged @" + f.Operation
 	}
-	return v, res, nil
+	return v, nil
 }
 
 // printTable writes the console table.
 func printTable(w io.Writer, rep Report) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "FAULT\tCLASS\tOPERATION\tRESULT\tRAN\tTIME\tFIRST SCENARIO THAT CAUGHT IT")
+	fmt.Fprintln(tw, "FAULT\tMODE\tCLASS\tOPERATION\tWANT\tRESULT\tRAN\tTIME\tFIRST SCENARIO THAT CAUGHT IT")
 	for _, f := range rep.Faults {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", f.Fault.Name, f.Fault.Class, f.Fault.Operation, resultText(f), f.Scenarios,
-			f.Duration.Round(100*time.Millisecond), caughtBy(f))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", f.Fault.Name, f.Mode, f.Fault.Class, f.Fault.Operation, wantText(f),
+			resultText(f), f.Scenarios, f.Duration.Round(100*time.Millisecond), caughtBy(f))
 	}
 	_ = tw.Flush()
-	clean := "PASS"
-	if !rep.Clean.Passed {
-		clean = "FAIL"
-	}
-	fmt.Fprintf(w, "\nclean run: %s (%s, %d scenarios, %s)\n", clean, rep.Clean.Verdict, rep.Clean.Scenarios, rep.Clean.Duration.Round(time.Millisecond))
-	for _, l := range rep.Clean.Failures {
-		fmt.Fprintln(w, "  "+truncate(l, 300))
-	}
-	for _, f := range rep.Faults {
-		if f.Verdict != Detected {
-			fmt.Fprintf(w, "%s %s: %s\n", f.Verdict, f.Fault.Name, truncate(missReason(f), 300))
+	for _, c := range rep.Clean {
+		clean := "PASS"
+		if !c.Passed {
+			clean = "FAIL"
+		}
+		fmt.Fprintf(w, "\nclean run (%s): %s (%s, %d scenarios, %s)\n", c.Mode, clean, c.Verdict, c.Scenarios, c.Duration.Round(time.Millisecond))
+		for _, l := range c.Failures {
+			fmt.Fprintln(w, "  "+truncate(l, 300))
 		}
 	}
-	fmt.Fprintf(w, "selftest: %s: %d/%d faults detected (%s), %s\n", map[bool]string{true: "PASS", false: "FAIL"}[rep.OK()],
-		rep.DetectedCount(), len(rep.Faults), percent(rep.DetectedCount(), len(rep.Faults)), rep.Duration.Round(time.Millisecond))
+	for _, f := range rep.Faults {
+		if !f.AsDeclared() {
+			note := ""
+			if !rep.binding(f) {
+				note = " [not binding: the harness lacks per-assertion confidence]"
+			}
+			fmt.Fprintf(w, "%s %s (%s, want %s): %s%s\n", f.Got, f.Fault.Name, f.Mode, wantText(f), truncate(missReason(f), 300), note)
+		}
+	}
+	if !rep.ProxyBinding && slices.ContainsFunc(rep.Faults, func(f FaultResult) bool { return f.Mode == ModeProxy }) {
+		fmt.Fprintln(w, "note: the steps lack per-assertion confidence (\"Then the call is refused\"); the proxy mode's declarations do not bind yet")
+	}
+	fmt.Fprintf(w, "selftest: %s: %s, %s\n", map[bool]string{true: "PASS", false: "FAIL"}[rep.OK()], summary(rep), rep.Duration.Round(time.Millisecond))
+}
+
+// summary says, per mode run, how many faults gave their declared verdict.
+func summary(rep Report) string {
+	var parts []string
+	for _, m := range Modes() {
+		n, total := rep.Count(m)
+		if total > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d/%d faults as declared (%s)", m, n, total, percent(n, total)))
+		}
+	}
+	if len(parts) == 0 {
+		return "no fault run"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func wantText(f FaultResult) string {
+	if f.Blind {
+		return "missed (blind spot)"
+	}
+	return string(f.Want)
 }
 
 func resultText(f FaultResult) string {
-	s := string(f.Verdict)
-	if f.Verdict == Detected && f.Outcome != "" {
+	s := string(f.Got)
+	if f.Got == Detected && f.Outcome != "" {
 		s += " (" + string(f.Outcome) + ")"
 	}
-	if f.Fault.StrictOnly {
+	if f.Fault.StrictOnly && f.Got != NotRun {
 		if f.NonStrict == Detected {
 			s += ", also without strict"
 		} else {
@@ -363,7 +552,7 @@ func resultText(f FaultResult) string {
 }
 
 func caughtBy(f FaultResult) string {
-	if f.Verdict == Detected {
+	if f.Got == Detected || f.Got == DetectedUnconfirmed {
 		return f.Scenario
 	}
 	return "-"
@@ -373,8 +562,14 @@ func missReason(f FaultResult) string {
 	switch {
 	case f.Err != "":
 		return f.Err
-	case f.Verdict == DetectedWithoutStrict:
+	case f.Got == DetectedWithoutStrict:
 		return "a run without strict caught it; a strict-only fault must pass without strict"
+	case f.Blind && f.Got != Missed:
+		return "a known blind spot was caught, though no step offers the check it awaits (" + f.Fault.Awaits + ")"
+	case f.Got == Detected && f.Want == VerdictUnconfirmedDiffers:
+		return fmt.Sprintf("a gating %s of %s; the declaration says only an unconfirmed expectation differs (%s)", f.Outcome, f.Scenario, f.Reason)
+	case f.Got == DetectedUnconfirmed:
+		return fmt.Sprintf("%s differs only in an unconfirmed expectation, so the run does not gate (%s)", f.Scenario, f.Reason)
 	case f.Reason != "":
 		return fmt.Sprintf("no scenario tagged @%s failed (%d ran; %s)", f.Fault.Operation, f.Scenarios, f.Reason)
 	}
@@ -384,12 +579,17 @@ func missReason(f FaultResult) string {
 // Markdown renders the report as a Markdown document.
 func Markdown(rep Report) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# dewconform self-test\n\n%d/%d faults detected (%s); clean run: %s (%d scenarios). Verdict: %s.\n\n",
-		rep.DetectedCount(), len(rep.Faults), percent(rep.DetectedCount(), len(rep.Faults)), rep.Clean.Verdict, rep.Clean.Scenarios,
-		map[bool]string{true: "PASS", false: "FAIL"}[rep.OK()])
-	b.WriteString("| fault | class | operation | result | first scenario that caught it |\n|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "# dewconform self-test\n\n%s. Verdict: %s.\n\n", summary(rep), map[bool]string{true: "PASS", false: "FAIL"}[rep.OK()])
+	for _, c := range rep.Clean {
+		fmt.Fprintf(&b, "- clean run (%s): %s (%d scenarios)\n", c.Mode, c.Verdict, c.Scenarios)
+	}
+	if !rep.ProxyBinding {
+		b.WriteString("- the steps lack per-assertion confidence: the proxy mode's declarations do not bind yet\n")
+	}
+	b.WriteString("\n| fault | mode | class | operation | want | result | first scenario that caught it |\n|---|---|---|---|---|---|---|\n")
 	for _, f := range rep.Faults {
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", cell(f.Fault.Name), f.Fault.Class, f.Fault.Operation, cell(resultText(f)), cell(caughtBy(f)))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", cell(f.Fault.Name), f.Mode, f.Fault.Class, f.Fault.Operation,
+			cell(wantText(f)), cell(resultText(f)), cell(caughtBy(f)))
 	}
 	b.WriteString("\n## Catalogue per class and operation\n\n| operation |")
 	for _, c := range Classes() {
@@ -400,7 +600,13 @@ func Markdown(rep Report) string {
 		b.WriteString("---|")
 	}
 	b.WriteString("---|\n")
-	counts, ops := countByOperation(rep.Faults)
+	var catalogue []Fault
+	for _, f := range rep.Faults {
+		if !slices.ContainsFunc(catalogue, func(g Fault) bool { return g.Name == f.Fault.Name }) {
+			catalogue = append(catalogue, f.Fault)
+		}
+	}
+	counts, ops := countByOperation(catalogue)
 	for _, op := range ops {
 		fmt.Fprintf(&b, "| %s |", op)
 		total := 0
@@ -413,29 +619,29 @@ func Markdown(rep Report) string {
 	}
 	var misses []string
 	for _, f := range rep.Faults {
-		if f.Verdict != Detected {
-			misses = append(misses, fmt.Sprintf("- **%s** (%s): %s", cell(f.Fault.Name), f.Verdict, cell(missReason(f))))
+		if !f.AsDeclared() {
+			misses = append(misses, fmt.Sprintf("- **%s** (%s, want %s, got %s): %s", cell(f.Fault.Name), f.Mode, cell(wantText(f)), f.Got, cell(missReason(f))))
 		}
 	}
 	if len(misses) > 0 {
-		b.WriteString("\n## Not detected\n\n" + strings.Join(misses, "\n") + "\n")
+		b.WriteString("\n## Not as declared\n\n" + strings.Join(misses, "\n") + "\n")
 	}
 	return b.String()
 }
 
 // countByOperation counts the faults per operation and class; seed operations come first.
-func countByOperation(faults []FaultResult) (map[string]map[Class]int, []string) {
+func countByOperation(faults []Fault) (map[string]map[Class]int, []string) {
 	counts := map[string]map[Class]int{}
 	ops := slices.Clone(SeedOperations())
 	for _, f := range faults {
-		op := f.Fault.Operation
+		op := f.Operation
 		if counts[op] == nil {
 			counts[op] = map[Class]int{}
 			if !slices.Contains(ops, op) {
 				ops = append(ops, op)
 			}
 		}
-		counts[op][f.Fault.Class]++
+		counts[op][f.Class]++
 	}
 	ops = slices.DeleteFunc(ops, func(op string) bool { return counts[op] == nil })
 	return counts, ops

@@ -27,7 +27,7 @@ func runSelftest(t *testing.T, adjust func(*selftest.Options), args ...string) (
 func TestSelftestHelpAndList(t *testing.T) {
 	code, out, _ := runCLI(t, "selftest", "--help")
 	assert.Equal(t, exitOK, code)
-	for _, f := range []string{"report", "concurrency", "fault", "list", "timeout"} {
+	for _, f := range []string{"report", "concurrency", "fault", "list", "timeout", "mode"} {
 		assert.Regexp(t, `(?m)^  -`+f+`( |$)`, out, f)
 	}
 	code, out, _ = runCLI(t, "selftest", "--list")
@@ -35,6 +35,8 @@ func TestSelftestHelpAndList(t *testing.T) {
 	for _, f := range selftest.Faults() {
 		assert.Contains(t, out, f.Name)
 	}
+	assert.Contains(t, out, selftest.CatalogueSummary(selftest.Faults()))
+	assert.Regexp(t, `(?m)^retire-0306-as-2402 +error +retire-grant +G-RETIRE-CODE +fail +unconfirmed-differs `, out)
 }
 
 func TestSelftestUsageErrors(t *testing.T) {
@@ -42,6 +44,7 @@ func TestSelftestUsageErrors(t *testing.T) {
 		{"--fault", "no-such-fault"},
 		{"--concurrency", "-1"},
 		{"--timeout", "0s"},
+		{"--mode", "sideways"},
 		{"--bogus"},
 		{"extra"},
 	} {
@@ -58,10 +61,18 @@ func TestSelftestDetectsAndReports(t *testing.T) {
 	assert.Contains(t, out, "restore-state-restored")
 	assert.Contains(t, out, "detected (fail)")
 	assert.Contains(t, out, "detected (error)", "a fault that never answers ends in an error, not a hang")
-	assert.Contains(t, out, "selftest: PASS: 2/2 faults detected (100%)")
+	assert.Contains(t, out, "clean run (mock): PASS")
+	assert.Contains(t, out, "clean run (proxy): PASS")
+	assert.Contains(t, out, "selftest: PASS: mock 2/2 faults as declared (100%), proxy 2/2 faults as declared (100%)")
 	md, err := os.ReadFile(report)
 	require.NoError(t, err)
-	assert.Contains(t, string(md), "| restore-never-answers | transport | restore-secret | detected (error) |")
+	assert.Contains(t, string(md), "| restore-never-answers | mock | transport | restore-secret | fail | detected (error) |")
+	assert.Contains(t, string(md), "| restore-never-answers | proxy | transport | restore-secret | fail | detected (error) |")
+
+	code, out, errOut = runSelftest(t, shortClean, "--fault", "restore-state-restored", "--mode", "proxy")
+	require.Equal(t, exitOK, code, out+errOut)
+	assert.NotContains(t, out, "clean run (mock)")
+	assert.Contains(t, out, "selftest: PASS: proxy 1/1 faults as declared (100%)")
 }
 
 func TestSelftestExitsOneOnAMiss(t *testing.T) {
@@ -70,7 +81,7 @@ func TestSelftestExitsOneOnAMiss(t *testing.T) {
 		o.Catalogue = []selftest.Fault{{Name: "silent", Class: selftest.ClassShape, Operation: "restore-secret",
 			Description: "changes nothing", Wrap: func(h http.Handler) http.Handler { return h }}}
 	}
-	code, out, _ := runSelftest(t, silent)
+	code, out, _ := runSelftest(t, silent, "--mode", "mock")
 	assert.Equal(t, exitFail, code)
-	assert.Contains(t, out, "missed silent")
+	assert.Contains(t, out, "missed silent (mock, want fail)")
 }
