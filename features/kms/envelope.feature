@@ -54,7 +54,7 @@ Feature: Envelope encryption: data keys without plaintext, encrypt-datakey, decr
   Scenario: encrypt-datakey refuses a digest that does not match the data key
     Given alice has a key
     When alice wraps a data key of 32 bytes with a wrong digest with that key
-    Then the call is refused
+    Then the call is refused (unconfirmed)
     And the response status is 400 (unconfirmed)
     And the error code is "KMS.0308" (unconfirmed)
 
@@ -62,7 +62,7 @@ Feature: Envelope encryption: data keys without plaintext, encrypt-datakey, decr
   Scenario: encrypt-datakey refuses a datakey_plain_length that is not the data key's
     Given alice has a key
     When alice wraps a data key of 32 bytes declared as 16 bytes with that key
-    Then the call is refused
+    Then the call is refused (unconfirmed)
     And the response status is 400 (unconfirmed)
     And the error code is "KMS.0308" (unconfirmed)
 
@@ -91,7 +91,7 @@ Feature: Envelope encryption: data keys without plaintext, encrypt-datakey, decr
     Given alice has a key
     And alice has a data key of that key
     When alice decrypts that data key with that key and the length 16
-    Then the call is refused
+    Then the call is refused (unconfirmed)
     And the response status is 400 (unconfirmed)
     And the error code is "KMS.0308" (unconfirmed)
 
