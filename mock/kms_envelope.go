@@ -283,8 +283,9 @@ func (a *kmsAPI) DecryptDatakey(ctx context.Context, req kms.DecryptDatakeyReque
 }
 
 // ReEncrypt tells a data key ciphertext (hex) from an encrypt-data one (base64) by its encoding: our
-// base64 envelopes start "AT" or "AW" (version byte, then a key id character), never hex, so the two
-// cannot be confused. The output keeps the input's kind and encoding.
+// base64 envelopes start "AT"/"AW" (version 1) or "Aj"/"Am" (version 2), the version byte followed by a
+// key id character, never hex, so the two cannot be confused. The output keeps the input's kind and
+// encoding.
 func (a *kmsAPI) ReEncrypt(ctx context.Context, req kms.ReEncryptRequestObject) (kms.ReEncryptResponseObject, error) {
 	b := req.Body
 	if err := symmetricOnly(b.SourceEncryptionAlgorithm); err != nil {
