@@ -41,6 +41,9 @@ var refusalEffects = map[string][]*regexp.Regexp{
 	// Reads and data-key or data encryption: a refusal leaves nothing behind to observe.
 	ops.DescribeKey: {}, ops.ListKeys: {}, ops.ListGrants: {}, ops.ListRetirableGrants: {},
 	ops.CreateDatakey: {}, ops.EncryptData: {}, ops.DecryptData: {},
+	ops.CreateDatakeyWithoutPlaintext: {}, ops.EncryptDatakey: {}, ops.DecryptDatakey: {}, ops.GenRandom: {},
+	// A refused re-encrypt leaves the source data key as it was: it still opens under its key.
+	ops.ReEncrypt:  {regexp.MustCompile(`^\w+ can decrypt that data key with that key$`)},
 	ops.ShowSecret: {}, ops.ShowSecretVersion: {}, ops.ListSecrets: {},
 	// Creation: a refused create leaves no resource, and the name it asked for belongs to another.
 	ops.CreateKey: {}, ops.CreateSecret: {},

@@ -1,6 +1,9 @@
 package mock_test
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"maps"
 	"net/http"
@@ -90,6 +93,36 @@ func conformFixtures(t *testing.T, e *env) map[string]func() conformCall {
 			r := e.kms("alice", ops.EncryptData, map[string]any{"key_id": key("conform-decrypt"), "plain_text": "x"})
 			ok(r)
 			return conformCall{ok: map[string]any{"cipher_text": r.json(t)["cipher_text"].(string)}, bad: `{}`}
+		},
+		ops.CreateDatakeyWithoutPlaintext: func() conformCall {
+			return conformCall{ok: keyID(key("conform-dk-noplain")), bad: `{}`}
+		},
+		ops.EncryptDatakey: func() conformCall {
+			dek := bytes.Repeat([]byte{7}, 32)
+			sum := sha256.Sum256(dek)
+			return conformCall{ok: map[string]any{
+				"key_id": key("conform-encrypt-dk"), "plain_text": hex.EncodeToString(append(dek, sum[:]...)),
+				"datakey_plain_length": "32",
+			}, bad: `{}`}
+		},
+		ops.DecryptDatakey: func() conformCall {
+			id := key("conform-decrypt-dk")
+			r := e.kms("alice", ops.CreateDatakeyWithoutPlaintext, map[string]any{"key_id": id})
+			ok(r)
+			return conformCall{ok: map[string]any{
+				"key_id": id, "cipher_text": r.json(t)["cipher_text"].(string), "datakey_cipher_length": "32",
+			}, bad: `{}`}
+		},
+		ops.ReEncrypt: func() conformCall {
+			id := key("conform-reencrypt")
+			r := e.kms("alice", ops.CreateDatakeyWithoutPlaintext, map[string]any{"key_id": id})
+			ok(r)
+			return conformCall{ok: map[string]any{
+				"cipher_text": r.json(t)["cipher_text"].(string), "destination_key_id": key("conform-reencrypt-to"),
+			}, bad: `{}`}
+		},
+		ops.GenRandom: func() conformCall {
+			return conformCall{ok: map[string]any{"random_data_length": "512"}, bad: `{}`}
 		},
 		ops.CreateSecret: func() conformCall {
 			return conformCall{ok: map[string]any{"name": "conform-2", "secret_string": "v"}, bad: `{}`}

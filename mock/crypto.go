@@ -1,7 +1,6 @@
 package mock
 
 import (
-	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
 	"encoding/binary"
@@ -12,14 +11,18 @@ import (
 // Ciphertext envelope. decrypt-data takes no key_id for symmetric keys, so, as on the real service,
 // the ciphertext names its key:
 //
-//	version(1) | key id (36 ASCII) | nonce(12) | AES-256-GCM(frame) with AAD = header || caller's AAD
+//	version(1) | key id (36 ASCII) | nonce(12) | GCM(frame) with AAD = header || caller's AAD
 //	frame = uint16 big-endian plaintext length | plaintext | zero padding
+//
+// version 1 is AES-256-GCM (AES_256 keys, and SM4 keys made before SM4 was modelled), version 2 is
+// SM4-GCM (SM4 keys); docs/kms.md writes the envelope down for callers that build one themselves.
 //
 // The padding makes every envelope at least minEnvelope bytes, so that its base64 form meets
 // DecryptData's documented pattern ^[0-9a-zA-Z+/=]{128,5648}$ even for a one-byte plaintext; the
 // largest plaintext (4096 bytes) gives 5552 base64 characters.
 const (
-	envelopeVersion = 1
+	envelopeVersion = 1 // AES-256-GCM
+	envelopeSM4     = 2 // SM4-GCM
 	keyIDLen        = 36
 	nonceLen        = 12
 	headerLen       = 1 + keyIDLen + nonceLen
@@ -28,14 +31,6 @@ const (
 	// MaxPlaintext is encrypt-data's documented limit in bytes.
 	MaxPlaintext = 4096
 )
-
-func newAEAD(material []byte) (cipher.AEAD, error) {
-	block, err := aes.NewCipher(material)
-	if err != nil {
-		return nil, fmt.Errorf("key material: %w", err)
-	}
-	return cipher.NewGCM(block)
-}
 
 // seal encrypts plaintext for keyID. Nonces come from crypto/rand even when ids are deterministic:
 // reusing a GCM nonce would be a real weakness, and nothing needs them reproducible.
@@ -52,7 +47,7 @@ func seal(aead cipher.AEAD, keyID string, plaintext, aad []byte) ([]byte, error)
 	copy(frame[2:], plaintext)
 
 	env := make([]byte, headerLen, headerLen+frameLen+tagLen)
-	env[0] = envelopeVersion
+	env[0] = envelopeVersionOf(aead)
 	copy(env[1:], keyID)
 	if _, err := rand.Read(env[1+keyIDLen : headerLen]); err != nil {
 		return nil, fmt.Errorf("nonce: %w", err)
@@ -62,7 +57,7 @@ func seal(aead cipher.AEAD, keyID string, plaintext, aad []byte) ([]byte, error)
 
 // envelopeKeyID returns the key id an envelope names, or ErrInvalidCiphertext when it is not one of ours.
 func envelopeKeyID(env []byte) (string, error) {
-	if len(env) < minEnvelope || env[0] != envelopeVersion {
+	if len(env) < minEnvelope || (env[0] != envelopeVersion && env[0] != envelopeSM4) {
 		return "", ErrInvalidCiphertext
 	}
 	return string(env[1 : 1+keyIDLen]), nil
@@ -72,6 +67,9 @@ func envelopeKeyID(env []byte) (string, error) {
 func open(aead cipher.AEAD, env, aad []byte) ([]byte, error) {
 	if _, err := envelopeKeyID(env); err != nil {
 		return nil, err
+	}
+	if env[0] != envelopeVersionOf(aead) {
+		return nil, ErrInvalidCiphertext // an SM4 envelope never opens under AES, nor the reverse
 	}
 	frame, err := aead.Open(nil, env[1+keyIDLen:headerLen], env[headerLen:], slices.Concat(env[:headerLen], aad))
 	if err != nil || len(frame) < 2 {

@@ -61,6 +61,8 @@ const (
 	ErrInvalidDatakeyLength    Reason = "invalid datakey length"
 	ErrPlaintextTooLong        Reason = "plaintext too long"
 	ErrKMSInvalidEncryptionAlg Reason = "unsupported encryption algorithm"
+	ErrDatakeyDigest           Reason = "data key digest does not match"
+	ErrInvalidRandomLength     Reason = "invalid random data length"
 )
 
 // CSMS refusals.
@@ -141,6 +143,8 @@ func errorTable(c Choices) map[Reason]Problem {
 		ErrPlaintextTooLong:        {http.StatusBadRequest, "KMS.0308", "Invalid parameter."},
 		ErrKMSInvalidEncryptionAlg: {http.StatusBadRequest, "KMS.0308", "Invalid parameter."},
 		ErrInvalidCiphertext:       {http.StatusBadRequest, "KMS.0308", "Invalid parameter."},
+		ErrDatakeyDigest:           {http.StatusBadRequest, "KMS.0308", "Invalid parameter."},
+		ErrInvalidRandomLength:     {http.StatusBadRequest, "KMS.0308", "Invalid parameter."},
 
 		// KMS, resources, access and state.
 		ErrProjectMismatch: {http.StatusForbidden, "KMS.0305", "Invalid X-Auth-Token Project Name."},

@@ -77,7 +77,7 @@ type Key struct {
 
 type keyRec struct {
 	Key
-	aead     cipher.AEAD // AES-256-GCM under the key's own random material
+	aead     cipher.AEAD // AES-256-GCM or SM4-GCM under the key's own material (keyAEAD)
 	material []byte      // that material, kept for the state file (never logged, never returned)
 	grants   []*Grant    // creation order
 	offset   time.Duration
@@ -108,7 +108,8 @@ type KeyInput struct {
 	Origin              string
 	EnterpriseProjectID string
 	KeystoreID          string
-	Default             bool // a system default master key (seeds and CSMS's csms/default only)
+	Default             bool   // a system default master key (seeds and CSMS's csms/default only)
+	Material            []byte // seeds only: the key material; nil means fresh random material
 }
 
 func symmetric(spec string) bool { return spec == specAES256 || spec == specSM4 }
@@ -136,11 +137,14 @@ func (s *store) createKeyLocked(c Caller, in KeyInput) (*keyRec, error) {
 	} else if _, taken := s.keys[c.ProjectID][id]; taken {
 		return nil, fmt.Errorf("%w: key id %s exists", ErrKMSInvalidParam, id)
 	}
-	material, err := s.randomBytes(32)
-	if err != nil {
-		return nil, err
+	material := in.Material
+	if material == nil {
+		var err error
+		if material, err = s.randomBytes(materialLen(in.Spec)); err != nil {
+			return nil, err
+		}
 	}
-	aead, err := newAEAD(material)
+	aead, err := keyAEAD(in.Spec, material)
 	if err != nil {
 		return nil, err
 	}

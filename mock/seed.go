@@ -2,6 +2,7 @@ package mock
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -22,6 +23,7 @@ import (
 //	    description: ...
 //	    default: false          # a default master key (default_key_flag "1")
 //	    pending_days: 7         # state "4" only: days until deletion (default 7)
+//	    material: <hex>         # key material: 64 hex digits (AES_256), 32 (SM4); random when empty
 //	grants:
 //	  - key: frozen-key         # alias or id of a seeded or existing key (required)
 //	    owner: alice            # whose project holds the key; needed only if the alias is ambiguous
@@ -59,6 +61,7 @@ type SeedKey struct {
 	Description string   `yaml:"description" json:"description"`
 	Default     bool     `yaml:"default" json:"default"`
 	PendingDays int      `yaml:"pending_days" json:"pending_days"`
+	Material    string   `yaml:"material" json:"material"` // hex; never logged
 }
 
 // SeedGrant is one grant of a Seed.
@@ -160,8 +163,13 @@ func (s *Server) applySeed(seed *Seed) (SeedResult, error) {
 		if sk.Alias == "" {
 			return res, fmt.Errorf("keys[%d]: alias is required", i)
 		}
+		material, err := seedMaterial(sk)
+		if err != nil {
+			return res, fmt.Errorf("keys[%d]: %w", i, err)
+		}
 		k, err := st.createKeyLocked(callerOf(owner), KeyInput{
 			ID: sk.ID, Alias: sk.Alias, Description: sk.Description, Spec: sk.Spec, Origin: sk.Origin, Default: sk.Default,
+			Material: material,
 		})
 		if err != nil {
 			return res, fmt.Errorf("keys[%d]: %w", i, err)
@@ -269,4 +277,17 @@ func (s *Server) principal(ref string) string {
 		return id.UserID
 	}
 	return ref
+}
+
+// seedMaterial decodes a seeded key's material; the error never repeats it.
+func seedMaterial(sk SeedKey) ([]byte, error) {
+	if sk.Material == "" {
+		return nil, nil
+	}
+	m, err := hex.DecodeString(sk.Material)
+	want := materialLen(sk.Spec)
+	if err != nil || len(m) != want {
+		return nil, fmt.Errorf("material must be %d hex digits for key spec %q", 2*want, sk.Spec)
+	}
+	return m, nil
 }

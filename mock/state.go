@@ -39,7 +39,7 @@ type State struct {
 // StateKey is one key with what the API never returns: its material, grants, clock offset and order.
 type StateKey struct {
 	Key
-	Material []byte        `json:"material"` // 32 bytes of AES-256 key material (base64 in JSON)
+	Material []byte        `json:"material"` // 32 bytes of AES-256 material, 16 of SM4 (32 for older SM4 keys); base64
 	Grants   []Grant       `json:"grants"`
 	OffsetNS time.Duration `json:"offset_ns"` // the key's clock advance (control API)
 	KeySeq   uint64        `json:"seq"`
@@ -167,8 +167,8 @@ func (st *State) check() error {
 			return fmt.Errorf("keys[%d]: key %s appears twice", i, k.ID)
 		case !k.State.valid():
 			return fmt.Errorf("keys[%d] (%s): state %q", i, k.ID, k.State)
-		case len(k.Material) != 32:
-			return fmt.Errorf("keys[%d] (%s): key material must be 32 bytes", i, k.ID)
+		case len(k.Material) != aes256Len && !(k.Spec == specSM4 && len(k.Material) == sm4Len):
+			return fmt.Errorf("keys[%d] (%s): key material must be 32 bytes (16 or 32 for SM4)", i, k.ID)
 		case k.State == KeyPendingDeletion && k.DeletionDate.IsZero():
 			return fmt.Errorf("keys[%d] (%s): pending deletion without a deletion date", i, k.ID)
 		case k.OffsetNS < 0:
@@ -216,7 +216,7 @@ func (s *store) restore(st *State) error {
 	keys := map[string]map[string]*keyRec{}
 	seq := st.Seq
 	for _, sk := range st.Keys {
-		aead, err := newAEAD(sk.Material)
+		aead, err := keyAEAD(sk.Spec, sk.Material)
 		if err != nil {
 			return fmt.Errorf("key %s: %w", sk.ID, err)
 		}

@@ -132,7 +132,9 @@ func TestStateFileRefusesWhatItCannotTrust(t *testing.T) {
 		"newer version":  {edit(func(m map[string]any) { m["version"] = 2 }), "version 2: this dewconform reads version 1 only"},
 		"unknown field":  {edit(func(m map[string]any) { m["extra"] = true }), `unknown field "extra"`},
 		"short material": {edit(func(m map[string]any) { firstKey(m)["material"] = "AAAA" }), "key material must be 32 bytes"},
-		"bad state":      {edit(func(m map[string]any) { firstKey(m)["State"] = "9" }), `state "9"`},
+		// 16 bytes are SM4 material: an AES_256 key with them is refused.
+		"sm4-size material on an AES key": {edit(func(m map[string]any) { firstKey(m)["material"] = "AAAAAAAAAAAAAAAAAAAAAA==" }), "key material must be 32 bytes"},
+		"bad state":                       {edit(func(m map[string]any) { firstKey(m)["State"] = "9" }), `state "9"`},
 		"grant elsewhere": {edit(func(m map[string]any) {
 			firstKey(m)["grants"].([]any)[0].(map[string]any)["KeyID"] = "another"
 		}), "grants[0]"},

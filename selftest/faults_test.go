@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -337,6 +338,7 @@ func observe(t *testing.T, wrap func(http.Handler) http.Handler, situation func(
 func TestWrappersChangeTheAnswers(t *testing.T) {
 	t.Parallel()
 	sits := situations()
+	maps.Copy(sits, envelopeSituations())
 	clean := map[string][][]string{}
 	var mu sync.Mutex
 	t.Run("clean", func(t *testing.T) {

@@ -73,6 +73,42 @@ func (e CreateDatakeyRequestBodyPinType) Valid() bool {
 	}
 }
 
+// Defines values for EncryptDatakeyRequestBodyKeySpec.
+const (
+	EncryptDatakeyRequestBodyKeySpecRSA EncryptDatakeyRequestBodyKeySpec = "RSA"
+	EncryptDatakeyRequestBodyKeySpecSM2 EncryptDatakeyRequestBodyKeySpec = "SM2"
+)
+
+// Valid indicates whether the value is a known member of the EncryptDatakeyRequestBodyKeySpec enum.
+func (e EncryptDatakeyRequestBodyKeySpec) Valid() bool {
+	switch e {
+	case EncryptDatakeyRequestBodyKeySpecRSA:
+		return true
+	case EncryptDatakeyRequestBodyKeySpecSM2:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EncryptDatakeyRequestBodyPinType.
+const (
+	EncryptDatakeyRequestBodyPinTypeCipherText EncryptDatakeyRequestBodyPinType = "CipherText"
+	EncryptDatakeyRequestBodyPinTypePlainText  EncryptDatakeyRequestBodyPinType = "PlainText"
+)
+
+// Valid indicates whether the value is a known member of the EncryptDatakeyRequestBodyPinType enum.
+func (e EncryptDatakeyRequestBodyPinType) Valid() bool {
+	switch e {
+	case EncryptDatakeyRequestBodyPinTypeCipherText:
+		return true
+	case EncryptDatakeyRequestBodyPinTypePlainText:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for EncryptionAlgorithm.
 const (
 	EncryptionAlgorithmRSAESOAEPSHA256  EncryptionAlgorithm = "RSAES_OAEP_SHA_256"
@@ -395,6 +431,15 @@ type CreateDatakeyResponseBody struct {
 	PlainText string `json:"plain_text"`
 }
 
+// CreateDatakeyWithoutPlaintextResponseBody defines model for CreateDatakeyWithoutPlaintextResponseBody.
+type CreateDatakeyWithoutPlaintextResponseBody struct {
+	// CipherText A data key encrypted under a key, with its metadata, hexadecimal (two characters a byte).
+	CipherText DatakeyCipherText `json:"cipher_text"`
+
+	// KeyId Key ID, 36 bytes.
+	KeyId KeyIdResponse `json:"key_id"`
+}
+
 // CreateGrantRequestBody defines model for CreateGrantRequestBody.
 type CreateGrantRequestBody struct {
 	// GranteePrincipal An IAM user ID or account (domain) ID.
@@ -459,6 +504,13 @@ type CreateKeyResponseBody struct {
 	KeyInfo KeKInfo `json:"key_info"`
 }
 
+// DatakeyByteLength Length of a data key in bytes, 1 to 1024, as a string. The definition gives two descriptions, "1~1024" and
+// "the value is 64" (see NOTES.md); 1 to 1024 is modelled.
+type DatakeyByteLength = string
+
+// DatakeyCipherText A data key encrypted under a key, with its metadata, hexadecimal (two characters a byte).
+type DatakeyCipherText = string
+
 // DecryptDataRequestBody defines model for DecryptDataRequestBody.
 type DecryptDataRequestBody struct {
 	AdditionalAuthenticatedData *string `json:"additional_authenticated_data,omitempty"`
@@ -484,6 +536,40 @@ type DecryptDataResponseBody struct {
 	KeyId           KeyIdResponse `json:"key_id"`
 	PlainText       string        `json:"plain_text"`
 	PlainTextBase64 *string       `json:"plain_text_base64,omitempty"`
+}
+
+// DecryptDatakeyRequestBody defines model for DecryptDatakeyRequestBody.
+type DecryptDatakeyRequestBody struct {
+	AdditionalAuthenticatedData *string `json:"additional_authenticated_data,omitempty"`
+
+	// CipherText A data key encrypted under a key, with its metadata, hexadecimal (two characters a byte).
+	CipherText DatakeyCipherText `json:"cipher_text"`
+
+	// DatakeyCipherLength Length of a data key in bytes, 1 to 1024, as a string. The definition gives two descriptions, "1~1024" and
+	// "the value is 64" (see NOTES.md); 1 to 1024 is modelled.
+	DatakeyCipherLength DatakeyByteLength `json:"datakey_cipher_length"`
+
+	// KeyId Key ID, 36 bytes.
+	//
+	// Example: 0d0466b0-e727-4d9c-b35d-f84bb474a37f
+	KeyId KeyIdRequest `json:"key_id"`
+
+	// Sequence Serial number of the request message, at most 36 bytes.
+	//
+	// Example: 919c82d4-8046-4722-9094-35c3c6524cff
+	Sequence *Sequence `json:"sequence,omitempty"`
+}
+
+// DecryptDatakeyResponseBody defines model for DecryptDatakeyResponseBody.
+type DecryptDatakeyResponseBody struct {
+	// DataKey The data key in plaintext, hexadecimal.
+	DataKey string `json:"data_key"`
+
+	// DatakeyDgst The data key's 32-byte digest, hexadecimal (SHA-256 on the pages; see NOTES.md for SM4 keys).
+	DatakeyDgst string `json:"datakey_dgst"`
+
+	// DatakeyLength Length of the data key in bytes.
+	DatakeyLength string `json:"datakey_length"`
 }
 
 // DescribeKeyResponseBody defines model for DescribeKeyResponseBody.
@@ -519,6 +605,54 @@ type EncryptDataResponseBody struct {
 	KeyId KeyIdResponse `json:"key_id"`
 }
 
+// EncryptDatakeyRequestBody defines model for EncryptDatakeyRequestBody.
+type EncryptDatakeyRequestBody struct {
+	AdditionalAuthenticatedData *string `json:"additional_authenticated_data,omitempty"`
+
+	// DatakeyPlainLength Length of a data key in bytes, 1 to 1024, as a string. The definition gives two descriptions, "1~1024" and
+	// "the value is 64" (see NOTES.md); 1 to 1024 is modelled.
+	DatakeyPlainLength DatakeyByteLength `json:"datakey_plain_length"`
+
+	// KeyId Key ID, 36 bytes.
+	//
+	// Example: 0d0466b0-e727-4d9c-b35d-f84bb474a37f
+	KeyId KeyIdRequest `json:"key_id"`
+
+	// KeySpec Type of the data key, level-4 cryptographic assessment scenarios only.
+	KeySpec *EncryptDatakeyRequestBodyKeySpec `json:"key_spec,omitempty"`
+
+	// Pin PIN for level-4 cryptographic assessment scenarios only.
+	Pin     *string                           `json:"pin,omitempty"`
+	PinType *EncryptDatakeyRequestBodyPinType `json:"pin_type,omitempty"`
+
+	// PlainText The data key followed by its 32-byte digest, hexadecimal: SHA-256 of the data key for an AES key, SM3 for
+	// an SM4 key (EncryptDatakey definition; the prose pages say SHA-256 only).
+	PlainText string `json:"plain_text"`
+
+	// Sequence Serial number of the request message, at most 36 bytes.
+	//
+	// Example: 919c82d4-8046-4722-9094-35c3c6524cff
+	Sequence *Sequence `json:"sequence,omitempty"`
+}
+
+// EncryptDatakeyRequestBodyKeySpec Type of the data key, level-4 cryptographic assessment scenarios only.
+type EncryptDatakeyRequestBodyKeySpec string
+
+// EncryptDatakeyRequestBodyPinType defines model for EncryptDatakeyRequestBody.PinType.
+type EncryptDatakeyRequestBodyPinType string
+
+// EncryptDatakeyResponseBody defines model for EncryptDatakeyResponseBody.
+type EncryptDatakeyResponseBody struct {
+	// CipherText A data key encrypted under a key, with its metadata, hexadecimal (two characters a byte).
+	CipherText DatakeyCipherText `json:"cipher_text"`
+
+	// DatakeyLength Length of the data key in bytes.
+	DatakeyLength string `json:"datakey_length"`
+
+	// KeyId Key ID, 36 bytes.
+	KeyId KeyIdResponse `json:"key_id"`
+}
+
 // EncryptionAlgorithm defines model for EncryptionAlgorithm.
 type EncryptionAlgorithm string
 
@@ -548,6 +682,23 @@ type GatewayError struct {
 	ErrorCode string `json:"error_code"`
 	ErrorMsg  string `json:"error_msg"`
 	RequestId string `json:"request_id"`
+}
+
+// GenRandomRequestBody defines model for GenRandomRequestBody.
+type GenRandomRequestBody struct {
+	// RandomDataLength Length in bits, a multiple of 8 from 8 to 8192, as a string.
+	RandomDataLength string `json:"random_data_length"`
+
+	// Sequence Serial number of the request message, at most 36 bytes.
+	//
+	// Example: 919c82d4-8046-4722-9094-35c3c6524cff
+	Sequence *Sequence `json:"sequence,omitempty"`
+}
+
+// GenRandomResponseBody defines model for GenRandomResponseBody.
+type GenRandomResponseBody struct {
+	// RandomData The random data, hexadecimal, `random_data_length` bits long.
+	RandomData string `json:"random_data"`
 }
 
 // GrantId Grant ID, 64 hexadecimal characters.
@@ -800,6 +951,48 @@ type PageMarker = string
 // Principal An IAM user ID or account (domain) ID.
 type Principal = string
 
+// ReEncryptRequestBody defines model for ReEncryptRequestBody.
+type ReEncryptRequestBody struct {
+	// CipherText The ciphertext to re-encrypt: a data key ciphertext (hex) or an encrypt-data ciphertext (base64).
+	CipherText string `json:"cipher_text"`
+
+	// DatakeyCipherLength Length of a data key in bytes, 1 to 1024, as a string. The definition gives two descriptions, "1~1024" and
+	// "the value is 64" (see NOTES.md); 1 to 1024 is modelled.
+	DatakeyCipherLength *DatakeyByteLength `json:"datakey_cipher_length,omitempty"`
+
+	// DestinationAdditionalAuthenticatedData AAD to bind the new ciphertext to; empty or absent for none.
+	DestinationAdditionalAuthenticatedData *string              `json:"destination_additional_authenticated_data,omitempty"`
+	DestinationEncryptionAlgorithm         *EncryptionAlgorithm `json:"destination_encryption_algorithm,omitempty"`
+
+	// DestinationKeyId Key ID, 36 bytes.
+	//
+	// Example: 0d0466b0-e727-4d9c-b35d-f84bb474a37f
+	DestinationKeyId KeyIdRequest `json:"destination_key_id"`
+
+	// SourceAdditionalAuthenticatedData The AAD the ciphertext was made with; empty or absent when it was made without.
+	SourceAdditionalAuthenticatedData *string              `json:"source_additional_authenticated_data,omitempty"`
+	SourceEncryptionAlgorithm         *EncryptionAlgorithm `json:"source_encryption_algorithm,omitempty"`
+
+	// SourceKeyId Key ID, 36 bytes.
+	//
+	// Example: 0d0466b0-e727-4d9c-b35d-f84bb474a37f
+	SourceKeyId *KeyIdRequest `json:"source_key_id,omitempty"`
+}
+
+// ReEncryptResponseBody defines model for ReEncryptResponseBody.
+type ReEncryptResponseBody struct {
+	// CipherText The new ciphertext, in the encoding of the one given (hex for a data key, base64 otherwise).
+	CipherText                     string              `json:"cipher_text"`
+	DestinationEncryptionAlgorithm EncryptionAlgorithm `json:"destination_encryption_algorithm"`
+
+	// KeyId Key ID, 36 bytes.
+	KeyId                     KeyIdResponse       `json:"key_id"`
+	SourceEncryptionAlgorithm EncryptionAlgorithm `json:"source_encryption_algorithm"`
+
+	// SourceKeyId Key ID, 36 bytes.
+	SourceKeyId KeyIdResponse `json:"source_key_id"`
+}
+
 // RevokeGrantRequestBody defines model for RevokeGrantRequestBody.
 type RevokeGrantRequestBody struct {
 	// GrantId Grant ID, 64 hexadecimal characters.
@@ -887,6 +1080,9 @@ type CancelKeyDeletionJSONRequestBody = OperateKeyRequestBody
 // CreateDatakeyJSONRequestBody defines body for CreateDatakey for application/json ContentType.
 type CreateDatakeyJSONRequestBody = CreateDatakeyRequestBody
 
+// CreateDatakeyWithoutPlaintextJSONRequestBody defines body for CreateDatakeyWithoutPlaintext for application/json ContentType.
+type CreateDatakeyWithoutPlaintextJSONRequestBody = CreateDatakeyRequestBody
+
 // CreateGrantJSONRequestBody defines body for CreateGrant for application/json ContentType.
 type CreateGrantJSONRequestBody = CreateGrantRequestBody
 
@@ -895,6 +1091,9 @@ type CreateKeyJSONRequestBody = CreateKeyRequestBody
 
 // DecryptDataJSONRequestBody defines body for DecryptData for application/json ContentType.
 type DecryptDataJSONRequestBody = DecryptDataRequestBody
+
+// DecryptDatakeyJSONRequestBody defines body for DecryptDatakey for application/json ContentType.
+type DecryptDatakeyJSONRequestBody = DecryptDatakeyRequestBody
 
 // ListKeyDetailJSONRequestBody defines body for ListKeyDetail for application/json ContentType.
 type ListKeyDetailJSONRequestBody = OperateKeyRequestBody
@@ -908,6 +1107,12 @@ type EnableKeyJSONRequestBody = OperateKeyRequestBody
 // EncryptDataJSONRequestBody defines body for EncryptData for application/json ContentType.
 type EncryptDataJSONRequestBody = EncryptDataRequestBody
 
+// EncryptDatakeyJSONRequestBody defines body for EncryptDatakey for application/json ContentType.
+type EncryptDatakeyJSONRequestBody = EncryptDatakeyRequestBody
+
+// CreateRandomJSONRequestBody defines body for CreateRandom for application/json ContentType.
+type CreateRandomJSONRequestBody = GenRandomRequestBody
+
 // ListGrantsJSONRequestBody defines body for ListGrants for application/json ContentType.
 type ListGrantsJSONRequestBody = ListGrantsRequestBody
 
@@ -916,6 +1121,9 @@ type ListKeysJSONRequestBody = ListKeysRequestBody
 
 // ListRetirableGrantsJSONRequestBody defines body for ListRetirableGrants for application/json ContentType.
 type ListRetirableGrantsJSONRequestBody = ListRetirableGrantsRequestBody
+
+// ReEncryptJSONRequestBody defines body for ReEncrypt for application/json ContentType.
+type ReEncryptJSONRequestBody = ReEncryptRequestBody
 
 // CancelSelfGrantJSONRequestBody defines body for CancelSelfGrant for application/json ContentType.
 type CancelSelfGrantJSONRequestBody = RevokeGrantRequestBody
@@ -1100,6 +1308,24 @@ type ClientInterface interface {
 	// Corresponds with POST /v1.0/{project_id}/kms/create-datakey (the `CreateDatakey` operationId).
 	CreateDatakey(ctx context.Context, projectId ProjectId, body CreateDatakeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// CreateDatakeyWithoutPlaintextWithBody Create a data key without plaintext
+	//
+	// Creates a data key under an enabled key and returns only its ciphertext (hex); decrypt-datakey opens it.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/create-datakey-without-plaintext (the `CreateDatakeyWithoutPlaintext` operationId).
+	CreateDatakeyWithoutPlaintextWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateDatakeyWithoutPlaintext Create a data key without plaintext
+	//
+	// Creates a data key under an enabled key and returns only its ciphertext (hex); decrypt-datakey opens it.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/create-datakey-without-plaintext (the `CreateDatakeyWithoutPlaintext` operationId).
+	CreateDatakeyWithoutPlaintext(ctx context.Context, projectId ProjectId, body CreateDatakeyWithoutPlaintextJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CreateGrantWithBody Create a grant
 	//
 	// Grants a user or an account (`grantee_principal`) the listed operations on a key. `operations` may not be
@@ -1155,6 +1381,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1.0/{project_id}/kms/decrypt-data (the `DecryptData` operationId).
 	DecryptData(ctx context.Context, projectId ProjectId, body DecryptDataJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DecryptDatakeyWithBody Decrypt a data key
+	//
+	// Decrypts a data key made by create-datakey, create-datakey-without-plaintext or encrypt-datakey under the same key.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/decrypt-datakey (the `DecryptDatakey` operationId).
+	DecryptDatakeyWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DecryptDatakey Decrypt a data key
+	//
+	// Decrypts a data key made by create-datakey, create-datakey-without-plaintext or encrypt-datakey under the same key.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/decrypt-datakey (the `DecryptDatakey` operationId).
+	DecryptDatakey(ctx context.Context, projectId ProjectId, body DecryptDatakeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListKeyDetailWithBody Describe a key
 	//
@@ -1228,6 +1472,44 @@ type ClientInterface interface {
 	// Corresponds with POST /v1.0/{project_id}/kms/encrypt-data (the `EncryptData` operationId).
 	EncryptData(ctx context.Context, projectId ProjectId, body EncryptDataJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// EncryptDatakeyWithBody Encrypt a data key
+	//
+	// Encrypts the caller's data key under an enabled key. `plain_text` is the data key followed by its 32-byte
+	// digest, all hex; `datakey_plain_length` is the data key's length in bytes (the digest not counted).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/encrypt-datakey (the `EncryptDatakey` operationId).
+	EncryptDatakeyWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EncryptDatakey Encrypt a data key
+	//
+	// Encrypts the caller's data key under an enabled key. `plain_text` is the data key followed by its 32-byte
+	// digest, all hex; `datakey_plain_length` is the data key's length in bytes (the digest not counted).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/encrypt-datakey (the `EncryptDatakey` operationId).
+	EncryptDatakey(ctx context.Context, projectId ProjectId, body EncryptDatakeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRandomWithBody Generate random bytes
+	//
+	// Returns `random_data_length` bits (a multiple of 8 from 8 to 8192) of random data, hex.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/gen-random (the `CreateRandom` operationId).
+	CreateRandomWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRandom Generate random bytes
+	//
+	// Returns `random_data_length` bits (a multiple of 8 from 8 to 8192) of random data, hex.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/gen-random (the `CreateRandom` operationId).
+	CreateRandom(ctx context.Context, projectId ProjectId, body CreateRandomJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListGrantsWithBody List the grants of a key
 	//
 	// Takes any type of body and a specified content type.
@@ -1273,6 +1555,28 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1.0/{project_id}/kms/list-retirable-grants (the `ListRetirableGrants` operationId).
 	ListRetirableGrants(ctx context.Context, projectId ProjectId, body ListRetirableGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReEncryptWithBody Re-encrypt
+	//
+	// Decrypts a ciphertext with its source key and encrypts the result under the destination key, without the
+	// plaintext leaving the service. A data key ciphertext (create-datakey, create-datakey-without-plaintext,
+	// encrypt-datakey) becomes a data key ciphertext; an encrypt-data ciphertext becomes an encrypt-data ciphertext.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/re-encrypt (the `ReEncrypt` operationId).
+	ReEncryptWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReEncrypt Re-encrypt
+	//
+	// Decrypts a ciphertext with its source key and encrypts the result under the destination key, without the
+	// plaintext leaving the service. A data key ciphertext (create-datakey, create-datakey-without-plaintext,
+	// encrypt-datakey) becomes a data key ciphertext; an encrypt-data ciphertext becomes an encrypt-data ciphertext.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/re-encrypt (the `ReEncrypt` operationId).
+	ReEncrypt(ctx context.Context, projectId ProjectId, body ReEncryptJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CancelSelfGrantWithBody Retire a grant
 	//
@@ -1417,6 +1721,44 @@ func (c *Client) CreateDatakey(ctx context.Context, projectId ProjectId, body Cr
 	return c.Client.Do(req)
 }
 
+// CreateDatakeyWithoutPlaintextWithBody Create a data key without plaintext
+//
+// Creates a data key under an enabled key and returns only its ciphertext (hex); decrypt-datakey opens it.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/create-datakey-without-plaintext (the `CreateDatakeyWithoutPlaintext` operationId).
+func (c *Client) CreateDatakeyWithoutPlaintextWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateDatakeyWithoutPlaintextRequestWithBody(c.Server, projectId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateDatakeyWithoutPlaintext Create a data key without plaintext
+//
+// Creates a data key under an enabled key and returns only its ciphertext (hex); decrypt-datakey opens it.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/create-datakey-without-plaintext (the `CreateDatakeyWithoutPlaintext` operationId).
+func (c *Client) CreateDatakeyWithoutPlaintext(ctx context.Context, projectId ProjectId, body CreateDatakeyWithoutPlaintextJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateDatakeyWithoutPlaintextRequest(c.Server, projectId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // CreateGrantWithBody Create a grant
 //
 // Grants a user or an account (`grantee_principal`) the listed operations on a key. `operations` may not be
@@ -1523,6 +1865,44 @@ func (c *Client) DecryptDataWithBody(ctx context.Context, projectId ProjectId, c
 // Corresponds with POST /v1.0/{project_id}/kms/decrypt-data (the `DecryptData` operationId).
 func (c *Client) DecryptData(ctx context.Context, projectId ProjectId, body DecryptDataJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDecryptDataRequest(c.Server, projectId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DecryptDatakeyWithBody Decrypt a data key
+//
+// Decrypts a data key made by create-datakey, create-datakey-without-plaintext or encrypt-datakey under the same key.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/decrypt-datakey (the `DecryptDatakey` operationId).
+func (c *Client) DecryptDatakeyWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecryptDatakeyRequestWithBody(c.Server, projectId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DecryptDatakey Decrypt a data key
+//
+// Decrypts a data key made by create-datakey, create-datakey-without-plaintext or encrypt-datakey under the same key.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/decrypt-datakey (the `DecryptDatakey` operationId).
+func (c *Client) DecryptDatakey(ctx context.Context, projectId ProjectId, body DecryptDatakeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecryptDatakeyRequest(c.Server, projectId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1685,6 +2065,84 @@ func (c *Client) EncryptData(ctx context.Context, projectId ProjectId, body Encr
 	return c.Client.Do(req)
 }
 
+// EncryptDatakeyWithBody Encrypt a data key
+//
+// Encrypts the caller's data key under an enabled key. `plain_text` is the data key followed by its 32-byte
+// digest, all hex; `datakey_plain_length` is the data key's length in bytes (the digest not counted).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/encrypt-datakey (the `EncryptDatakey` operationId).
+func (c *Client) EncryptDatakeyWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEncryptDatakeyRequestWithBody(c.Server, projectId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EncryptDatakey Encrypt a data key
+//
+// Encrypts the caller's data key under an enabled key. `plain_text` is the data key followed by its 32-byte
+// digest, all hex; `datakey_plain_length` is the data key's length in bytes (the digest not counted).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/encrypt-datakey (the `EncryptDatakey` operationId).
+func (c *Client) EncryptDatakey(ctx context.Context, projectId ProjectId, body EncryptDatakeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEncryptDatakeyRequest(c.Server, projectId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRandomWithBody Generate random bytes
+//
+// Returns `random_data_length` bits (a multiple of 8 from 8 to 8192) of random data, hex.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/gen-random (the `CreateRandom` operationId).
+func (c *Client) CreateRandomWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRandomRequestWithBody(c.Server, projectId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRandom Generate random bytes
+//
+// Returns `random_data_length` bits (a multiple of 8 from 8 to 8192) of random data, hex.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/gen-random (the `CreateRandom` operationId).
+func (c *Client) CreateRandom(ctx context.Context, projectId ProjectId, body CreateRandomJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRandomRequest(c.Server, projectId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListGrantsWithBody List the grants of a key
 //
 // Takes any type of body and a specified content type.
@@ -1781,6 +2239,48 @@ func (c *Client) ListRetirableGrantsWithBody(ctx context.Context, projectId Proj
 // Corresponds with POST /v1.0/{project_id}/kms/list-retirable-grants (the `ListRetirableGrants` operationId).
 func (c *Client) ListRetirableGrants(ctx context.Context, projectId ProjectId, body ListRetirableGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListRetirableGrantsRequest(c.Server, projectId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReEncryptWithBody Re-encrypt
+//
+// Decrypts a ciphertext with its source key and encrypts the result under the destination key, without the
+// plaintext leaving the service. A data key ciphertext (create-datakey, create-datakey-without-plaintext,
+// encrypt-datakey) becomes a data key ciphertext; an encrypt-data ciphertext becomes an encrypt-data ciphertext.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/re-encrypt (the `ReEncrypt` operationId).
+func (c *Client) ReEncryptWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReEncryptRequestWithBody(c.Server, projectId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReEncrypt Re-encrypt
+//
+// Decrypts a ciphertext with its source key and encrypts the result under the destination key, without the
+// plaintext leaving the service. A data key ciphertext (create-datakey, create-datakey-without-plaintext,
+// encrypt-datakey) becomes a data key ciphertext; an encrypt-data ciphertext becomes an encrypt-data ciphertext.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/re-encrypt (the `ReEncrypt` operationId).
+func (c *Client) ReEncrypt(ctx context.Context, projectId ProjectId, body ReEncryptJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReEncryptRequest(c.Server, projectId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2009,6 +2509,53 @@ func NewCreateDatakeyRequestWithBody(server string, projectId ProjectId, content
 	return req, nil
 }
 
+// NewCreateDatakeyWithoutPlaintextRequest calls the generic CreateDatakeyWithoutPlaintext builder with application/json body
+func NewCreateDatakeyWithoutPlaintextRequest(server string, projectId ProjectId, body CreateDatakeyWithoutPlaintextJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateDatakeyWithoutPlaintextRequestWithBody(server, projectId, "application/json", bodyReader)
+}
+
+// NewCreateDatakeyWithoutPlaintextRequestWithBody constructs an http.Request for the CreateDatakeyWithoutPlaintext method, with any body, and a specified content type
+func NewCreateDatakeyWithoutPlaintextRequestWithBody(server string, projectId ProjectId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "project_id", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1.0/%s/kms/create-datakey-without-plaintext", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewCreateGrantRequest calls the generic CreateGrant builder with application/json body
 func NewCreateGrantRequest(server string, projectId ProjectId, body CreateGrantJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -2131,6 +2678,53 @@ func NewDecryptDataRequestWithBody(server string, projectId ProjectId, contentTy
 	}
 
 	operationPath := fmt.Sprintf("/v1.0/%s/kms/decrypt-data", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDecryptDatakeyRequest calls the generic DecryptDatakey builder with application/json body
+func NewDecryptDatakeyRequest(server string, projectId ProjectId, body DecryptDatakeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDecryptDatakeyRequestWithBody(server, projectId, "application/json", bodyReader)
+}
+
+// NewDecryptDatakeyRequestWithBody constructs an http.Request for the DecryptDatakey method, with any body, and a specified content type
+func NewDecryptDatakeyRequestWithBody(server string, projectId ProjectId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "project_id", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1.0/%s/kms/decrypt-datakey", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -2338,6 +2932,100 @@ func NewEncryptDataRequestWithBody(server string, projectId ProjectId, contentTy
 	return req, nil
 }
 
+// NewEncryptDatakeyRequest calls the generic EncryptDatakey builder with application/json body
+func NewEncryptDatakeyRequest(server string, projectId ProjectId, body EncryptDatakeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEncryptDatakeyRequestWithBody(server, projectId, "application/json", bodyReader)
+}
+
+// NewEncryptDatakeyRequestWithBody constructs an http.Request for the EncryptDatakey method, with any body, and a specified content type
+func NewEncryptDatakeyRequestWithBody(server string, projectId ProjectId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "project_id", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1.0/%s/kms/encrypt-datakey", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCreateRandomRequest calls the generic CreateRandom builder with application/json body
+func NewCreateRandomRequest(server string, projectId ProjectId, body CreateRandomJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateRandomRequestWithBody(server, projectId, "application/json", bodyReader)
+}
+
+// NewCreateRandomRequestWithBody constructs an http.Request for the CreateRandom method, with any body, and a specified content type
+func NewCreateRandomRequestWithBody(server string, projectId ProjectId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "project_id", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1.0/%s/kms/gen-random", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListGrantsRequest calls the generic ListGrants builder with application/json body
 func NewListGrantsRequest(server string, projectId ProjectId, body ListGrantsJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -2460,6 +3148,53 @@ func NewListRetirableGrantsRequestWithBody(server string, projectId ProjectId, c
 	}
 
 	operationPath := fmt.Sprintf("/v1.0/%s/kms/list-retirable-grants", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewReEncryptRequest calls the generic ReEncrypt builder with application/json body
+func NewReEncryptRequest(server string, projectId ProjectId, body ReEncryptJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReEncryptRequestWithBody(server, projectId, "application/json", bodyReader)
+}
+
+// NewReEncryptRequestWithBody constructs an http.Request for the ReEncrypt method, with any body, and a specified content type
+func NewReEncryptRequestWithBody(server string, projectId ProjectId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "project_id", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1.0/%s/kms/re-encrypt", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -2702,6 +3437,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1.0/{project_id}/kms/create-datakey (the `CreateDatakey` operationId).
 	CreateDatakeyWithResponse(ctx context.Context, projectId ProjectId, body CreateDatakeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateDatakeyResponse, error)
 
+	// CreateDatakeyWithoutPlaintextWithBodyWithResponse Create a data key without plaintext
+	//
+	// Creates a data key under an enabled key and returns only its ciphertext (hex); decrypt-datakey opens it.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/create-datakey-without-plaintext (the `CreateDatakeyWithoutPlaintext` operationId).
+	CreateDatakeyWithoutPlaintextWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateDatakeyWithoutPlaintextResponse, error)
+
+	// CreateDatakeyWithoutPlaintextWithResponse Create a data key without plaintext
+	//
+	// Creates a data key under an enabled key and returns only its ciphertext (hex); decrypt-datakey opens it.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/create-datakey-without-plaintext (the `CreateDatakeyWithoutPlaintext` operationId).
+	CreateDatakeyWithoutPlaintextWithResponse(ctx context.Context, projectId ProjectId, body CreateDatakeyWithoutPlaintextJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateDatakeyWithoutPlaintextResponse, error)
+
 	// CreateGrantWithBodyWithResponse Create a grant
 	//
 	// Grants a user or an account (`grantee_principal`) the listed operations on a key. `operations` may not be
@@ -2757,6 +3510,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1.0/{project_id}/kms/decrypt-data (the `DecryptData` operationId).
 	DecryptDataWithResponse(ctx context.Context, projectId ProjectId, body DecryptDataJSONRequestBody, reqEditors ...RequestEditorFn) (*DecryptDataResponse, error)
+
+	// DecryptDatakeyWithBodyWithResponse Decrypt a data key
+	//
+	// Decrypts a data key made by create-datakey, create-datakey-without-plaintext or encrypt-datakey under the same key.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/decrypt-datakey (the `DecryptDatakey` operationId).
+	DecryptDatakeyWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecryptDatakeyResponse, error)
+
+	// DecryptDatakeyWithResponse Decrypt a data key
+	//
+	// Decrypts a data key made by create-datakey, create-datakey-without-plaintext or encrypt-datakey under the same key.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/decrypt-datakey (the `DecryptDatakey` operationId).
+	DecryptDatakeyWithResponse(ctx context.Context, projectId ProjectId, body DecryptDatakeyJSONRequestBody, reqEditors ...RequestEditorFn) (*DecryptDatakeyResponse, error)
 
 	// ListKeyDetailWithBodyWithResponse Describe a key
 	//
@@ -2830,6 +3601,44 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1.0/{project_id}/kms/encrypt-data (the `EncryptData` operationId).
 	EncryptDataWithResponse(ctx context.Context, projectId ProjectId, body EncryptDataJSONRequestBody, reqEditors ...RequestEditorFn) (*EncryptDataResponse, error)
 
+	// EncryptDatakeyWithBodyWithResponse Encrypt a data key
+	//
+	// Encrypts the caller's data key under an enabled key. `plain_text` is the data key followed by its 32-byte
+	// digest, all hex; `datakey_plain_length` is the data key's length in bytes (the digest not counted).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/encrypt-datakey (the `EncryptDatakey` operationId).
+	EncryptDatakeyWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EncryptDatakeyResponse, error)
+
+	// EncryptDatakeyWithResponse Encrypt a data key
+	//
+	// Encrypts the caller's data key under an enabled key. `plain_text` is the data key followed by its 32-byte
+	// digest, all hex; `datakey_plain_length` is the data key's length in bytes (the digest not counted).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/encrypt-datakey (the `EncryptDatakey` operationId).
+	EncryptDatakeyWithResponse(ctx context.Context, projectId ProjectId, body EncryptDatakeyJSONRequestBody, reqEditors ...RequestEditorFn) (*EncryptDatakeyResponse, error)
+
+	// CreateRandomWithBodyWithResponse Generate random bytes
+	//
+	// Returns `random_data_length` bits (a multiple of 8 from 8 to 8192) of random data, hex.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/gen-random (the `CreateRandom` operationId).
+	CreateRandomWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRandomResponse, error)
+
+	// CreateRandomWithResponse Generate random bytes
+	//
+	// Returns `random_data_length` bits (a multiple of 8 from 8 to 8192) of random data, hex.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/gen-random (the `CreateRandom` operationId).
+	CreateRandomWithResponse(ctx context.Context, projectId ProjectId, body CreateRandomJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRandomResponse, error)
+
 	// ListGrantsWithBodyWithResponse List the grants of a key
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -2875,6 +3684,28 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1.0/{project_id}/kms/list-retirable-grants (the `ListRetirableGrants` operationId).
 	ListRetirableGrantsWithResponse(ctx context.Context, projectId ProjectId, body ListRetirableGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*ListRetirableGrantsResponse, error)
+
+	// ReEncryptWithBodyWithResponse Re-encrypt
+	//
+	// Decrypts a ciphertext with its source key and encrypts the result under the destination key, without the
+	// plaintext leaving the service. A data key ciphertext (create-datakey, create-datakey-without-plaintext,
+	// encrypt-datakey) becomes a data key ciphertext; an encrypt-data ciphertext becomes an encrypt-data ciphertext.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/re-encrypt (the `ReEncrypt` operationId).
+	ReEncryptWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReEncryptResponse, error)
+
+	// ReEncryptWithResponse Re-encrypt
+	//
+	// Decrypts a ciphertext with its source key and encrypts the result under the destination key, without the
+	// plaintext leaving the service. A data key ciphertext (create-datakey, create-datakey-without-plaintext,
+	// encrypt-datakey) becomes a data key ciphertext; an encrypt-data ciphertext becomes an encrypt-data ciphertext.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/re-encrypt (the `ReEncrypt` operationId).
+	ReEncryptWithResponse(ctx context.Context, projectId ProjectId, body ReEncryptJSONRequestBody, reqEditors ...RequestEditorFn) (*ReEncryptResponse, error)
 
 	// CancelSelfGrantWithBodyWithResponse Retire a grant
 	//
@@ -3283,6 +4114,180 @@ func (r CreateDatakeyResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateDatakeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateDatakeyWithoutPlaintextResponse200Headers the declared response headers of an HTTP 200 response for CreateDatakeyWithoutPlaintext
+type CreateDatakeyWithoutPlaintextResponse200Headers struct {
+	XRequestId *string
+}
+
+// CreateDatakeyWithoutPlaintextResponse400Headers the declared response headers of an HTTP 400 response for CreateDatakeyWithoutPlaintext
+type CreateDatakeyWithoutPlaintextResponse400Headers struct {
+	XRequestId *string
+}
+
+// CreateDatakeyWithoutPlaintextResponse401Headers the declared response headers of an HTTP 401 response for CreateDatakeyWithoutPlaintext
+type CreateDatakeyWithoutPlaintextResponse401Headers struct {
+	XRequestId *string
+}
+
+// CreateDatakeyWithoutPlaintextResponse403Headers the declared response headers of an HTTP 403 response for CreateDatakeyWithoutPlaintext
+type CreateDatakeyWithoutPlaintextResponse403Headers struct {
+	XRequestId *string
+}
+
+// CreateDatakeyWithoutPlaintextResponse404Headers the declared response headers of an HTTP 404 response for CreateDatakeyWithoutPlaintext
+type CreateDatakeyWithoutPlaintextResponse404Headers struct {
+	XRequestId *string
+}
+
+// CreateDatakeyWithoutPlaintextResponse413Headers the declared response headers of an HTTP 413 response for CreateDatakeyWithoutPlaintext
+type CreateDatakeyWithoutPlaintextResponse413Headers struct {
+	XRequestId *string
+}
+
+// CreateDatakeyWithoutPlaintextResponse429Headers the declared response headers of an HTTP 429 response for CreateDatakeyWithoutPlaintext
+type CreateDatakeyWithoutPlaintextResponse429Headers struct {
+	XRequestId *string
+}
+
+// CreateDatakeyWithoutPlaintextResponse500Headers the declared response headers of an HTTP 500 response for CreateDatakeyWithoutPlaintext
+type CreateDatakeyWithoutPlaintextResponse500Headers struct {
+	XRequestId *string
+}
+
+// CreateDatakeyWithoutPlaintextResponse502Headers the declared response headers of an HTTP 502 response for CreateDatakeyWithoutPlaintext
+type CreateDatakeyWithoutPlaintextResponse502Headers struct {
+	XRequestId *string
+}
+
+// CreateDatakeyWithoutPlaintextResponse504Headers the declared response headers of an HTTP 504 response for CreateDatakeyWithoutPlaintext
+type CreateDatakeyWithoutPlaintextResponse504Headers struct {
+	XRequestId *string
+}
+
+type CreateDatakeyWithoutPlaintextResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CreateDatakeyWithoutPlaintextResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CreateDatakeyWithoutPlaintextResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *CreateDatakeyWithoutPlaintextResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateDatakeyWithoutPlaintextResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *CreateDatakeyWithoutPlaintextResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *CreateDatakeyWithoutPlaintextResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *CreateDatakeyWithoutPlaintextResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateDatakeyWithoutPlaintextResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *CreateDatakeyWithoutPlaintextResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *CreateDatakeyWithoutPlaintextResponse502Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *CreateDatakeyWithoutPlaintextResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateDatakeyWithoutPlaintextResponse) GetJSON200() *CreateDatakeyWithoutPlaintextResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateDatakeyWithoutPlaintextResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateDatakeyWithoutPlaintextResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateDatakeyWithoutPlaintextResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateDatakeyWithoutPlaintextResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateDatakeyWithoutPlaintextResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateDatakeyWithoutPlaintextResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateDatakeyWithoutPlaintextResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r CreateDatakeyWithoutPlaintextResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r CreateDatakeyWithoutPlaintextResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateDatakeyWithoutPlaintextResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateDatakeyWithoutPlaintextResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateDatakeyWithoutPlaintextResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateDatakeyWithoutPlaintextResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -3805,6 +4810,180 @@ func (r DecryptDataResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r DecryptDataResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DecryptDatakeyResponse200Headers the declared response headers of an HTTP 200 response for DecryptDatakey
+type DecryptDatakeyResponse200Headers struct {
+	XRequestId *string
+}
+
+// DecryptDatakeyResponse400Headers the declared response headers of an HTTP 400 response for DecryptDatakey
+type DecryptDatakeyResponse400Headers struct {
+	XRequestId *string
+}
+
+// DecryptDatakeyResponse401Headers the declared response headers of an HTTP 401 response for DecryptDatakey
+type DecryptDatakeyResponse401Headers struct {
+	XRequestId *string
+}
+
+// DecryptDatakeyResponse403Headers the declared response headers of an HTTP 403 response for DecryptDatakey
+type DecryptDatakeyResponse403Headers struct {
+	XRequestId *string
+}
+
+// DecryptDatakeyResponse404Headers the declared response headers of an HTTP 404 response for DecryptDatakey
+type DecryptDatakeyResponse404Headers struct {
+	XRequestId *string
+}
+
+// DecryptDatakeyResponse413Headers the declared response headers of an HTTP 413 response for DecryptDatakey
+type DecryptDatakeyResponse413Headers struct {
+	XRequestId *string
+}
+
+// DecryptDatakeyResponse429Headers the declared response headers of an HTTP 429 response for DecryptDatakey
+type DecryptDatakeyResponse429Headers struct {
+	XRequestId *string
+}
+
+// DecryptDatakeyResponse500Headers the declared response headers of an HTTP 500 response for DecryptDatakey
+type DecryptDatakeyResponse500Headers struct {
+	XRequestId *string
+}
+
+// DecryptDatakeyResponse502Headers the declared response headers of an HTTP 502 response for DecryptDatakey
+type DecryptDatakeyResponse502Headers struct {
+	XRequestId *string
+}
+
+// DecryptDatakeyResponse504Headers the declared response headers of an HTTP 504 response for DecryptDatakey
+type DecryptDatakeyResponse504Headers struct {
+	XRequestId *string
+}
+
+type DecryptDatakeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DecryptDatakeyResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DecryptDatakeyResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *DecryptDatakeyResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DecryptDatakeyResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *DecryptDatakeyResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *DecryptDatakeyResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *DecryptDatakeyResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DecryptDatakeyResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *DecryptDatakeyResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *DecryptDatakeyResponse502Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *DecryptDatakeyResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DecryptDatakeyResponse) GetJSON200() *DecryptDatakeyResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DecryptDatakeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DecryptDatakeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DecryptDatakeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DecryptDatakeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r DecryptDatakeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DecryptDatakeyResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DecryptDatakeyResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r DecryptDatakeyResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r DecryptDatakeyResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r DecryptDatakeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DecryptDatakeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DecryptDatakeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DecryptDatakeyResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -4507,6 +5686,354 @@ func (r EncryptDataResponse) ContentType() string {
 	return ""
 }
 
+// EncryptDatakeyResponse200Headers the declared response headers of an HTTP 200 response for EncryptDatakey
+type EncryptDatakeyResponse200Headers struct {
+	XRequestId *string
+}
+
+// EncryptDatakeyResponse400Headers the declared response headers of an HTTP 400 response for EncryptDatakey
+type EncryptDatakeyResponse400Headers struct {
+	XRequestId *string
+}
+
+// EncryptDatakeyResponse401Headers the declared response headers of an HTTP 401 response for EncryptDatakey
+type EncryptDatakeyResponse401Headers struct {
+	XRequestId *string
+}
+
+// EncryptDatakeyResponse403Headers the declared response headers of an HTTP 403 response for EncryptDatakey
+type EncryptDatakeyResponse403Headers struct {
+	XRequestId *string
+}
+
+// EncryptDatakeyResponse404Headers the declared response headers of an HTTP 404 response for EncryptDatakey
+type EncryptDatakeyResponse404Headers struct {
+	XRequestId *string
+}
+
+// EncryptDatakeyResponse413Headers the declared response headers of an HTTP 413 response for EncryptDatakey
+type EncryptDatakeyResponse413Headers struct {
+	XRequestId *string
+}
+
+// EncryptDatakeyResponse429Headers the declared response headers of an HTTP 429 response for EncryptDatakey
+type EncryptDatakeyResponse429Headers struct {
+	XRequestId *string
+}
+
+// EncryptDatakeyResponse500Headers the declared response headers of an HTTP 500 response for EncryptDatakey
+type EncryptDatakeyResponse500Headers struct {
+	XRequestId *string
+}
+
+// EncryptDatakeyResponse502Headers the declared response headers of an HTTP 502 response for EncryptDatakey
+type EncryptDatakeyResponse502Headers struct {
+	XRequestId *string
+}
+
+// EncryptDatakeyResponse504Headers the declared response headers of an HTTP 504 response for EncryptDatakey
+type EncryptDatakeyResponse504Headers struct {
+	XRequestId *string
+}
+
+type EncryptDatakeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EncryptDatakeyResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *EncryptDatakeyResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *EncryptDatakeyResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *EncryptDatakeyResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *EncryptDatakeyResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *EncryptDatakeyResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *EncryptDatakeyResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *EncryptDatakeyResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *EncryptDatakeyResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *EncryptDatakeyResponse502Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *EncryptDatakeyResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EncryptDatakeyResponse) GetJSON200() *EncryptDatakeyResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r EncryptDatakeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r EncryptDatakeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r EncryptDatakeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r EncryptDatakeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r EncryptDatakeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r EncryptDatakeyResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r EncryptDatakeyResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r EncryptDatakeyResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r EncryptDatakeyResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r EncryptDatakeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EncryptDatakeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EncryptDatakeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EncryptDatakeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateRandomResponse200Headers the declared response headers of an HTTP 200 response for CreateRandom
+type CreateRandomResponse200Headers struct {
+	XRequestId *string
+}
+
+// CreateRandomResponse400Headers the declared response headers of an HTTP 400 response for CreateRandom
+type CreateRandomResponse400Headers struct {
+	XRequestId *string
+}
+
+// CreateRandomResponse401Headers the declared response headers of an HTTP 401 response for CreateRandom
+type CreateRandomResponse401Headers struct {
+	XRequestId *string
+}
+
+// CreateRandomResponse403Headers the declared response headers of an HTTP 403 response for CreateRandom
+type CreateRandomResponse403Headers struct {
+	XRequestId *string
+}
+
+// CreateRandomResponse404Headers the declared response headers of an HTTP 404 response for CreateRandom
+type CreateRandomResponse404Headers struct {
+	XRequestId *string
+}
+
+// CreateRandomResponse413Headers the declared response headers of an HTTP 413 response for CreateRandom
+type CreateRandomResponse413Headers struct {
+	XRequestId *string
+}
+
+// CreateRandomResponse429Headers the declared response headers of an HTTP 429 response for CreateRandom
+type CreateRandomResponse429Headers struct {
+	XRequestId *string
+}
+
+// CreateRandomResponse500Headers the declared response headers of an HTTP 500 response for CreateRandom
+type CreateRandomResponse500Headers struct {
+	XRequestId *string
+}
+
+// CreateRandomResponse502Headers the declared response headers of an HTTP 502 response for CreateRandom
+type CreateRandomResponse502Headers struct {
+	XRequestId *string
+}
+
+// CreateRandomResponse504Headers the declared response headers of an HTTP 504 response for CreateRandom
+type CreateRandomResponse504Headers struct {
+	XRequestId *string
+}
+
+type CreateRandomResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GenRandomResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CreateRandomResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *CreateRandomResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateRandomResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *CreateRandomResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *CreateRandomResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *CreateRandomResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateRandomResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *CreateRandomResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *CreateRandomResponse502Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *CreateRandomResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateRandomResponse) GetJSON200() *GenRandomResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateRandomResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateRandomResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateRandomResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateRandomResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateRandomResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateRandomResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateRandomResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r CreateRandomResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r CreateRandomResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateRandomResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateRandomResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateRandomResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateRandomResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListGrantsResponse200Headers the declared response headers of an HTTP 200 response for ListGrants
 type ListGrantsResponse200Headers struct {
 	XRequestId *string
@@ -5023,6 +6550,180 @@ func (r ListRetirableGrantsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListRetirableGrantsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReEncryptResponse200Headers the declared response headers of an HTTP 200 response for ReEncrypt
+type ReEncryptResponse200Headers struct {
+	XRequestId *string
+}
+
+// ReEncryptResponse400Headers the declared response headers of an HTTP 400 response for ReEncrypt
+type ReEncryptResponse400Headers struct {
+	XRequestId *string
+}
+
+// ReEncryptResponse401Headers the declared response headers of an HTTP 401 response for ReEncrypt
+type ReEncryptResponse401Headers struct {
+	XRequestId *string
+}
+
+// ReEncryptResponse403Headers the declared response headers of an HTTP 403 response for ReEncrypt
+type ReEncryptResponse403Headers struct {
+	XRequestId *string
+}
+
+// ReEncryptResponse404Headers the declared response headers of an HTTP 404 response for ReEncrypt
+type ReEncryptResponse404Headers struct {
+	XRequestId *string
+}
+
+// ReEncryptResponse413Headers the declared response headers of an HTTP 413 response for ReEncrypt
+type ReEncryptResponse413Headers struct {
+	XRequestId *string
+}
+
+// ReEncryptResponse429Headers the declared response headers of an HTTP 429 response for ReEncrypt
+type ReEncryptResponse429Headers struct {
+	XRequestId *string
+}
+
+// ReEncryptResponse500Headers the declared response headers of an HTTP 500 response for ReEncrypt
+type ReEncryptResponse500Headers struct {
+	XRequestId *string
+}
+
+// ReEncryptResponse502Headers the declared response headers of an HTTP 502 response for ReEncrypt
+type ReEncryptResponse502Headers struct {
+	XRequestId *string
+}
+
+// ReEncryptResponse504Headers the declared response headers of an HTTP 504 response for ReEncrypt
+type ReEncryptResponse504Headers struct {
+	XRequestId *string
+}
+
+type ReEncryptResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ReEncryptResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReEncryptResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ReEncryptResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ReEncryptResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ReEncryptResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ReEncryptResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *ReEncryptResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ReEncryptResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ReEncryptResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *ReEncryptResponse502Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *ReEncryptResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReEncryptResponse) GetJSON200() *ReEncryptResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ReEncryptResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ReEncryptResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ReEncryptResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ReEncryptResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ReEncryptResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ReEncryptResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ReEncryptResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r ReEncryptResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r ReEncryptResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ReEncryptResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReEncryptResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReEncryptResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReEncryptResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -5599,6 +7300,36 @@ func (c *ClientWithResponses) CreateDatakeyWithResponse(ctx context.Context, pro
 	return ParseCreateDatakeyResponse(rsp)
 }
 
+// CreateDatakeyWithoutPlaintextWithBodyWithResponse Create a data key without plaintext
+//
+// Creates a data key under an enabled key and returns only its ciphertext (hex); decrypt-datakey opens it.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/create-datakey-without-plaintext (the `CreateDatakeyWithoutPlaintext` operationId).
+func (c *ClientWithResponses) CreateDatakeyWithoutPlaintextWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateDatakeyWithoutPlaintextResponse, error) {
+	rsp, err := c.CreateDatakeyWithoutPlaintextWithBody(ctx, projectId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateDatakeyWithoutPlaintextResponse(rsp)
+}
+
+// CreateDatakeyWithoutPlaintextWithResponse Create a data key without plaintext
+//
+// Creates a data key under an enabled key and returns only its ciphertext (hex); decrypt-datakey opens it.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/create-datakey-without-plaintext (the `CreateDatakeyWithoutPlaintext` operationId).
+func (c *ClientWithResponses) CreateDatakeyWithoutPlaintextWithResponse(ctx context.Context, projectId ProjectId, body CreateDatakeyWithoutPlaintextJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateDatakeyWithoutPlaintextResponse, error) {
+	rsp, err := c.CreateDatakeyWithoutPlaintext(ctx, projectId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateDatakeyWithoutPlaintextResponse(rsp)
+}
+
 // CreateGrantWithBodyWithResponse Create a grant
 //
 // Grants a user or an account (`grantee_principal`) the listed operations on a key. `operations` may not be
@@ -5689,6 +7420,36 @@ func (c *ClientWithResponses) DecryptDataWithResponse(ctx context.Context, proje
 		return nil, err
 	}
 	return ParseDecryptDataResponse(rsp)
+}
+
+// DecryptDatakeyWithBodyWithResponse Decrypt a data key
+//
+// Decrypts a data key made by create-datakey, create-datakey-without-plaintext or encrypt-datakey under the same key.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/decrypt-datakey (the `DecryptDatakey` operationId).
+func (c *ClientWithResponses) DecryptDatakeyWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecryptDatakeyResponse, error) {
+	rsp, err := c.DecryptDatakeyWithBody(ctx, projectId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDecryptDatakeyResponse(rsp)
+}
+
+// DecryptDatakeyWithResponse Decrypt a data key
+//
+// Decrypts a data key made by create-datakey, create-datakey-without-plaintext or encrypt-datakey under the same key.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/decrypt-datakey (the `DecryptDatakey` operationId).
+func (c *ClientWithResponses) DecryptDatakeyWithResponse(ctx context.Context, projectId ProjectId, body DecryptDatakeyJSONRequestBody, reqEditors ...RequestEditorFn) (*DecryptDatakeyResponse, error) {
+	rsp, err := c.DecryptDatakey(ctx, projectId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDecryptDatakeyResponse(rsp)
 }
 
 // ListKeyDetailWithBodyWithResponse Describe a key
@@ -5811,6 +7572,68 @@ func (c *ClientWithResponses) EncryptDataWithResponse(ctx context.Context, proje
 	return ParseEncryptDataResponse(rsp)
 }
 
+// EncryptDatakeyWithBodyWithResponse Encrypt a data key
+//
+// Encrypts the caller's data key under an enabled key. `plain_text` is the data key followed by its 32-byte
+// digest, all hex; `datakey_plain_length` is the data key's length in bytes (the digest not counted).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/encrypt-datakey (the `EncryptDatakey` operationId).
+func (c *ClientWithResponses) EncryptDatakeyWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EncryptDatakeyResponse, error) {
+	rsp, err := c.EncryptDatakeyWithBody(ctx, projectId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEncryptDatakeyResponse(rsp)
+}
+
+// EncryptDatakeyWithResponse Encrypt a data key
+//
+// Encrypts the caller's data key under an enabled key. `plain_text` is the data key followed by its 32-byte
+// digest, all hex; `datakey_plain_length` is the data key's length in bytes (the digest not counted).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/encrypt-datakey (the `EncryptDatakey` operationId).
+func (c *ClientWithResponses) EncryptDatakeyWithResponse(ctx context.Context, projectId ProjectId, body EncryptDatakeyJSONRequestBody, reqEditors ...RequestEditorFn) (*EncryptDatakeyResponse, error) {
+	rsp, err := c.EncryptDatakey(ctx, projectId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEncryptDatakeyResponse(rsp)
+}
+
+// CreateRandomWithBodyWithResponse Generate random bytes
+//
+// Returns `random_data_length` bits (a multiple of 8 from 8 to 8192) of random data, hex.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/gen-random (the `CreateRandom` operationId).
+func (c *ClientWithResponses) CreateRandomWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRandomResponse, error) {
+	rsp, err := c.CreateRandomWithBody(ctx, projectId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRandomResponse(rsp)
+}
+
+// CreateRandomWithResponse Generate random bytes
+//
+// Returns `random_data_length` bits (a multiple of 8 from 8 to 8192) of random data, hex.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/gen-random (the `CreateRandom` operationId).
+func (c *ClientWithResponses) CreateRandomWithResponse(ctx context.Context, projectId ProjectId, body CreateRandomJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRandomResponse, error) {
+	rsp, err := c.CreateRandom(ctx, projectId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRandomResponse(rsp)
+}
+
 // ListGrantsWithBodyWithResponse List the grants of a key
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -5891,6 +7714,40 @@ func (c *ClientWithResponses) ListRetirableGrantsWithResponse(ctx context.Contex
 		return nil, err
 	}
 	return ParseListRetirableGrantsResponse(rsp)
+}
+
+// ReEncryptWithBodyWithResponse Re-encrypt
+//
+// Decrypts a ciphertext with its source key and encrypts the result under the destination key, without the
+// plaintext leaving the service. A data key ciphertext (create-datakey, create-datakey-without-plaintext,
+// encrypt-datakey) becomes a data key ciphertext; an encrypt-data ciphertext becomes an encrypt-data ciphertext.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/re-encrypt (the `ReEncrypt` operationId).
+func (c *ClientWithResponses) ReEncryptWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReEncryptResponse, error) {
+	rsp, err := c.ReEncryptWithBody(ctx, projectId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReEncryptResponse(rsp)
+}
+
+// ReEncryptWithResponse Re-encrypt
+//
+// Decrypts a ciphertext with its source key and encrypts the result under the destination key, without the
+// plaintext leaving the service. A data key ciphertext (create-datakey, create-datakey-without-plaintext,
+// encrypt-datakey) becomes a data key ciphertext; an encrypt-data ciphertext becomes an encrypt-data ciphertext.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/re-encrypt (the `ReEncrypt` operationId).
+func (c *ClientWithResponses) ReEncryptWithResponse(ctx context.Context, projectId ProjectId, body ReEncryptJSONRequestBody, reqEditors ...RequestEditorFn) (*ReEncryptResponse, error) {
+	rsp, err := c.ReEncrypt(ctx, projectId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReEncryptResponse(rsp)
 }
 
 // CancelSelfGrantWithBodyWithResponse Retire a grant
@@ -6364,6 +8221,198 @@ func ParseCreateDatakeyResponse(rsp *http.Response) (*CreateDatakeyResponse, err
 		response.Headers502 = &headers
 	case rsp.StatusCode == 504:
 		var headers CreateDatakeyResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateDatakeyWithoutPlaintextResponse parses an HTTP response from a CreateDatakeyWithoutPlaintextWithResponse call
+func ParseCreateDatakeyWithoutPlaintextResponse(rsp *http.Response) (*CreateDatakeyWithoutPlaintextResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateDatakeyWithoutPlaintextResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CreateDatakeyWithoutPlaintextResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers CreateDatakeyWithoutPlaintextResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers CreateDatakeyWithoutPlaintextResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateDatakeyWithoutPlaintextResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers CreateDatakeyWithoutPlaintextResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers CreateDatakeyWithoutPlaintextResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers CreateDatakeyWithoutPlaintextResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateDatakeyWithoutPlaintextResponse429Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers CreateDatakeyWithoutPlaintextResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers CreateDatakeyWithoutPlaintextResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 504:
+		var headers CreateDatakeyWithoutPlaintextResponse504Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -6940,6 +8989,198 @@ func ParseDecryptDataResponse(rsp *http.Response) (*DecryptDataResponse, error) 
 		response.Headers502 = &headers
 	case rsp.StatusCode == 504:
 		var headers DecryptDataResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDecryptDatakeyResponse parses an HTTP response from a DecryptDatakeyWithResponse call
+func ParseDecryptDatakeyResponse(rsp *http.Response) (*DecryptDatakeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DecryptDatakeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DecryptDatakeyResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DecryptDatakeyResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers DecryptDatakeyResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers DecryptDatakeyResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers DecryptDatakeyResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers DecryptDatakeyResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers DecryptDatakeyResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers DecryptDatakeyResponse429Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers DecryptDatakeyResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers DecryptDatakeyResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 504:
+		var headers DecryptDatakeyResponse504Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -7721,6 +9962,390 @@ func ParseEncryptDataResponse(rsp *http.Response) (*EncryptDataResponse, error) 
 	return response, nil
 }
 
+// ParseEncryptDatakeyResponse parses an HTTP response from a EncryptDatakeyWithResponse call
+func ParseEncryptDatakeyResponse(rsp *http.Response) (*EncryptDatakeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EncryptDatakeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EncryptDatakeyResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers EncryptDatakeyResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers EncryptDatakeyResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers EncryptDatakeyResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers EncryptDatakeyResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers EncryptDatakeyResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers EncryptDatakeyResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers EncryptDatakeyResponse429Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers EncryptDatakeyResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers EncryptDatakeyResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 504:
+		var headers EncryptDatakeyResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateRandomResponse parses an HTTP response from a CreateRandomWithResponse call
+func ParseCreateRandomResponse(rsp *http.Response) (*CreateRandomResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateRandomResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GenRandomResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers CreateRandomResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers CreateRandomResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateRandomResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers CreateRandomResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers CreateRandomResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers CreateRandomResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateRandomResponse429Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers CreateRandomResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers CreateRandomResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 504:
+		var headers CreateRandomResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListGrantsResponse parses an HTTP response from a ListGrantsWithResponse call
 func ParseListGrantsResponse(rsp *http.Response) (*ListGrantsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -8284,6 +10909,198 @@ func ParseListRetirableGrantsResponse(rsp *http.Response) (*ListRetirableGrantsR
 		response.Headers502 = &headers
 	case rsp.StatusCode == 504:
 		var headers ListRetirableGrantsResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReEncryptResponse parses an HTTP response from a ReEncryptWithResponse call
+func ParseReEncryptResponse(rsp *http.Response) (*ReEncryptResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReEncryptResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ReEncryptResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReEncryptResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ReEncryptResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ReEncryptResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ReEncryptResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers ReEncryptResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers ReEncryptResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers ReEncryptResponse429Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ReEncryptResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers ReEncryptResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 504:
+		var headers ReEncryptResponse504Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -8873,6 +11690,9 @@ type ServerInterface interface {
 	// CreateDatakey Create a data key
 	// (POST /v1.0/{project_id}/kms/create-datakey)
 	CreateDatakey(w http.ResponseWriter, r *http.Request, projectId ProjectId)
+	// CreateDatakeyWithoutPlaintext Create a data key without plaintext
+	// (POST /v1.0/{project_id}/kms/create-datakey-without-plaintext)
+	CreateDatakeyWithoutPlaintext(w http.ResponseWriter, r *http.Request, projectId ProjectId)
 	// CreateGrant Create a grant
 	// (POST /v1.0/{project_id}/kms/create-grant)
 	CreateGrant(w http.ResponseWriter, r *http.Request, projectId ProjectId)
@@ -8882,6 +11702,9 @@ type ServerInterface interface {
 	// DecryptData Decrypt data
 	// (POST /v1.0/{project_id}/kms/decrypt-data)
 	DecryptData(w http.ResponseWriter, r *http.Request, projectId ProjectId)
+	// DecryptDatakey Decrypt a data key
+	// (POST /v1.0/{project_id}/kms/decrypt-datakey)
+	DecryptDatakey(w http.ResponseWriter, r *http.Request, projectId ProjectId)
 	// ListKeyDetail Describe a key
 	// (POST /v1.0/{project_id}/kms/describe-key)
 	ListKeyDetail(w http.ResponseWriter, r *http.Request, projectId ProjectId)
@@ -8894,6 +11717,12 @@ type ServerInterface interface {
 	// EncryptData Encrypt data
 	// (POST /v1.0/{project_id}/kms/encrypt-data)
 	EncryptData(w http.ResponseWriter, r *http.Request, projectId ProjectId)
+	// EncryptDatakey Encrypt a data key
+	// (POST /v1.0/{project_id}/kms/encrypt-datakey)
+	EncryptDatakey(w http.ResponseWriter, r *http.Request, projectId ProjectId)
+	// CreateRandom Generate random bytes
+	// (POST /v1.0/{project_id}/kms/gen-random)
+	CreateRandom(w http.ResponseWriter, r *http.Request, projectId ProjectId)
 	// ListGrants List the grants of a key
 	// (POST /v1.0/{project_id}/kms/list-grants)
 	ListGrants(w http.ResponseWriter, r *http.Request, projectId ProjectId)
@@ -8903,6 +11732,9 @@ type ServerInterface interface {
 	// ListRetirableGrants List the grants the caller can retire
 	// (POST /v1.0/{project_id}/kms/list-retirable-grants)
 	ListRetirableGrants(w http.ResponseWriter, r *http.Request, projectId ProjectId)
+	// ReEncrypt Re-encrypt
+	// (POST /v1.0/{project_id}/kms/re-encrypt)
+	ReEncrypt(w http.ResponseWriter, r *http.Request, projectId ProjectId)
 	// CancelSelfGrant Retire a grant
 	// (POST /v1.0/{project_id}/kms/retire-grant)
 	CancelSelfGrant(w http.ResponseWriter, r *http.Request, projectId ProjectId)
@@ -8966,6 +11798,32 @@ func (siw *ServerInterfaceWrapper) CreateDatakey(w http.ResponseWriter, r *http.
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.CreateDatakey(w, r, projectId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateDatakeyWithoutPlaintext operation middleware
+func (siw *ServerInterfaceWrapper) CreateDatakeyWithoutPlaintext(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectId ProjectId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateDatakeyWithoutPlaintext(w, r, projectId)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -9044,6 +11902,32 @@ func (siw *ServerInterfaceWrapper) DecryptData(w http.ResponseWriter, r *http.Re
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.DecryptData(w, r, projectId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DecryptDatakey operation middleware
+func (siw *ServerInterfaceWrapper) DecryptDatakey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectId ProjectId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DecryptDatakey(w, r, projectId)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -9157,6 +12041,58 @@ func (siw *ServerInterfaceWrapper) EncryptData(w http.ResponseWriter, r *http.Re
 	handler.ServeHTTP(w, r)
 }
 
+// EncryptDatakey operation middleware
+func (siw *ServerInterfaceWrapper) EncryptDatakey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectId ProjectId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.EncryptDatakey(w, r, projectId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateRandom operation middleware
+func (siw *ServerInterfaceWrapper) CreateRandom(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectId ProjectId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateRandom(w, r, projectId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ListGrants operation middleware
 func (siw *ServerInterfaceWrapper) ListGrants(w http.ResponseWriter, r *http.Request) {
 
@@ -9226,6 +12162,32 @@ func (siw *ServerInterfaceWrapper) ListRetirableGrants(w http.ResponseWriter, r 
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListRetirableGrants(w, r, projectId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ReEncrypt operation middleware
+func (siw *ServerInterfaceWrapper) ReEncrypt(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectId ProjectId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ReEncrypt(w, r, projectId)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -9448,6 +12410,11 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/create-datakey", wrapper.CreateDatakey)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/encrypt-data", wrapper.EncryptData)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/decrypt-data", wrapper.DecryptData)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/create-datakey-without-plaintext", wrapper.CreateDatakeyWithoutPlaintext)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/encrypt-datakey", wrapper.EncryptDatakey)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/decrypt-datakey", wrapper.DecryptDatakey)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/re-encrypt", wrapper.ReEncrypt)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/gen-random", wrapper.CreateRandom)
 
 	return m
 }
@@ -9895,6 +12862,194 @@ func (response CreateDatakey502JSONResponse) VisitCreateDatakeyResponse(w http.R
 type CreateDatakey504JSONResponse struct{ GatewayTimeoutJSONResponse }
 
 func (response CreateDatakey504JSONResponse) VisitCreateDatakeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDatakeyWithoutPlaintextRequestObject struct {
+	ProjectId ProjectId `json:"project_id"`
+	Body      *CreateDatakeyWithoutPlaintextJSONRequestBody
+}
+
+type CreateDatakeyWithoutPlaintextResponseObject interface {
+	VisitCreateDatakeyWithoutPlaintextResponse(w http.ResponseWriter) error
+}
+
+type CreateDatakeyWithoutPlaintext200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type CreateDatakeyWithoutPlaintext200JSONResponse struct {
+	Body    CreateDatakeyWithoutPlaintextResponseBody
+	Headers CreateDatakeyWithoutPlaintext200ResponseHeaders
+}
+
+func (response CreateDatakeyWithoutPlaintext200JSONResponse) VisitCreateDatakeyWithoutPlaintextResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDatakeyWithoutPlaintext400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateDatakeyWithoutPlaintext400JSONResponse) VisitCreateDatakeyWithoutPlaintextResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDatakeyWithoutPlaintext401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateDatakeyWithoutPlaintext401JSONResponse) VisitCreateDatakeyWithoutPlaintextResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDatakeyWithoutPlaintext403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateDatakeyWithoutPlaintext403JSONResponse) VisitCreateDatakeyWithoutPlaintextResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDatakeyWithoutPlaintext404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CreateDatakeyWithoutPlaintext404JSONResponse) VisitCreateDatakeyWithoutPlaintextResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDatakeyWithoutPlaintext413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateDatakeyWithoutPlaintext413JSONResponse) VisitCreateDatakeyWithoutPlaintextResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDatakeyWithoutPlaintext429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateDatakeyWithoutPlaintext429JSONResponse) VisitCreateDatakeyWithoutPlaintextResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDatakeyWithoutPlaintext500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response CreateDatakeyWithoutPlaintext500JSONResponse) VisitCreateDatakeyWithoutPlaintextResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDatakeyWithoutPlaintext502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response CreateDatakeyWithoutPlaintext502JSONResponse) VisitCreateDatakeyWithoutPlaintextResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDatakeyWithoutPlaintext504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response CreateDatakeyWithoutPlaintext504JSONResponse) VisitCreateDatakeyWithoutPlaintextResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -10459,6 +13614,194 @@ func (response DecryptData502JSONResponse) VisitDecryptDataResponse(w http.Respo
 type DecryptData504JSONResponse struct{ GatewayTimeoutJSONResponse }
 
 func (response DecryptData504JSONResponse) VisitDecryptDataResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecryptDatakeyRequestObject struct {
+	ProjectId ProjectId `json:"project_id"`
+	Body      *DecryptDatakeyJSONRequestBody
+}
+
+type DecryptDatakeyResponseObject interface {
+	VisitDecryptDatakeyResponse(w http.ResponseWriter) error
+}
+
+type DecryptDatakey200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type DecryptDatakey200JSONResponse struct {
+	Body    DecryptDatakeyResponseBody
+	Headers DecryptDatakey200ResponseHeaders
+}
+
+func (response DecryptDatakey200JSONResponse) VisitDecryptDatakeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecryptDatakey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DecryptDatakey400JSONResponse) VisitDecryptDatakeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecryptDatakey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DecryptDatakey401JSONResponse) VisitDecryptDatakeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecryptDatakey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DecryptDatakey403JSONResponse) VisitDecryptDatakeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecryptDatakey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DecryptDatakey404JSONResponse) VisitDecryptDatakeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecryptDatakey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response DecryptDatakey413JSONResponse) VisitDecryptDatakeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecryptDatakey429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DecryptDatakey429JSONResponse) VisitDecryptDatakeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecryptDatakey500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response DecryptDatakey500JSONResponse) VisitDecryptDatakeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecryptDatakey502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response DecryptDatakey502JSONResponse) VisitDecryptDatakeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecryptDatakey504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response DecryptDatakey504JSONResponse) VisitDecryptDatakeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -11225,6 +14568,382 @@ func (response EncryptData504JSONResponse) VisitEncryptDataResponse(w http.Respo
 	return err
 }
 
+type EncryptDatakeyRequestObject struct {
+	ProjectId ProjectId `json:"project_id"`
+	Body      *EncryptDatakeyJSONRequestBody
+}
+
+type EncryptDatakeyResponseObject interface {
+	VisitEncryptDatakeyResponse(w http.ResponseWriter) error
+}
+
+type EncryptDatakey200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type EncryptDatakey200JSONResponse struct {
+	Body    EncryptDatakeyResponseBody
+	Headers EncryptDatakey200ResponseHeaders
+}
+
+func (response EncryptDatakey200JSONResponse) VisitEncryptDatakeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EncryptDatakey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response EncryptDatakey400JSONResponse) VisitEncryptDatakeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EncryptDatakey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response EncryptDatakey401JSONResponse) VisitEncryptDatakeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EncryptDatakey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response EncryptDatakey403JSONResponse) VisitEncryptDatakeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EncryptDatakey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response EncryptDatakey404JSONResponse) VisitEncryptDatakeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EncryptDatakey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response EncryptDatakey413JSONResponse) VisitEncryptDatakeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EncryptDatakey429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response EncryptDatakey429JSONResponse) VisitEncryptDatakeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EncryptDatakey500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response EncryptDatakey500JSONResponse) VisitEncryptDatakeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EncryptDatakey502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response EncryptDatakey502JSONResponse) VisitEncryptDatakeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EncryptDatakey504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response EncryptDatakey504JSONResponse) VisitEncryptDatakeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRandomRequestObject struct {
+	ProjectId ProjectId `json:"project_id"`
+	Body      *CreateRandomJSONRequestBody
+}
+
+type CreateRandomResponseObject interface {
+	VisitCreateRandomResponse(w http.ResponseWriter) error
+}
+
+type CreateRandom200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type CreateRandom200JSONResponse struct {
+	Body    GenRandomResponseBody
+	Headers CreateRandom200ResponseHeaders
+}
+
+func (response CreateRandom200JSONResponse) VisitCreateRandomResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRandom400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateRandom400JSONResponse) VisitCreateRandomResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRandom401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateRandom401JSONResponse) VisitCreateRandomResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRandom403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateRandom403JSONResponse) VisitCreateRandomResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRandom404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CreateRandom404JSONResponse) VisitCreateRandomResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRandom413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateRandom413JSONResponse) VisitCreateRandomResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRandom429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateRandom429JSONResponse) VisitCreateRandomResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRandom500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response CreateRandom500JSONResponse) VisitCreateRandomResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRandom502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response CreateRandom502JSONResponse) VisitCreateRandomResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRandom504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response CreateRandom504JSONResponse) VisitCreateRandomResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListGrantsRequestObject struct {
 	ProjectId ProjectId `json:"project_id"`
 	Body      *ListGrantsJSONRequestBody
@@ -11775,6 +15494,194 @@ func (response ListRetirableGrants502JSONResponse) VisitListRetirableGrantsRespo
 type ListRetirableGrants504JSONResponse struct{ GatewayTimeoutJSONResponse }
 
 func (response ListRetirableGrants504JSONResponse) VisitListRetirableGrantsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReEncryptRequestObject struct {
+	ProjectId ProjectId `json:"project_id"`
+	Body      *ReEncryptJSONRequestBody
+}
+
+type ReEncryptResponseObject interface {
+	VisitReEncryptResponse(w http.ResponseWriter) error
+}
+
+type ReEncrypt200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type ReEncrypt200JSONResponse struct {
+	Body    ReEncryptResponseBody
+	Headers ReEncrypt200ResponseHeaders
+}
+
+func (response ReEncrypt200JSONResponse) VisitReEncryptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReEncrypt400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ReEncrypt400JSONResponse) VisitReEncryptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReEncrypt401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ReEncrypt401JSONResponse) VisitReEncryptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReEncrypt403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ReEncrypt403JSONResponse) VisitReEncryptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReEncrypt404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ReEncrypt404JSONResponse) VisitReEncryptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReEncrypt413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ReEncrypt413JSONResponse) VisitReEncryptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReEncrypt429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ReEncrypt429JSONResponse) VisitReEncryptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReEncrypt500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response ReEncrypt500JSONResponse) VisitReEncryptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReEncrypt502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response ReEncrypt502JSONResponse) VisitReEncryptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReEncrypt504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response ReEncrypt504JSONResponse) VisitReEncryptResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -12345,6 +16252,9 @@ type StrictServerInterface interface {
 	// CreateDatakey Create a data key
 	// (POST /v1.0/{project_id}/kms/create-datakey)
 	CreateDatakey(ctx context.Context, request CreateDatakeyRequestObject) (CreateDatakeyResponseObject, error)
+	// CreateDatakeyWithoutPlaintext Create a data key without plaintext
+	// (POST /v1.0/{project_id}/kms/create-datakey-without-plaintext)
+	CreateDatakeyWithoutPlaintext(ctx context.Context, request CreateDatakeyWithoutPlaintextRequestObject) (CreateDatakeyWithoutPlaintextResponseObject, error)
 	// CreateGrant Create a grant
 	// (POST /v1.0/{project_id}/kms/create-grant)
 	CreateGrant(ctx context.Context, request CreateGrantRequestObject) (CreateGrantResponseObject, error)
@@ -12354,6 +16264,9 @@ type StrictServerInterface interface {
 	// DecryptData Decrypt data
 	// (POST /v1.0/{project_id}/kms/decrypt-data)
 	DecryptData(ctx context.Context, request DecryptDataRequestObject) (DecryptDataResponseObject, error)
+	// DecryptDatakey Decrypt a data key
+	// (POST /v1.0/{project_id}/kms/decrypt-datakey)
+	DecryptDatakey(ctx context.Context, request DecryptDatakeyRequestObject) (DecryptDatakeyResponseObject, error)
 	// ListKeyDetail Describe a key
 	// (POST /v1.0/{project_id}/kms/describe-key)
 	ListKeyDetail(ctx context.Context, request ListKeyDetailRequestObject) (ListKeyDetailResponseObject, error)
@@ -12366,6 +16279,12 @@ type StrictServerInterface interface {
 	// EncryptData Encrypt data
 	// (POST /v1.0/{project_id}/kms/encrypt-data)
 	EncryptData(ctx context.Context, request EncryptDataRequestObject) (EncryptDataResponseObject, error)
+	// EncryptDatakey Encrypt a data key
+	// (POST /v1.0/{project_id}/kms/encrypt-datakey)
+	EncryptDatakey(ctx context.Context, request EncryptDatakeyRequestObject) (EncryptDatakeyResponseObject, error)
+	// CreateRandom Generate random bytes
+	// (POST /v1.0/{project_id}/kms/gen-random)
+	CreateRandom(ctx context.Context, request CreateRandomRequestObject) (CreateRandomResponseObject, error)
 	// ListGrants List the grants of a key
 	// (POST /v1.0/{project_id}/kms/list-grants)
 	ListGrants(ctx context.Context, request ListGrantsRequestObject) (ListGrantsResponseObject, error)
@@ -12375,6 +16294,9 @@ type StrictServerInterface interface {
 	// ListRetirableGrants List the grants the caller can retire
 	// (POST /v1.0/{project_id}/kms/list-retirable-grants)
 	ListRetirableGrants(ctx context.Context, request ListRetirableGrantsRequestObject) (ListRetirableGrantsResponseObject, error)
+	// ReEncrypt Re-encrypt
+	// (POST /v1.0/{project_id}/kms/re-encrypt)
+	ReEncrypt(ctx context.Context, request ReEncryptRequestObject) (ReEncryptResponseObject, error)
 	// CancelSelfGrant Retire a grant
 	// (POST /v1.0/{project_id}/kms/retire-grant)
 	CancelSelfGrant(ctx context.Context, request CancelSelfGrantRequestObject) (CancelSelfGrantResponseObject, error)
@@ -12491,6 +16413,39 @@ func (sh *strictHandler) CreateDatakey(w http.ResponseWriter, r *http.Request, p
 	}
 }
 
+// CreateDatakeyWithoutPlaintext operation middleware
+func (sh *strictHandler) CreateDatakeyWithoutPlaintext(w http.ResponseWriter, r *http.Request, projectId ProjectId) {
+	var request CreateDatakeyWithoutPlaintextRequestObject
+
+	request.ProjectId = projectId
+
+	var body CreateDatakeyWithoutPlaintextJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateDatakeyWithoutPlaintext(ctx, request.(CreateDatakeyWithoutPlaintextRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateDatakeyWithoutPlaintext")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateDatakeyWithoutPlaintextResponseObject); ok {
+		if err := validResponse.VisitCreateDatakeyWithoutPlaintextResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // CreateGrant operation middleware
 func (sh *strictHandler) CreateGrant(w http.ResponseWriter, r *http.Request, projectId ProjectId) {
 	var request CreateGrantRequestObject
@@ -12583,6 +16538,39 @@ func (sh *strictHandler) DecryptData(w http.ResponseWriter, r *http.Request, pro
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(DecryptDataResponseObject); ok {
 		if err := validResponse.VisitDecryptDataResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DecryptDatakey operation middleware
+func (sh *strictHandler) DecryptDatakey(w http.ResponseWriter, r *http.Request, projectId ProjectId) {
+	var request DecryptDatakeyRequestObject
+
+	request.ProjectId = projectId
+
+	var body DecryptDatakeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DecryptDatakey(ctx, request.(DecryptDatakeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DecryptDatakey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DecryptDatakeyResponseObject); ok {
+		if err := validResponse.VisitDecryptDatakeyResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -12722,6 +16710,72 @@ func (sh *strictHandler) EncryptData(w http.ResponseWriter, r *http.Request, pro
 	}
 }
 
+// EncryptDatakey operation middleware
+func (sh *strictHandler) EncryptDatakey(w http.ResponseWriter, r *http.Request, projectId ProjectId) {
+	var request EncryptDatakeyRequestObject
+
+	request.ProjectId = projectId
+
+	var body EncryptDatakeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.EncryptDatakey(ctx, request.(EncryptDatakeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EncryptDatakey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(EncryptDatakeyResponseObject); ok {
+		if err := validResponse.VisitEncryptDatakeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateRandom operation middleware
+func (sh *strictHandler) CreateRandom(w http.ResponseWriter, r *http.Request, projectId ProjectId) {
+	var request CreateRandomRequestObject
+
+	request.ProjectId = projectId
+
+	var body CreateRandomJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateRandom(ctx, request.(CreateRandomRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateRandom")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateRandomResponseObject); ok {
+		if err := validResponse.VisitCreateRandomResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListGrants operation middleware
 func (sh *strictHandler) ListGrants(w http.ResponseWriter, r *http.Request, projectId ProjectId) {
 	var request ListGrantsRequestObject
@@ -12814,6 +16868,39 @@ func (sh *strictHandler) ListRetirableGrants(w http.ResponseWriter, r *http.Requ
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(ListRetirableGrantsResponseObject); ok {
 		if err := validResponse.VisitListRetirableGrantsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ReEncrypt operation middleware
+func (sh *strictHandler) ReEncrypt(w http.ResponseWriter, r *http.Request, projectId ProjectId) {
+	var request ReEncryptRequestObject
+
+	request.ProjectId = projectId
+
+	var body ReEncryptJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ReEncrypt(ctx, request.(ReEncryptRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReEncrypt")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ReEncryptResponseObject); ok {
+		if err := validResponse.VisitReEncryptResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -12925,128 +17012,160 @@ func (sh *strictHandler) DeleteKey(w http.ResponseWriter, r *http.Request, proje
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H37c9o6+ve/ovG7Myd51xDbmFs6O9+hQNpMmtNuydlzzpa+QdgCtLElVhJJaCf/+zu62NhgwiVJ0/Md",
-	"fmmJkSzpkfR57g/frYDGU0oQEdw6/W5NEAwRUx//+Iz+O0NcnIfyrxDxgOGpwJRYp9Z5iIjAI4wYoCMg",
-	"Jggw3dgGI8oAn02nlImyZVs8mKAYyjeI+RRZpxYXDJOx9fDwYFtTyGCMhBnwE6P/QUHheOYrcN4pg3MB",
-	"4hkXYIjUwFPzlZlHAKMIsV84CBhSk4QRl/PA8jVTKCaWbREYy5mYntc4tGxLzh8zFFqngs1Qdt4xvP+A",
-	"yFhMrNOKZ1sxJtk/p1AIxOTL/98Xp9SEpW+t0r+/fq94D3+z7KI1M8SnlHCklvwWhu+gQHdwLv8KKBGI",
-	"CPkRTqcRDqBc/sl/uKTB98yU/sbQyDq1/s/JYvNO9Lf8pMsYZW9pONfD5el4NUFgrAcEDAUI36IQQAIw",
-	"uYURDkEyOTBiNFb05Ijd4gBJEmbPRskcjpLeraIJmeYnmXOkZvQWhubJFmtG9zCeRkh9lAtLP1wHNJSk",
-	"vbjsld2q41q2eR7zsVnoDZoDzAGhAmCiFvMJkRCTMQhRhOQwgAsoZrxsyXk9A3nPUzKq9YHF+X5G+p1R",
-	"NsRhiMhzkc+pOLUC8s04YmACJQHBFLEYcy5JJiiAQYA4VxS9QfNno15rJibyxgZQoNAGw5lQewejiN6h",
-	"8BkpaK7cFY4RnYkff/MEjlEI6EyAO4iFPJASNF/mtp0TCU8w6iF2i1g3OQTPcm7clWvXAnzOBYoBug+Q",
-	"WjqgQTBjDIVl0KZEwEAAgYIJwQGMFnzi2e6fXmxCR6Dm9ozU/JWKMzoj4R4kTCjX+nT+7vci2skT0vp0",
-	"DkKKNGihe8wFoMkllBwPETCdDSPMJyhMQA2RW8woiRFRDNdgj+Rqp5YXhI1w5Iy8kYt8iJxhNQzqIw9W",
-	"hs7Q9Sq+9Tx0v1ICAKczFiBgjvLqUp5xHz7BeURheEXpB8jG6Onb4a1shxkRSEQScyAoBZEc6wVpbHBJ",
-	"X9K1ZNbTGtJQcTc1J0lxqE9DgjESo6eCgyNJfqq/o6MRDjCMwBSOEX8DOCICDOfZfsfPuElXlF5CMjdP",
-	"+dM3qeI0Cu6MmDAqRCRhVEwY4hMaherKqOvCEAwmKDwFUxrhYK65Gr1FDDAoUIRjLGz176nrOLZE5lMX",
-	"xJjMBHrNjVZLQuHS7rzmbv5G4ExMKMPfUPgcW7l8385JQBlTQn7rEsCFLCCZCCYjymL1+RTcl+S3JUFv",
-	"EFHoMlKQ/DrQdynFIjK2UxGaMoDup1KVyKog4GjGZzCK5gASfofYYmslTj77dqVrU+9pMwQF6kABb1By",
-	"HdV6Tr9LJWiKmMBaH4FhiOXCYHQNs9LYdQjFsjLkeo2cNuSuqDu2FeoxryPTZlmv030T3U221lI7AUMs",
-	"uA0giGeRwNNIHnfQ0GpJQ8qgDbfp2QByAIEeTtIuMzt/eW5LitrX767tF+lotiUnjMNNp+ICzc9TRcb0",
-	"4lMUbL3I4RxIRfQNGOSpNAB3mHBwN0EEDKmYAMgQGONbRMrAq9YUZfS3BGExQQxgpV4gMout0y9Wq9u7",
-	"9qpSopefXE9iZu/St2zr/WWrbb5SHyuN9GnV9ZKPvcuK9XWZLLZ1X5IDlG4hk7PmZqR0oOVxFsMsRlkM",
-	"osZ4sK0pJgXK/vmvSiCO0C2KSj4I2Hwq6JjB6QQHAHKOOJfSDuABIpBhygEl0bxsFU06RHcBVehR4ihg",
-	"SGgFX499rdt/T2nXxtMJYlfoXli29SmCmKjP25FjXWd5GeU5IQHadKh6STttKUhMEl+SM7mYCB3+BwXq",
-	"4C3dbq3AF1/vQM3wWshprZD9Kns4EVFURyGYkRCxRNezwQTdwxAFOIYROBJ3FAQTyGAgdVwAwXAu0PHS",
-	"TVQ3NXsZGyuXsVU6g6XR178//Trq1ctuU7kB2ywVE6DayqbPsj5vh/U9dkSLj0BuZXZuS9efjncMEvEo",
-	"8o9lC4SupwyTAE9htIngn9KGD/Zq7/RmPSoG6V7pm65kn70BWFv1cizKq1YfYwPaWOeUmqcn1yXJELxq",
-	"tZglSEop6YOvHqaP6Xda9JKL0kYL/gYMAkX/kno6ADCiBCVGqYxhAwsU863IlY4mpxXD+3Pd03XUQpO/",
-	"0iVAxuDcUidJYLmaPTf4uQCs4KhYOfJuPMOP4Zt69xZHR71KSUr5Sab918/iYoMEhYhAbMowlytM7ctL",
-	"ZuTaGpiDEYYFJ6wlHyfyww2av9EGcG0SUA9h0gKCEI3gLBIghlwgpg109vNfiiXgUpJ8KWuTdR03WVZu",
-	"NasXtJAUiSi1AQF6spnpMuNwjLbo85tqpztxQRkyO5Qn+oX5Epx3bNC3nL6VWukSEl9c9kDyjnIhbDA8",
-	"1hLOY1P6qFvtdcts6zYunP5HEillV5mJJDGlpihfFWFIArSQnQomXnB19cnccC0eu5rq/pMR3bw/F+ey",
-	"WSF+yC+K5tBBSlqRMtAPVW82ylODTIsBYEjMGNGqnxGwSkoMOVKOLKnG/wIGGT/S30/+8fW7nEi15jce",
-	"/jZYFj3k4/wkvcYal5R8VbF8ZWaCKbmG0ZgyLCbxRpU47dNKu+zNuJ/MWzbJQLnjsfGQPlXUzCqhTrO2",
-	"o1KSvup6CDmq+UtvrLm+/8gO/99nlzCL6SnP+fA5L/28gwTEEd/t3ptj+MPv/atfmceUG0kNIGiCMDZw",
-	"5V/yKCr1hdtAyqARJmgJd8rfXVs2KwAafZDXCg3lHTWb55QnN5zV3BF5km6sG2gtUd/NN2AKOQdYSAKH",
-	"KAPokBujzHOD9V4ItY50m3Cz6MhmjCW9Py8vu1efz9vXne5Z67cPV5Ztfe61ur3rj63up+ve+5YxNvUu",
-	"vevur+3Pf3662tKU0pvHMRIMBx0taiVvli/uvW+lrzUzVDaW1LeZ3zr1GDCIuWa8UjiVxyYvtSd9N9qB",
-	"NU6t0FS/oJCIqfV4Va4n2kG5sAkbg56eJsCCo2gEjgjiAoVgoBoPgH73MaCswIYsxb0Ro0QFxGDRJ0ej",
-	"CAob3GExAYOFhXxwXAbdexiIaK7wwGgX4o4CPoFTxMt9IjUzgj6OrNMvW1DGerB38XqkW2YouqpJZdwG",
-	"xZsqv7MBKo/LIAkDWbpzlTxqVXL37eKy1++XtTF4jSk446AonkKMuNQmloZ1Hc/fJFVnlpcdp+gI5Qi3",
-	"8YAvH4ijvC/FzjjMbMDxN8kLYmVtn5EbQu+I7H285o6s2Q8zQ3OcM/uycPeAIxqFiIEpo+EsEFwqJVEk",
-	"wVO2UU30oIsNUp3/Z6c92rQJeSdRXrTad8ty7yzcP2NuWCWbshVJBbPm5yyPC6OjsuwnvjSrHjRhxWvU",
-	"4MgfBQGsjhxYaVRh6FaQG3ourDrIqw9r4TCAw6ozqtRHFWfUrAwbzUqz4dXD/DGt5Z0ktSXJUlstFelr",
-	"a2i/ZJLKMAdj9zKuDclscg9KEo/oTJRS06uVilWZTlmmmjzRsmcp91ZluLGMlWvxZ/aFS2/b1qafNa5b",
-	"S8b23/UaPmWWkBE3dIeM7pE8SIVnK2fakjxOTT/5K/Ou/IsUuys0nmY2YMYRk2umMcRky9X+pvt0TJ9k",
-	"FF4gLcl5S/k3hGKjEHeJowjzKxwjLmA8TQ3Gu1jq7J/KQo05n+1vTN1TzdzOwL3Bdv2TW5oftRpvZUAu",
-	"2hx76bwWgXRieFo56voGFRrZWkFAZ0SAI93mGJx3MmbaXzigdwSx8qOoW/Gez+fF0FiuUffcbNRT5Fws",
-	"r5gqqWb+7BhgzKjXciqjCBbIWH3LNWbXIrt2YpalUma+wxxlveCOZVvulrD3GY1nEVTIZ9QNCX25fd9x",
-	"/1QEiCaOwPFG4nycautEAZFyboEdb/6+tvc9Tp7sxqjQS0YEDiMdJZRsh1T7LdsawYijLXflSnc50132",
-	"dwtwscXxlH1UO9MpYQ5ZebKyhlxP9Ts82W3AEIzirXZX9g1nEQqvkxD4rS7vI+eTz/n1nj6vzYiUPf7L",
-	"GJ7d3DXIdZ5NNFjx7ii5u2KMYnkx2wkdv1YbOiVU9+olP2wGpWGlGpZGDX849Os+rNRHjyuatSLLztfv",
-	"jYdS+tnf4rPr7eF6czynmqGAuaRbkWDHFY0yKxplZv7I58IV6cn2CqOn5DRTI2txnJOOOvrca117jt8w",
-	"HytO3TMffacpm3Xb1590B/lJhyX1um357MLV9qRdA5/SkRcDL8ZNh01HXTeoWX8CVKsEUMf8FGh+ODVZ",
-	"LDAQ+Nbo9H3L61vAAK/8s9K3QIh5+ref6ZjcfbtP+lY18wWOp5QJ2bwu+S6j3xDRdqCE6HLKcnkVy7bk",
-	"UqqWbdW3pJrJvmml01Y6jmYVttUxk7XspGHHTHPx5FzNTzIFNbUs4Wa8WHp7Aj/bkXGsg7ONMKWn/2ye",
-	"lAw1dnKmpBwqw7aN1fa609XWW9vqnb/79fpf3c/nZ39uue2JGqv1V/kKPCb/QgyP5moDP2AutJr5qA9n",
-	"P0eJMm1t1D/gGH1QDZWmw24Q26bLpW75wuF9WfJsjH3ZUcXjy6qd46zqcwTdi+sFVfIxtis4LqjQCp8O",
-	"2LZOLUxExdO8BcfyWOlhYkz0n4shMRForCkq2IwoF92mdVylDQuDeaTckF1A9s3JZNdR/QLN+ZNjfWr+",
-	"VmJ6ceTwGY6EdgekHPANMHxPhwDDIUdE2KD14YPSk9AtYj+SX9pW68OH1+GaZuh9pfyfGBkeOY2beES4",
-	"UNa3goGs530zFEjFJffqlbO8P5jk2v+MeKIWb+eovD+2KEuvlHe24Hx/pZO6rCGuequmNJiAWDVDASUh",
-	"10kcbqUU4jEWJpsjE5oAOJwD0/aNATijqgHMc69adiCZRI9KscqhDZwbIzpfKajpEZFgnTq+L7FtlbQU",
-	"T8Xc5JVQATgSS8Q8Sql5/D/F9EzNFvlZDG5iPjhVsfYxFIhhGIExIor4iUv+DRige528u9xUKyUoBJF8",
-	"kuVoNzFXarvutyUXulCdumknlU2a3J2Vuf86i4e6yAVDAWUhB4KaOD4bQED010tpSAtDgus4K2lJO8bR",
-	"1nQcbeayrkyyJyATYEo51hnX2gItL4+tPg0yKDVIv2boFtMZV+2WZ/30SXtq0lkPwErsw3nrUqdjnnfk",
-	"AYSrxvTHLefrApe/fnftQoflpml7vp72Z3RLb7bNmdjNifW6YGI/HuHeM9ZBJRRo3fsFkNEYG65DOOdF",
-	"0WtzDoZoRBlK/CgS5ZXJAoWZO6dSAevyOrpOs6azX9few/rzJAduPPe+vqzPGN2WJVbhnmWGWkIFDZ8k",
-	"RbBMmZ4kbsUGUICYcrHGENp0m0HDC/1Sw/FrJb/ueaWm0/RLlWpQCWpVzw9GBYbQnc2VNbmSq6yIll/K",
-	"7xOk4qJieSoSIB7RKKJ34KivnAt9SwVESdZ11Nd+hr51nOUWT3dBqJ0NZgyLubwqsQkuveE3PTwmUMxY",
-	"wTa0Lk56FyndOR4TZbvj+RzuXueCg5ACLE77ZNAymdYm4bnXuSi9v2y1Szr0DbRU/ZV/9GeOUwlaF+p/",
-	"ZAM5CRS+1wnB5tuJ+2biZRuoWSZfonv91cDEh6kSJHqGfSJwjAAmYPBHqRfelDpQoAE4Gvz5559/Xl52",
-	"Olfv319e9nr/HizOkFs1mfNcLiwtaKLLMUU0uDkGMKYqT1+Pg0Jg8pe1lVEVadJPFmWacsRYXEk4xRdI",
-	"6RQYxlf0BhVIHpLD6DRxJU7+UerN1MUpqfZmbHk1zluXv3DTtPXp/NgGPKBTFEp4yRaZMiU3plBMyuvm",
-	"+0dJzlgPsTpdeYgSQ15+su8hCUt3DAuBCPg4RaT16RxUyk65AjINk4t8cdkDt27ZATSbfgYFWFw1EExQ",
-	"cMO1OBXhEQLBPIhQnxzpqBkbRJgLGyQhNbaxH9uJ4VhSQXMEAEkIAkgCFKXW42Nb57pxsPQ+ptin/F9g",
-	"ho77RHYOoYAlOZETnXm5CKEug54qHMJP81dCLl8pAHb++TsqLwQ4unXKbtlz6sdycn3yfgbvEP6Fy36l",
-	"7v00ogwxEKIRJkosSnWHEEV4qIRPEKJbrAsMmHpXlCudQq5DZ87QKSJwik9+/XjV7ZXjsNwnfaIi7vhS",
-	"yJ3ckKTsDGQI6KDNUzD43texYn3rFCSfVRCZfNBXEHh/f3/ft2zQX0SV6S/L5XLfengYlNcMuj7wExwN",
-	"Ya4CQT7uj94ixvE3+SYaYrQI/usTebj5sVrDKILCbD1jcwBzAaSZpWWWowP+Hl+QfL54UXalaqFql9JK",
-	"ZHJojDiACokWBREG5vpq5IhwgIyXK4GNKQwmCHhlKczOWCRvqhBTfnpycnd3V4bq6zJl4xPTl598OG93",
-	"f+11S17ZKU9ErGJ1BBaKE+rjBdoRnYWg0/0dXKA5uIQEjpHKRe+ZrT+6uOwdy31RxQlmZq8Wl9KyLUV6",
-	"deXdslN2TIyOPGbWqaUuvFa8Joq9nMhbfvJ9YWB8OLmJ+Ym+jPJGlZILqQQ0WuTtbKvGmuWkLuBFFTSV",
-	"N3iD5mWgssZ0WvSyswgcKRObdiUdSzAAE3iLABY8bdMneloRCt/IMxjQGHEwhMFN6otavKYi+TNoJTnY",
-	"kMx1JId2dslryNBIEVDxpjTCV8clJ6h3Hqbry4itVr624Jrw5UWTk0XtwYevaTxnIvVuX+okkYi38yBv",
-	"XYGk2FLxkJcaTWZFrr6g5zgvuYCc6dWqbL+gZTfVSlmVpPoSnwUBQiEKy+BqgtKqRwqYVDGcOwanU43V",
-	"g8S9NXjOuje+JmFRl5TUJ5mahqqLu7lLrp6O6lTZ3GlR+0/18Df3SCuWyQ7uFkMsl9aS/bzm5n7L1Z4e",
-	"bKu6DemKCtSpvt5WZE/KZ6ouW9BjqfafkulncQzZPMWRTTAphTo41sYkpNWypVSn9Do+2GvxOx8fvR66",
-	"VTup16YFK3RFDkgSd796KLm0tkuphKRsUQv13aKgx5EqKjNB9+qWLAHpUrjzq4Dohmw9y/UqEKpAoaXq",
-	"QpYuMPNCILy2itJL4HAuG81yPMdpNhyn2e22ztpd1/ParVa16dU7XrtTa3tn/ttWs1V33lbPztxuq+V1",
-	"2mdupXNWadfa9bdu12/5Z7WW331b6dTbbqfxtt52u/VW5czvVNu1t/VWY2ey5XMQrYZbdR3X9+rVru/V",
-	"2nWv2613fN+r1btnrlttOp1213Eaza7bbNQqb1uNdrtR8dxG/a1brbXqXqvacutnbv1ttXvmdKpetVH3",
-	"2l6r61Vbb7v1VuNtteW2a+1Kq9mqtrru2+pbt+u03DOvXen43erZ3tuYcahtxYYOjOXAWPZgLOrQZUA8",
-	"w0PaqryVNi89zix0WstaVqFdiQCaGoeKRaRG9cFK2PzgWDE6o+tmzAiUJOrAYPF0AGI4NyVH+qSwrM2R",
-	"saG7x2XQWYnW5lJlMCVL9FzCQlE+lxDzKvynINHEcivjse9/88ceH0ffbhw0vnNmda/2jc6/3TLesNZn",
-	"mCSZOLviazZv48uavKdFXtRy7tTX4kSMzQvZEUhXvCQvwQ0XjpanZ8Dtt74DmziwiR/IJpIExoRHmGi9",
-	"LXjElspEMOOCxohly0QZW4x+kbG66FQEoFz4UvFOVI7UiuP1reM3+bapI18qIncQC65C03JO/bR/1Xhp",
-	"irjAxevpIJm0G+sKcdG+vLCykXqZaLpMCkhBvGySy6GCFXbEnh9l70ncEYuEJ2vo1hoj5DijUbXmNz2/",
-	"WYX10POadT8ceaEz3F3N2mftB9Q9oO4PRN0i284jiJtLJ1+LuSbunefcXqs1wMrgjDLAk7onWmImFOhb",
-	"pkpGqjP+Rv/KTVqLBuDkp3i4MsWben95OM3mjv/sRp285aM17tDWu3qXdwPv4/vpP++/+ePOWed91W//",
-	"9w6iaHoVdqO/fz77448/Xqapta7aU0H5m60hbk29up/BoJ+z6kxQFFFwR1mUr7SU1iaz4Lt/8eG7xjj0",
-	"mvPhu3/+Y08aHID+APQvD/TmyAFTDmQHA0xO+14L9Z+N/V3XCFUh4oCOVHklla5uvJxK9F0FaRPkb8oh",
-	"HRyYTxdolwoUWG7V8erNZsPzHBWXu1qAQJUNyMrBjuPU/YbrhtXAqwf+qBH6jeGw6SIfumEwCq2CXH85",
-	"jlutN2p1M05WmRASRApS81ee2Hv5Yldz8E3A2yPKS+K/TXwnxmzl7qbbpGnoyRLX5ppb1qNp45azg7Kw",
-	"rhTlgYscuMiLcRF95PZQGHQMzONMxORB82UHb9biAgRdBNBsEzdT0ZXxlrQCPdIrW1n+13CbJ4bO7B47",
-	"cwC8A+D9EMDTOLE73mn4ehzudAEIFd+SRAjm0K6SoJ23Pdp5RWinBzqA3euDnXcAuwPY/axgp2FiH6zb",
-	"xhhsaqFwMJvmi7IDOtIG4qLgviIw++sYdLc2n9rPZ6zc/rcdyQ+zxP58hu0X4kjrSu4fUPuA2i+G2vta",
-	"diPMRWlROymB7VXT7LuknNDrCo/1Sn0UVr1hqVIL/JIfNN1Ss+6h0qiGPMcLUXNUQ9tf1eLaWy8WwqUp",
-	"tmqWbdadmufVHG0uzUR7hWFl5FRQ0/OasIr8OvTdIaoFXh3WKg6qOWE1GIZDGHpD1Gj6tWpYq7hOE4ZO",
-	"xQ+H9bAwLO95ovkKKkBbjWGz5o6GvutXfD+sNhtedQidoBE4TiNouNUs5G61j2lO6RYTzocLrsQH5jwY",
-	"X+VZzJXisdKKNapE1SIV25iP9zpRB+w/YP/LY788cYtf3uRFaTpbhM8pPpDUtyoW3uVAPClKwRd1VNSL",
-	"ysD8GoBOQ+NTFAzUzxKn9dpUJ8iSiOs3YND68GGg/uImNVn2WusYfDXeY+pPWbrolsELdzdIWK6l91L2",
-	"ibT+2ZeD+0+7/0zZix/m/QtIiVAmJqX6E32AX5N6c1+2o8CLsrSV6nsHhnZgaC/J0Ey1wa3tT4p/saSq",
-	"4FYazVINwtdmL65Ey50u5SNFFF9UhXkEaZyD8HzAmr+w8KyCi2EUIaYqfOgSPrtJ0rnf4HosVg4z5fdT",
-	"DcugpX8NP6m4pHIY7yY0TUdJJ2nLJlhwMFhNcBvYKtldN+iTgqRHXeEyfdkvPJv5iEkQzUJk3pykN5ZB",
-	"ayQQM8RQ1V7S/kiSi/QJoSCiZIyYnHhauE5MGJ2NJ4vmZdCbqeJdAHPgOY52WhIKQhrM5Jt1QZ75+iIn",
-	"PRSNXj878ply8V7MBL2mguP2XGED2oIjQtVGHSqNHHB3H9zV8PdIpt8+NUV04bXNyCtbZZBXFX1ai7k6",
-	"bW9uqrop4NW8ogxaJP3JUPUoE43RJ2k4hld1XDsZTVlniI7gkG/OtvKejo4HZDwg4wEZ/+LIqHDmeZEx",
-	"sUNtWS8vKYScpHJkCkCRxY8spQFrlCXV8kq6WHkmhI3r0DXzk0y2yXgGUEqUfTLI1vcdgKO0nvExkE/e",
-	"LBCY3iJVezxThC9J2IYRQzAsqNhXCMeu73i2ejugM4XHDJIxAtkGCq9Xf3Bx0cbx3MJCfKr+3l8nyG65",
-	"GLVV3x5INxTL/tmK8/kvWpzvAPUHqN8d6pMrtIqya6LvMgW4FaYsKj9/+fpgr5Ti/qL83LoEtQah5XM8",
-	"VgFsqnYvIuGUYv37A1ra1JWBKYnmb0AQYbkywJFS/jEDUuodQo7Ab58/KFknX2P2Jubl7/r3eB/K8Xyi",
-	"yscGEZ2F5YCqKrCQYRX6LImoG2pGpH+BNuNI8S27cOLq1xvVr+wvmpblLfqaUq7otwQXlaDLiwADRWFJ",
-	"wsKSUpQoe3SmffrzYav1+3WBK64MMTyGUVRaLvi8eI0J0Hn4+vD/AwAA//8=",
+	"7H15c+M2vuBXQXGnKvYOJZPgbdfUK+rqdrmd9Gs5M8mLei2QBCWOKVKPoGwrXd7PvgWApEiJOi23O2+V",
+	"P9KyhPMH4Hcf3wQ3nkzjCEcpES6/CWOMPJywj799wf89wyS99uhfHiZuEkzTII6ES+Haw1Ea+AFOQOyD",
+	"dIxBwhuLwI8TQGbTaZykTUEUiDvGE0RHSOdTLFwKJE2CaCS8vLyIwhQlaILTbMLPSfxv7NbOl/0ErjtN",
+	"cJ2CyYykwMFs4mn2U7YOF4UhTn4iwE0wWyQKCV1HQIeZonQsiEKEJnQlWc/7wBNEga4/SLAnXKbJDJfX",
+	"PUHPn3A0SsfCpQJFYRJE5T+nKE1xQgf/P39IDQs1/rQb//X1mwJf/iaIdXtOMJnGEcFsyy3kfUApfkJz",
+	"+pcbRymOUvoRTadh4CK6/Yt/EwqDb6Ul/S3BvnAp/K+LxeFd8F/JRTdJ4qQVe3M+XRWOd2MMRnxCkGAX",
+	"B4/YAygCQfSIwsAD+eKAn8QTBk+Ck8fAxRSE5bvRyC5Hg59W3YKy5hele8RW1EJe9s0Oe8bPaDINMftI",
+	"N1Z8uHdjj4L25rbflDVJFsTs+wkZZRt9wHMQEBDFKQgitpnPOPKCaAQ8HGI6DSApSmekKdB1HQG81wUY",
+	"2f7A4n4fEX69OHECz8PRscAnKZJeA74ZwQkYIwpAMMXJJCCEgiyNAXJdTAiD6AOeHw169iwd0xfrohR7",
+	"InBmKTs7FIbxE/aOCMHsyd0FExzP0u//8tJggj0Qz1LwhIKUXkiKNN/mtV1HFD2hsI+TR5x080twlHsj",
+	"rzw7G5A5SfEE4GcXs62D2HVnSYK9JmjHUYrcFKTYHUeBi8IFnTja++ObzeEI2NqOCM2f47QXzyLvABDm",
+	"kLM/X3/4Vx3s6A2xP18DL8YcaeHngKQgzh8hpXg4AtOZEwZkjL0cqeHoMUjiaIIjRnAz3EOp2qUAXc/0",
+	"fMmHvoxVhCVH81zDh0hxJEeGiiocB+53jAEg8SxxMciu8upWjngOn9E8jJF3F8efUDLCrz8OuHIc2YyA",
+	"YqR0DtI4BiGd6w1hnOEl/kjXgpkvy4k9Rt3YmijEEb8NOY6hOHqaEnBGwR/z32LfD9wAhWCKRphcAYKj",
+	"FDjzcr/zIx7SXRzfomiefUtef0iKZNa8mXScxGkaUjSajhNMxnHosSfDnkuCkTvG3iWYxmHgzjlVix9x",
+	"AhKU4jCYBKnI/n8pS5JIMfOlDCZBNEvxex402xL2lk7nPU/z1wjN0nGcBH9i7xhHufzeriM3ThLG5Nu3",
+	"AC14AUpEgsiPkwn7fAmeG/TXRho/4IhhF5+h5PdBfbeULYpGYsFCxwnAz1MqSpRFEHA2IzMUhnOAIvKE",
+	"k8XRUjx59OMq9sbGaScYpbiDUvSA8+fI9nP5jQpBU5ykAZdHkOcFdGMovEdlbuzeQ+myMCRDsyINySvi",
+	"jih4fM77MGuzLNfxvrnsRltzrj0CTpASESAwmYVpMA3pdQcmF0tMyoOasgVFgAhAgE9HYVdanbq8tiVB",
+	"7es3WVTrZDRRoAsOvG234gbPrwtBJutFptjdeZPOHFBB9AoMq1AagqcgIuBpjCPgxOkYoASDUfCIoyaA",
+	"ms4gw3+NcJCOcQICJl7gaDYRLv8Q7G7/HmqUo6efZEhxZv9WFUTh463dzn5iHxWz+FaTYf6xf6sIX5fB",
+	"IgrPDTpB4xEldNUkm6mYaHmexTSLWRaTsDleRGEaRDXC/vXPjCEO8SMOGypwk/k0jUcJmo4DFyBCMCGU",
+	"2wHExRFKgpiAOArnTaFu0R5+cmOGPRoEuwlOuYDP577n7b8VsGsH0zFO7vBzKojC5xAFEfu8GzjWdaaP",
+	"kd6TyMXbLlU/b8c1BblK4o/8Ti4WEjv/xi67eEuvmwvw9c/bZSu8T+myVsB+V76cOGJQxx6YRR5OcllP",
+	"BGP8jDzsBhMUgrP0KQbuGCXIpTIuQMCZp/h86SWyl1p+jObKY7QbPdTwv/799c+R7552m9ID2GWrQQRY",
+	"W9r0KPuDe+xv0xWtvwKVnYmVI916O/4VpON4ln7Ot7vXbdkE/Wz80gs49ODWbXq3fX5IUJRupHAj2gLj",
+	"+2kSRG4wReG29X0uGr6Iq70LDLKR3eO9ipHuaJ+DCQ3XXlZIMdS0TeSOKyWlhnV5cd+ghA9qWj3po5Bi",
+	"XBZZfTS/FL9xFpNuiitnyBUYugz+DfbtEKAwjnCufCspcIIUT8hO4Cpmo8uaoOdr3lOW2Ebzv4otoCRB",
+	"c4FdnjSguznwgI+FqGuuilAB79Y7vOllsrF3uDpsKMYRVhdZ9F+/ipstnCKOUpxMk4DQHRZ69CV1ub4G",
+	"naMwQDU3zKZf53zSA55fcUU/V32wL1HeAgEP+2gWpmCCSIoTrogUj/8olhA0k1gaZd2zLMn5tiq7WX2g",
+	"taDIWcYtGKBPm2VdZgSN8A59fmXteCeSxgnOTqgK9JvsR3DdEcFAkAZCoY3MQXxz2wf5GM1atJEEI87J",
+	"bVrSL7zVQa9MFB4ntcv/JQqZUM/UYRSYVCKmQ4UBily84BFrFl7zdPnN3PIsNj1N9v4jP95+PjfXtFkt",
+	"/qA/1K0hI7OteYo/bZWoUFWemqeYiECmspMsQbUqO4E7ftxBxMQ/Jm4QQNmf0uiE3g/5/9LeAwGgyBtE",
+	"A4Hek0cUzhi21+kPZwRj8PMvd91+c+KdXy2mpC0msYfDEHvNQVR9rRli3yywyVI92VplP1Zxy3reFnHO",
+	"9ilIx4DKVhOcItr4PZjdDmZroxv6roL6VslgWGoxBAlOZ0nElRgZOBsMvmfMJItGmPwEhiWL6N8v/vH1",
+	"G12Ipqvmy9+Gy3CjX1cXCc01xlU6VD3wspUEcXSPwlGcBOl4slW5U/Sxiy4Hs2av5h62cbmV67EVDb1W",
+	"aCqrUyRL31O8Loa6dxDBuro0oi6r6oYT/t9Hl5W2wPN7q8ZeK13lSqNsnIWGbYeRSgTk/e56rWi3bl+7",
+	"HN6m90BHvX/A80N1Ad9L5l/s3xuRLZqLnwhQYINSIeAFI+Z8UyFY/Y92A2p6bi8ozAQL6sw4vf6tyri7",
+	"ZZSsV1Wounr0LR6gFaZcTHOVc1jmFerow9L1K27EynqWzqD+6tH1OsdkB+cdnKIgJPtxhBn5+u78wruT",
+	"2k3qPQoNynRmi8y4XkrCcjY4jjAIgwgv8SvNb7JIm9UwKJwAruVQm3s/guPhzy00rnJFXqUd5g04buQ0",
+	"/QpMESEgSCmAPVxiBBHJzBLHZvK+q1axBLv3Mp3x0/3u5H29OetuPsXLuFk8xFiTG136t1AQhS99e0c7",
+	"S6n9/0cmpJ3tGX7M9a1UNqPi7AYe4RIUPMISraXAQxGwu31+vP1bhX43iFCUMwzgrPo6SvqDq9wzl2TI",
+	"FRA0X8wVhfPzFQXAqyTnd0C1a17oLljkLY0u78NbvSFaXtnSBghXWIvSm+z/fnvbvfty3b7vdHv2r5/u",
+	"OP7o9u9/sbuf7/sf7cws3r+F992f219+/3y3KzKaTyY4TQK3w5Wl+ch04P5Huxg2WyF7yoUXZvVo2Ncg",
+	"QQHhj/fmtk+PY0nvnvfd6rHC+ckVIPMBaoFY+Lmsas8i7kq58F7JXA/4MimewaEPziJMUuyBIWs8BHzs",
+	"cxAnNd4u9M75SRwx1/0gHURnfojSTA83XPjyDM+boPuM3DScM74tu7rpUwzIGE0x4agkjvAvvnD5xw6Q",
+	"EV7EffyziiPLILpqCyk5ONUfKv1NBLg5aoLcYX3ppSlV7lKpvLub2/5g0ORa0DVOKyVXqvolTDAhiLsv",
+	"Vh44VLdJSqXtleepu0IVwG294MsX4qzq9SWWXPtEQII/Kc8+YX5Bs+ghip8i2vt8zRtZcx7ZCrPrXDqX",
+	"hWMaOItDDyeUfnkzNyWATHEYUiaXtmFN+KSLA2Kd/2OvM9p2CFV3tm/LkvlBR1YZs/b8cPQFRV482cjq",
+	"JqwJY2y30Zn39eR6NeGv2ekWsG2i7aXR6nk43gCsGB9EMFxdyZB7goXxCsSgtCRnvZFHSnk/tWDJzM+r",
+	"j5D5Dlx3RKCrFZ3Vwr7CBITch1QwXAsp0NSRr/quizRfQoqpIU9WsOxBGWkShoaje46LHE3yFcNXJN9S",
+	"HNNSLBMa3l6aLQ4bdrP0NRdryUWhxGpkfhAZz0J5mcoXjSfugtMo1IxCoUwpdSqL0vk3XOPUqIzKDPlC",
+	"5vWw+LM84NJouwoiZbchYYsbkbDM4grLylmhojITKq4OlGNiy8//Ko1VHYgxT7XONKUDmBGc0D3HExRE",
+	"O+72V96nk/XJZyE17DlddxBH9NJvRSu3QRgG5C6YYJKiybRwINrHc0P8oTyWAkJmhzvXHGiU2s3haYsv",
+	"0w/uebTRi2gnh6K6wxGX7msdks4dEVZNJuw11Dpd2K4bz6IUnPE25+C6U3Lb+YmA+CnCyWZ7ggKP5+uZ",
+	"4BHdI++53cmDgXOxvXqoFPr4o+OAzK3mni7FD1ENxz4Q5MwNp87PKXfTiakE9hQQXFamSYIoyDuivS94",
+	"NAsRw3yZ8EpRX+Xc9zw/FvnAgZMGk63A+WXKNaY1QKq4ie358g/1xTrg5tFuSZzyLeMIOSGPjsmPg7JN",
+	"gij4KCR4x1O54116vMvhbmIk3eF60j6sXdYpJw5l6URZA67X+qG92o0swSic7HS6tK83C7F3n4d+7/R4",
+	"N9xPMif3B/pAbsdI5eu/jMPLh7sGc12XA+xXvP0Y363oC33fgs2WPEnVdUdqYAMaDdWz3IajaF7DN1XH",
+	"UQ0VKYa/WW2h19lzvn4zXxrFZ3WHzzI8wBVTgpJWgkD2SHcCwZ478ks78ksr3/C5dkd8sf1aMwtdZmFa",
+	"rY/v4dE2X/r2PZX4so+KZGTmkXtVsmizbvv+M+9AP/FwnH63Tb+7kbl2ct+An2LmxcSLeYtpi1nXTZrt",
+	"P0dUqwBg1/wScHo4zbI3IDcNHjMN0UCAAwFkiJf+qQwE4AWk+FstdczfvjiIBoJW+iGYTOMkpc0NSneT",
+	"+E8cca1iDnS6ZLo9RRAFuhVNEAVjR6hlWSfsYtlMxuGkQhQ62WIFMW/YyZa5+OaarY8SBba0MuBmpJ57",
+	"ewU925NwrENnW9EUX/7R/CdK0NjLhaKgUCWyndkA7jtdbgsQhf71h5/v/9n9ct37fcdjz8VYLr/SIYJR",
+	"9E+cBP6cHeCngKRczNyobDvMfMsUpVvlDzTCn1hDJukkDzjZpcstb/nGYW1l8GyNhdhTxCPLop0krcpz",
+	"EX5O7xdQqWokV/B4Gqdc4OOBysKlEESpAjltCSb0WvFpJkHE/1xMGUQpHnGIpsksYm4D2/ZxVzSsDe6g",
+	"fEN5A+WR88Wug/oNnpNXx37o6k5ser2LQS8IU25cKijgFcjoHg99RQ7BUSoC+9MnJifhR5x8T3opCvan",
+	"T+9DNbOpD+Xyf2DMsOE2bqMR3kJY3wkNlP3ttqMCKrhUhl65y4cjk0r7HxGfsM2LFSgfjluYppfyOztQ",
+	"vr/STV2WEFdtn9PYHYMJa4bdOPIIN3nJSsMLRkGa2b5KDonMZyZre5UhuExUY5E0paGWzZGZWUypFzm4",
+	"gnNrhN/7uoXXXaB14vihwBZZso7JNJ1n+RTiFBCcLgHzrIDm+X/Uw7NQW1RXMXyYkOElc6+ZoBQnAQrB",
+	"CEcM+LmDxxUY4meetGq5KRdKsAdC+k2Zoj1MCBPbeb8dqdAN69QtOrEsSvnbWVn7z7OJw5M7JtiNE4+A",
+	"NM6ifkSAQMR/XjLaLhQJsiStGHH3jKvUeVxl6bGuLLKfoiQF05jwoLVMA00fj8g+DUtYalj8nODHIJ4R",
+	"1m551a9fNGSLLlsAVjxpru1bnoboukMvIFpVpm/WnK8LZP36TRZrDZbblg1VvuwvOJNZNuKFPdyE+aVp",
+	"ZObIy3JIYqnR2Rg/Mx8hFFWDycptuL/xQW6D2zyKjxdJ42GSBhFX1m31B166F3aHQssJIo9d0wg/VQF5",
+	"lWEqCifG/DK+N4qjFZceaNZtsrS0Izrvl4c9kGCwrHH7gosly6Mgq963J0TABHmYOZGtQoxh+WCpWTxL",
+	"d4JgttAjAi8b8RC4LQezrB7Dduf20nN/VVhA9aqKi7yEbsy0axnijaMsjRF78Ll1q3Ag5w98YdQ6ILJ2",
+	"60N/mzdwoKrtx7hP21xxq2NuXvUOEN7lVj7GD7smctnPk+K9Ax03pt3oZyYqJplyBfAbsOeZxvveQ3NS",
+	"Fzg1J8DBfpzg3JhPRQ2mN8deifFj3nsGD+y3dJ56cC0zaBzHn28r86VyjvGI3v5lYNWeWWmqJdaU8/BR",
+	"wUaXcqTnrrgiQCmYxCRdY42zZMs1oac2TEnVG6oBYcOSLLWhaK7i6hpUXb/GGre3zUynO7kr6wmqW/nX",
+	"GDNX7wm9Fbk0wINMwNmAWbgHAuPfqPx0NuDG7oFwXhZZXm8HZyfrzpIgndOnMsmirh7IQz8YRSidJTXH",
+	"YN9c9G8KuJNgFDEDEqkm0Ox3bgjwYhCkl4NoaGdpLrNsk/3OTePjrd1ucG9+YLPk1/8YzCRJce0b9i8W",
+	"AV0E9j7ybIzZr2P5agzLDdgq8x/xM/9pmLm8s/zPfIWDKA0mmBLS4W+NvvfQ6KAUD8HZ8Pfff//99rbT",
+	"ufv48fa23/+v4eIOyVqWtpTQjRXZpHku/DB2H84BmsQsSSqfB3sgSx7JmWqWIZ9/s8iRXwHG4kmiaXCD",
+	"mWIrQJO7+AHXiL9UzOE5OplO47dGf8YeToO1z+amT+Pavv2JZE3tz9fnIiBuPMUeRS/lDP9BHsecjpvr",
+	"1vtbg66YT7G6XHqJcmtSdbEfUeQ1npIgTXEEfpniyP58DZSm1FTKGVDyh3xz2wePclMCcTknFkrB4qkB",
+	"d4zdB8Jl+jDwMXDnbogH0Rl33RRBGJBUBLlfp5gZMcXcekmhwCkCQJEHXBS5OCxMmOciT8BFwNJ4CSOf",
+	"9N80SPD5IKKdKZfVoAu54AzXgjQ3QZ8RdHJZfRJ0+0wLJVa//xDTBwHOHqWm3ISScc7zwHycoScc/ERo",
+	"v0b3eRrGCU5KAWGFAsvDYeAwDQjw8GPAs7tmxQZiwhRbdB88nU88xRGaBhd5uHpzEA0iFkRAlqII6IHk",
+	"Ob9RQllSOsYlGH4bcPf3gXAJ8s/ML55+MWAo8Pn5+XkgiGCwcJTnPzabzYHw8jJsrpl0fSwLFVcr6V+r",
+	"oQzxI05I8CcdKfYCvIhnGET0cpNztgc/RGl29EkyB6gSE1PaWmk7PIZh84bo94uByjtlG2WnVJSBoFMH",
+	"mFDJfFjORjvMni/HHGHg4szVIkcbU+SOMYBNSRCFWRLSl5qmU3J5cfH09NRE7OdmnIwusr7k4tN1u/tz",
+	"v9uATak5TifMYTQNUkYJ+fUC7TCeeaDT/Re4wXNwiyI0wiyKs58d/dnNbf+cnguLJ5hlZ7V4lIIoMNCz",
+	"Jy83paaUOYrSayZcCuzBc+3fmJGXC/rKL74trFwvFw8TcsEfI31RjfxBMgYtrnO5abPGnOQUfkiLEhQs",
+	"U9MDnjcBS2XFtSPLHgvgjNl5uD/DOUUGYIweMYvvzNsMIr6sEHtX9A668QQT4CD3oXCIWAyjUPoM7Dz2",
+	"D0VzLnlxjwv6DBPsMwAy2lQELfFQqxzrXXvF/kpsq1At7LImImvR5GJR+OXlaxGiknO9u+eZzjni3dyY",
+	"dk7/XK8uf6lyjVmkaaW4C5Skt9xAxf4nKLtvaNlXYiWndZ76nsxcF2MPezw/WJ5yniEmlon8KUHTKcfV",
+	"w9zHYnjMpOMqB2FdlwLUF6WCMqyLvL1LJZk566Rs77QovMJ6qNt7FOUiaAd5hymW6xrQftDa3m851f6L",
+	"KGi7gK6uOgjrC3cCe167iHXZAR5LhVcYTz+bTFAyL/DINjRJmTo04hYNzMWypXil4jm+iGvxdzVIZz3q",
+	"Zu1IWW+dpYyLcp8z9iWl0tw4wnJhlLMIsd8WGefOWEbvMX5mr2QJkS7F3LwLEt2ihxVkqCDkrUZlXwo8",
+	"u/cbIeG1KezfAg9XNJ6CBCXJMiXJ6nbtXrsrQ9i2bc2CRge2O3ob9tSWbdmG1NJ6Pblr27DT7slKp6e0",
+	"9bbRkruqrfZ0W+22lI7Rljtmy2jLXcNWempHa+stwzb3Bls1G4RgyposySo0tK4K9bYBu12jo6pQN7o9",
+	"WdYsqdPuSpJpdWXL1JWWbbbbpgJl02jJmm4b0NZs2ejJRkvr9qSOBjXTgG1od6Fmt7qGbbY0W27rbcW2",
+	"bM3uyi2tJXclW+7BttJRu1rv4GMsqZ13IkMnwnIiLAcQFnbpSki8REPaLDEMVy/tRCxqAjiPSj5iKgRQ",
+	"tn7ZQHoFloJCmXhM6c0WSlITrXmiLCfKckywbawrcMLsJ8z+vTB7btAH5fD6/XE9j6Nfi9e57yJAWTEx",
+	"hs8LL57hSpzu8JwJNZles6QyjqNc9TNcfDsEEzTPct4Potq6CmeZ04583gSdlfBQAlwUZTnz+Vq8WrVN",
+	"JQL/XShCTWS7ICujkar+qY4gGYV/Pkh49CTNDKj/Gc//fEyIKawPac9D//flpcuB4n+sSbSwSMSwnKzh",
+	"a33k9/aN7IlqVyzib0GfFkb116fcOGx/J8JxIhzfkXDkGVNyGpGFB+1AI3ZUHLkzksYTnJTrlGR6dz5Q",
+	"pmHnsc+A+QyDgBTyQaGxhwPh/KratvAc5j5tVGrw46TqRVz01zKLfB0VuHk/fVMpzl+4wyRt394I5dCg",
+	"UvhOKea8JkAvDx5n3tF74p7vpdvPTc+LDAuCI+umjyXJ9zVdtaBqacjwILQM1fOhJzn7c/CH7P2EdU9Y",
+	"9zti3To9/gaMW8lftRbnZoG2pOLisFqipAl6cQJInraTc8xRDPgrYzXL2B2/WvYtDpgx3w8wYfqZrOBU",
+	"FZ2Wk1X96GqWqi7CHnVi+4PRJV0X/vJx+p/Pf6qjTq/zUVPb//2EcDi987rh37/0fvvtt7dpKqxLKl+T",
+	"vXVnFLemnM6PYLytaPDHOAxj8BQnYTXLcFE6RUAf/kmcD+bIg9bc+fCf/zgQBidEf0L0b4/osysHsvyD",
+	"eyhglhMfbsf2JeUPC+lwcsY6H0ME2zT4LAywKtaXyt4SNMFbsf1fwWJbr3zWoKF0ZbWrd82upfU0VVda",
+	"3XanDY2uKdk9E0otq9eWTL3dUg1Tl03LklWrpxvtnmR07F4PmrLUMjrQaHV6smW3DF2Bqml2JQvqtmp2",
+	"WrDXNrVW17YkTZYtVZZbqg5Vta119ZYpKXpbl2ypJbVUU4W9Xle3LFWTza5ptWWrJbfljm6aHUtSlVa7",
+	"o0ua0rWNli3pGtRV2O5qVg9qqtI2JV23ZMXqqT1Dtlstq9WxbKgqiqSriqSoiq7oOlQk2NE1xVCgYsCO",
+	"ouqqYukK7OhQURRNV2FH1xVTUXWoQ0VVDEXVZUVRDF2Xsv86iqpqhmWqPctQpI5m9CA021CWeh0I27Yu",
+	"yYa1tozRpaCrb6eTX1/N6i0I3qKkkmBoquVZCCNLkg3dcHzFlRwFy6ojSwaEGPm6r1mSpjiOZ0JJ1TxJ",
+	"xZKhYVOykORj3XWRo5q+iTXsY0PFqiObvi9pMtSghjVoOLKkKLIsSb6iGY6vQhlqnulpLvYs1V8u2XMp",
+	"+I5rIteAjmSYmosMHysKdnTD0F2sWJbkyDJWoAMty7NcCVkYS4qk+Y6lqZJvWEadGUpXDz+KE9090d3v",
+	"R3cPNXVXdN9rSe+XzFTNS8SyjBAg9ll8HyO3mT8pUzytEs0sp0eWS//kKvp6ddJSPlJB1iRoWJYJocTC",
+	"8FfzjbIsoWUtlCRJhmrKsqe50HBV3/RU03EsGatI9lzfE2pSe9J5ZM0wdSObp6zKSykqqcnEufKNeJDX",
+	"62rKzSy0aIPqMPeUzX0JMqORvJ9mscg6mW9xbWpJQdiYJVKQ9lDVras3d6IlJ1ryZrSEX7kD1HU82mAz",
+	"EcnSHpJlX6iyvQOk8SJUYZcIBYWXVVmS0vhM72zj+B9DbV4ZpLB/lMIJ4Z0Q3ndBeBxP7I/vOPrajO54",
+	"vlemrcpjsSrYTsmxHdwd28E6bMcnOiG790d28ITsTsjuR0V2HE0cgut2McVm+WkImE2rlZdB7HPVRJ0f",
+	"fB0y++uYU3c2XorHMxXujF/WlAl/exf3H8Gs/EYUaV1d7RPWPmHtN8Pah9pVl72Wt6Nu5v2CwpAlkNkY",
+	"v9QEwwWGYs6L6Q71qAdRXpAahSEY4+crMKyrqLwy4E8EhIvikoyqsAQzfDjmOc9c8bF3Xuf3vlKp7q8R",
+	"DFUtA3+IGXGJjry3ze7VFrpDEPX/zBCvOkvl9yB7J8vmifJ9Z8p3qGVzhKMGL1e73a65vtbu2eYqxucs",
+	"X/ZSDd91Pve8YPB70Z+6Es4sznZnPFBbKvotEGqlarKgGZbchlDpmoYMpVZXbVlmR9bNnmrYmtlqQds0",
+	"TUXtdu1O+9htDwLOCT+e8OPb48cPWV2BHP0wvng/FBkGJG0sqinlOHLVe+NDXmDoffXLhmL4ngadhqK7",
+	"akN1LblhGRA3fB1DCXrY8nW8+4utr8b1ZjGWHGKrnhuWIekQMmfDcsLgS8HzFF9SsAWhhTSsGkiVHay7",
+	"0EC6ImFd8jTX8RzkQQeblqprnq7IkoU8SVE9x/Bq42aPE25bUxNaMB1Ll31HlVVFVT3NMqHmIMk1XUky",
+	"XVPWyuzpTudYJPjcYcHVeN6VAN6Kk9NXehcrxXmEooYNK1q1yIubeZgcdKNOROBEBN6eCNAbx1QlWWrY",
+	"mpxpO8S3MjqQV7yq55TpRCTPEE4WlVXYQE2QpQPhOQHJFLtDntYmr+DGOqEkT4lwBYb2p09D9hfJ8sTS",
+	"Xmt9B9+N9mQVqQRehivDF/J+KGG5ut5bmTCLimh/nDwEuYdgloP8uzkIulEjipN03DBe6Sb4Na9A98du",
+	"EHhTkrZSj+9E0E4E7S0JWlZ/cGcTNaNfSV5ncCeJZqkq4XuTF5liy70e5Yayim8qwmzANNKJeT7hmr8w",
+	"87ywf7J067yewn6c9KL03U5xrOU6ZkE6ZsZSXm6pyBKJy9bZBJNZmJYiVUvVl3gkTp4NLR3jQbQIdw0x",
+	"egzySiA8dX4T2PW1+faNpRUH0ZKt+Rw4mOeiry3/d7Wp7F/Rc22TOhNvUdjsvRD5qg3QMCVJMg0Z+w6U",
+	"Hd9zJUOGDnZ9yUOO77qyrCGoYYQlHfuOrkGELOQjSzctpLoqdlXdUR0HOwqyJKjoliMjTcHI0Q1sOSY2",
+	"FMnFnmIalif7jg4pk+4qsupDpKqWquimYagy0jyoSaqkuKYuY1WVJUvRPRVC7ENPUSRFU1Rd12Vd1jVF",
+	"gZ5O/1MUCD1F1aEC6XeKqauKpajQ01kPHbI2pq4rmmIpui7nkbLYM3zHkKCiIhcaioc9V7YMDVqS5Oq+",
+	"gVXNMHwXurIvqybUFMuTZBUiR/J9y/c8tCGKlhVC3qPaoiBDZZfyZPX+WnVFDgUTearhaE5DUgzcUH3f",
+	"aji+pDZ0S5KwAmXFlQ1h1/KGwpbKavXrWqr3Jkia6iOElYbvu7ChOlBpmJ6lNlxJc3zX9DVLR7uT4Npq",
+	"oN/HYn56LYe9lsOu94FX+ke8qCdW8cQqvj2r+GXB1+1lYeM85LbsskyWY9wSa9gEduY/l5VDY0lnn8Zx",
+	"kT+wYFpF2oRyjcPVjKRDkTGQvMEgqslSy6vjFoP9RMqpaoPIDWcezkbO89E2ge2nOMmYY1aKqeiPKfsc",
+	"DaIoBmEcjXBCF15UlUzHSTwbjRfNm6A/Y5X1QEAAlCTOAkcx8GJ3Rkfm1bLm6ysQ9XHov3862yMlT30z",
+	"96015VV3p+tbUCo4i2J2UKcyQCfkehhypbhkQ2rWQwr+8KqI2zEvbVXCvKwi21qcy1NOzbOSiwzxct1B",
+	"E9hRXtKPf1UK4BtERQQf1CRZzGdj1rqIB/3lmczzVvD12PGEGU+Y8YQZ/+KYkeGZ42LG3C65YzHLvEp5",
+	"nv2nVJ2tiAkRFzHOcZKXsmwEk2mcpKWoZ8KjnUUe/SxmKaoBohzlIBqWi28PwVlRbPwc0G+uFhg4fqSr",
+	"iUGpQmaeYRuFCUZeTTnNWnQsqxIU2eggnqWZL+8Ig3IDhq+9lZoLizYSlGurZLLimH+duOzlSvHCHvEW",
+	"WyrZ/2iVM9U3rZx5QvUnVL8/qs+f0CqWXROwXaqOz3DKoiz7H19fxJU6+X8wv0deH54joeV7PGLKalZY",
+	"G0feNA6iFJzl3CY3McVROL8CbhjQnQGCmfAfJIByvQ4iGPz65RPjdaoFoB8mpPktYRO8NCfzMavt7Ibx",
+	"zGu6LCDiESUBy5bBvP9ZQ06IGNYtO9aogli7cHDdEQFujppg0bRJX9HXAnLLO76plGlvLhxOGYQpCGtr",
+	"AHFLGym1z4jxao9OZvsiTBFDJigMG8vV2BfDZOqkl68v/y8AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

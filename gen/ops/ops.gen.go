@@ -35,6 +35,16 @@ const (
 	EncryptData = "encrypt-data"
 	// DecryptData is KMS DecryptData: POST /v1.0/{project_id}/kms/decrypt-data.
 	DecryptData = "decrypt-data"
+	// CreateDatakeyWithoutPlaintext is KMS CreateDatakeyWithoutPlaintext: POST /v1.0/{project_id}/kms/create-datakey-without-plaintext.
+	CreateDatakeyWithoutPlaintext = "create-datakey-without-plaintext"
+	// EncryptDatakey is KMS EncryptDatakey: POST /v1.0/{project_id}/kms/encrypt-datakey.
+	EncryptDatakey = "encrypt-datakey"
+	// DecryptDatakey is KMS DecryptDatakey: POST /v1.0/{project_id}/kms/decrypt-datakey.
+	DecryptDatakey = "decrypt-datakey"
+	// ReEncrypt is KMS ReEncrypt: POST /v1.0/{project_id}/kms/re-encrypt.
+	ReEncrypt = "re-encrypt"
+	// GenRandom is KMS CreateRandom: POST /v1.0/{project_id}/kms/gen-random.
+	GenRandom = "gen-random"
 	// ListSecrets is CSMS ListSecrets: GET /v1/{project_id}/secrets.
 	ListSecrets = "list-secrets"
 	// CreateSecret is CSMS CreateSecret: POST /v1/{project_id}/secrets.
@@ -70,6 +80,11 @@ var All = []string{
 	CreateDatakey,
 	EncryptData,
 	DecryptData,
+	CreateDatakeyWithoutPlaintext,
+	EncryptDatakey,
+	DecryptDatakey,
+	ReEncrypt,
+	GenRandom,
 	ListSecrets,
 	CreateSecret,
 	ShowSecret,
