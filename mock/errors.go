@@ -77,6 +77,11 @@ const (
 	ErrSecretStateRefuses      Reason = "secret state refuses the operation"
 	ErrSecretVersionNotFound   Reason = "secret version not found"
 	ErrCSMSInvalidRecoveryDays Reason = "invalid recovery window"
+	ErrSecretStageNotFound     Reason = "secret stage not found"
+	ErrSecretStageQuota        Reason = "secret stage quota reached"
+	ErrSecretSystemStage       Reason = "built-in stage cannot be deleted"
+	ErrSecretVersionQuota      Reason = "secret version quota reached"
+	ErrSecretNotRotatable      Reason = "secret type cannot be rotated"
 )
 
 // Problem is a resolved refusal: what goes on the wire.
@@ -181,6 +186,14 @@ func errorTable(c Choices) map[Reason]Problem {
 		ErrSecretQuota:  {http.StatusBadRequest, "CSMS.0202", "The number of secret has reached the upper limit."},
 		// UNCONFIRMED: reading the value of a DISABLED or FROZEN secret, or changing a FROZEN one.
 		ErrSecretStateRefuses: {http.StatusBadRequest, "CSMS.0003", "The request is invalid."},
+		// UNCONFIRMED: a stage that names no version has no code of its own; the generic not-found code.
+		ErrSecretStageNotFound: {c.SecretNotFoundStatus, "CSMS.0005", "The resource does not exist."},
+		ErrSecretStageQuota:    {http.StatusBadRequest, "CSMS.0203", "The number of stage has reached the upper limit."},
+		ErrSecretSystemStage:   {http.StatusBadRequest, "CSMS.0105", "Can not delete the system internal stage."},
+		// UNCONFIRMED: a 21st version when every version still holds a stage (none can be dropped), and
+		// RotateSecret on a COMMON secret: the pages state the limit and the refusal, not their codes.
+		ErrSecretVersionQuota: {http.StatusBadRequest, "CSMS.0002", "The value of parameter is invalid."},
+		ErrSecretNotRotatable: {http.StatusBadRequest, "CSMS.0003", "The request is invalid."},
 	}
 }
 
