@@ -26,7 +26,7 @@ type stepDef struct {
 // "anonymous".
 func (w *World) definitions() []stepDef {
 	const who = `(\w+)`
-	return []stepDef{
+	return append([]stepDef{
 		// Given: reaching a state (setup calls, retried on throttling).
 		{`^` + who + ` has a key$`, w.hasKey},
 		{`^` + who + ` has (\d+) keys$`, w.hasKeys},
@@ -118,7 +118,7 @@ func (w *World) definitions() []stepDef {
 		{thenExpr(`^the secret is scheduled for deletion in (\d+) days$`), then1(w, w.secretScheduledIn)},
 		{thenExpr(`^` + who + ` can read the value of that secret$`), then1(w, w.canReadSecret)},
 		{thenExpr(`^` + who + ` cannot read the value of that secret$`), then1(w, w.cannotReadSecret)},
-	}
+	}, w.versionDefinitions()...)
 }
 
 // StepExpressions lists the regular expression of every step, in binding order: the vocabulary the
