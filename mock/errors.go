@@ -80,7 +80,6 @@ const (
 	ErrSecretStageNotFound     Reason = "secret stage not found"
 	ErrSecretStageQuota        Reason = "secret stage quota reached"
 	ErrSecretSystemStage       Reason = "built-in stage cannot be deleted"
-	ErrSecretVersionQuota      Reason = "secret version quota reached"
 	ErrSecretNotRotatable      Reason = "secret type cannot be rotated"
 )
 
@@ -190,9 +189,7 @@ func errorTable(c Choices) map[Reason]Problem {
 		ErrSecretStageNotFound: {c.SecretNotFoundStatus, "CSMS.0005", "The resource does not exist."},
 		ErrSecretStageQuota:    {http.StatusBadRequest, "CSMS.0203", "The number of stage has reached the upper limit."},
 		ErrSecretSystemStage:   {http.StatusBadRequest, "CSMS.0105", "Can not delete the system internal stage."},
-		// UNCONFIRMED: a 21st version when every version still holds a stage (none can be dropped), and
-		// RotateSecret on a COMMON secret: the pages state the limit and the refusal, not their codes.
-		ErrSecretVersionQuota: {http.StatusBadRequest, "CSMS.0002", "The value of parameter is invalid."},
+		// UNCONFIRMED: RotateSecret on a COMMON secret: the page states the refusal, not its code.
 		ErrSecretNotRotatable: {http.StatusBadRequest, "CSMS.0003", "The request is invalid."},
 	}
 }

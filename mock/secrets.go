@@ -426,8 +426,7 @@ func (r *secretRec) nextVersionID() string {
 }
 
 // addVersionLocked stores a new version of r. At the 21st version the oldest version without a stage
-// (deprecated, which the service may delete) is dropped; when every version still holds a stage the new
-// one is refused.
+// (deprecated, which the service may delete) is dropped.
 func (r *secretRec) addVersionLocked(in VersionInput, now time.Time) (SecretVersion, error) {
 	stages := []string{stageCurrent}
 	if in.Stages != nil {
@@ -437,11 +436,10 @@ func (r *secretRec) addVersionLocked(in VersionInput, now time.Time) (SecretVers
 		return SecretVersion{}, ErrSecretStageQuota
 	}
 	if len(r.versions) >= MaxSecretVersions {
-		i := slices.IndexFunc(r.versions[:len(r.versions)-1], func(v SecretVersion) bool { return len(v.Stages) == 0 })
-		if i < 0 {
-			return SecretVersion{}, ErrSecretVersionQuota
+		// With at most 12 stages, at least 8 of 20 versions hold none: one older than the newest exists.
+		if i := slices.IndexFunc(r.versions[:len(r.versions)-1], func(v SecretVersion) bool { return len(v.Stages) == 0 }); i >= 0 {
+			r.versions = slices.Delete(r.versions, i, i+1)
 		}
-		r.versions = slices.Delete(r.versions, i, i+1)
 	}
 	v := SecretVersion{ID: r.nextVersionID(), SecretName: r.Name, KMSKeyID: r.KMSKeyID, Created: now,
 		Stages: []string{}, StagedAt: map[string]time.Time{}, Expire: in.Expire,
