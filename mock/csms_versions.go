@@ -133,6 +133,6 @@ func (a *csmsAPI) RotateSecret(ctx context.Context, req csms.RotateSecretRequest
 		return nil, err
 	}
 	return csms.RotateSecret200JSONResponse{Body: csms.RotateSecretResponseBody{
-		RotationTaskId: rot.TaskID, SecretName: rot.SecretName, VersionId: ptr(rot.VersionID),
+		RotationTaskId: ptr(rot.TaskID), SecretName: rot.SecretName, VersionId: ptr(rot.VersionID),
 	}}, nil
 }
