@@ -47,6 +47,15 @@ var refusalEffects = map[string][]*regexp.Regexp{
 	ops.ShowSecret: {}, ops.ShowSecretVersion: {}, ops.ListSecrets: {},
 	// Creation: a refused create leaves no resource, and the name it asked for belongs to another.
 	ops.CreateKey: {}, ops.CreateSecret: {},
+	// Versions and stages: a refused new version or rotation leaves the number of versions as it was; a
+	// refused expiry leaves the version without one; a refused stage change leaves the stage where it was
+	// (or nowhere).
+	ops.CreateSecretVersion: {regexp.MustCompile(`^that secret has \d+ versions?$`)},
+	ops.RotateSecret:        {regexp.MustCompile(`^that secret has \d+ versions?$`)},
+	ops.UpdateSecretVersion: {regexp.MustCompile(`^version "v\d+" of that secret has no expiry$`)},
+	ops.UpdateSecretStage:   {regexp.MustCompile(`^the stage "[^"]+" of that secret names (version "v\d+"|no version)$`)},
+	ops.DeleteSecretStage:   {regexp.MustCompile(`^the stage "[^"]+" of that secret names (version "v\d+"|no version)$`)},
+	ops.ListSecretVersions:  {}, ops.ShowSecretStage: {},
 }
 
 // givesResource tells whether a step creates the resource a refused call acts on: only then is there

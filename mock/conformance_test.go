@@ -150,6 +150,38 @@ func conformFixtures(t *testing.T, e *env) map[string]func() conformCall {
 			vars["version_id"] = "latest"
 			return conformCall{vars: vars, badVars: map[string]string{"secret_name": "missing", "version_id": "latest"}}
 		},
+		ops.CreateSecretVersion: func() conformCall { // bad: neither value
+			return conformCall{vars: secret("conform-new-version"), ok: map[string]any{"secret_string": "v2"}, bad: `{}`}
+		},
+		ops.ListSecretVersions: func() conformCall {
+			return conformCall{vars: secret("conform-versions"), badQuery: "?limit=0"}
+		},
+		ops.UpdateSecretVersion: func() conformCall { // bad: expire_time is required
+			vars := secret("conform-update-version")
+			vars["version_id"] = "v1"
+			return conformCall{vars: vars, ok: map[string]any{"expire_time": 1581507580000}, bad: `{}`}
+		},
+		ops.ShowSecretStage: func() conformCall {
+			vars := secret("conform-stage")
+			vars["stage_name"] = "SYSCURRENT"
+			return conformCall{vars: vars, badVars: map[string]string{"secret_name": "conform-stage", "stage_name": "none"}}
+		},
+		ops.UpdateSecretStage: func() conformCall { // bad: a version that does not exist
+			vars := secret("conform-move-stage")
+			vars["stage_name"] = "custom"
+			return conformCall{vars: vars, ok: map[string]any{"version_id": "v1"}, bad: map[string]any{"version_id": "v9"}}
+		},
+		ops.DeleteSecretStage: func() conformCall { // twice: the stage is gone
+			vars := secret("conform-delete-stage")
+			vars["stage_name"] = "custom"
+			ok(e.csms("alice", http.MethodPut, "/conform-delete-stage/stages/custom", map[string]any{"version_id": "v1"}))
+			return conformCall{vars: vars}
+		},
+		ops.RotateSecret: func() conformCall { // bad: a COMMON secret cannot be rotated
+			ok(e.csms("alice", http.MethodPost, "", map[string]any{"name": "conform-rotate", "secret_string": "v", "secret_type": "RDS-FG"}))
+			return conformCall{vars: map[string]string{"secret_name": "conform-rotate"},
+				badVars: secret("conform-rotate-common")}
+		},
 	}
 }
 

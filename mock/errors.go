@@ -79,6 +79,10 @@ const (
 	ErrSecretStateRefuses      Reason = "secret state refuses the operation"
 	ErrSecretVersionNotFound   Reason = "secret version not found"
 	ErrCSMSInvalidRecoveryDays Reason = "invalid recovery window"
+	ErrSecretStageNotFound     Reason = "secret stage not found"
+	ErrSecretStageQuota        Reason = "secret stage quota reached"
+	ErrSecretSystemStage       Reason = "built-in stage cannot be deleted"
+	ErrSecretNotRotatable      Reason = "secret type cannot be rotated"
 )
 
 // Problem is a resolved refusal: what goes on the wire.
@@ -185,6 +189,12 @@ func errorTable(c Choices) map[Reason]Problem {
 		ErrSecretQuota:  {http.StatusBadRequest, "CSMS.0202", "The number of secret has reached the upper limit."},
 		// UNCONFIRMED: reading the value of a DISABLED or FROZEN secret, or changing a FROZEN one.
 		ErrSecretStateRefuses: {http.StatusBadRequest, "CSMS.0003", "The request is invalid."},
+		// UNCONFIRMED: a stage that names no version has no code of its own; the generic not-found code.
+		ErrSecretStageNotFound: {c.SecretNotFoundStatus, "CSMS.0005", "The resource does not exist."},
+		ErrSecretStageQuota:    {http.StatusBadRequest, "CSMS.0203", "The number of stage has reached the upper limit."},
+		ErrSecretSystemStage:   {http.StatusBadRequest, "CSMS.0105", "Can not delete the system internal stage."},
+		// UNCONFIRMED: RotateSecret on a COMMON secret: the page states the refusal, not its code.
+		ErrSecretNotRotatable: {http.StatusBadRequest, "CSMS.0003", "The request is invalid."},
 	}
 }
 

@@ -176,12 +176,14 @@ func FuzzKMSRequest(f *testing.F) {
 	})
 }
 
-// FuzzCSMSRequest: op names the operation by slug; project, name, version and query are raw
-// request-target text.
+// FuzzCSMSRequest: op names the operation by slug; project, name, version (a version id or a stage name)
+// and query are raw request-target text.
 func FuzzCSMSRequest(f *testing.F) {
 	e := fuzzEnv(f)
 	f.Fuzz(func(t *testing.T, op, project, name, version, query string, body []byte, contentType, token, authorization string) {
-		o, target, ok := fuzzTarget("csms", op, map[string]string{"project_id": project, "secret_name": name, "version_id": version})
+		// version fills {version_id} and {stage_name} alike: no path has both, and the corpus keeps its arity.
+		o, target, ok := fuzzTarget("csms", op, map[string]string{"project_id": project, "secret_name": name,
+			"version_id": version, "stage_name": version})
 		if !ok {
 			t.Skipf("%q is not a CSMS operation", op)
 		}

@@ -41,6 +41,9 @@ import (
 //	    recovery_days: 7        # PENDING_DELETE only: days until deletion (default 30)
 //	    description: ...
 //	    kms_key: my-key         # alias or id of a key of the owner's project; default csms/default
+//	    versions:               # versions after v1 (v2, v3, ...), in order, as CreateSecretVersion stores them
+//	      - value: n3w          # or binary: <base64>
+//	        stages: [pending]   # default: SYSCURRENT (the version before gets SYSPREVIOUS)
 //
 // Grants are created before the keys get their seeded states, so a frozen or pending key can carry
 // grants.
@@ -78,14 +81,22 @@ type SeedGrant struct {
 
 // SeedSecret is one secret of a Seed.
 type SeedSecret struct {
-	Owner        string      `yaml:"owner" json:"owner"`
-	Name         string      `yaml:"name" json:"name"`
-	Value        *string     `yaml:"value" json:"value"`
-	Binary       *string     `yaml:"binary" json:"binary"`
-	State        SecretState `yaml:"state" json:"state"`
-	RecoveryDays int         `yaml:"recovery_days" json:"recovery_days"`
-	Description  string      `yaml:"description" json:"description"`
-	KMSKey       string      `yaml:"kms_key" json:"kms_key"`
+	Owner        string        `yaml:"owner" json:"owner"`
+	Name         string        `yaml:"name" json:"name"`
+	Value        *string       `yaml:"value" json:"value"`
+	Binary       *string       `yaml:"binary" json:"binary"`
+	State        SecretState   `yaml:"state" json:"state"`
+	RecoveryDays int           `yaml:"recovery_days" json:"recovery_days"`
+	Description  string        `yaml:"description" json:"description"`
+	KMSKey       string        `yaml:"kms_key" json:"kms_key"`
+	Versions     []SeedVersion `yaml:"versions" json:"versions"`
+}
+
+// SeedVersion is a version of a SeedSecret after its first.
+type SeedVersion struct {
+	Value  *string   `yaml:"value" json:"value"`
+	Binary *string   `yaml:"binary" json:"binary"`
+	Stages *[]string `yaml:"stages" json:"stages"`
 }
 
 // SeedResult tells what a seed created, so that a scenario can learn generated ids.
@@ -226,6 +237,14 @@ func (s *Server) applySeed(seed *Seed) (SeedResult, error) {
 		r, err := st.createSecretLocked(callerOf(owner), in)
 		if err != nil {
 			return res, fmt.Errorf("secrets[%d]: %w", i, err)
+		}
+		for j, sv := range ss.Versions {
+			if (sv.Value == nil) == (sv.Binary == nil) || (sv.Stages != nil && len(*sv.Stages) == 0) {
+				return res, fmt.Errorf("secrets[%d]: versions[%d]: exactly one of value and binary, and stages (when given) not empty, are required", i, j)
+			}
+			if _, err := r.addVersionLocked(VersionInput{String: sv.Value, Binary: sv.Binary, Stages: sv.Stages}, st.nowAt(0)); err != nil {
+				return res, fmt.Errorf("secrets[%d]: versions[%d]: %w", i, j, err)
+			}
 		}
 		if ss.State != "" {
 			days := ss.RecoveryDays

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -83,9 +84,7 @@ func (s *Server) Snapshot() *State {
 			}
 			ss := StateSecret{Secret: r.clone(), Versions: make([]SecretVersion, 0, len(r.versions)), Before: r.before, OffsetNS: r.offset}
 			for _, v := range r.versions {
-				v.Stages = slices.Clone(v.Stages)
-				v.String, v.Binary = clonePtr(v.String), clonePtr(v.Binary)
-				ss.Versions = append(ss.Versions, v)
+				ss.Versions = append(ss.Versions, v.clone())
 			}
 			out.Secrets = append(out.Secrets, ss)
 		}
@@ -198,14 +197,35 @@ func (st *State) check() error {
 			return fmt.Errorf("secrets[%d] (%s): negative clock offset", i, r.Name)
 		}
 		secrets[[2]string{r.ProjectID, r.Name}] = true
+		if len(r.Versions) > MaxSecretVersions {
+			return fmt.Errorf("secrets[%d] (%s): %d versions, at most %d", i, r.Name, len(r.Versions), MaxSecretVersions)
+		}
+		ids, stages := map[string]bool{}, map[string]string{}
 		for j, v := range r.Versions {
-			if v.ID == "" || (v.String == nil) == (v.Binary == nil) {
-				return fmt.Errorf("secrets[%d] (%s): versions[%d]: id and exactly one of string and binary are required", i, r.Name, j)
+			if !versionIDPattern.MatchString(v.ID) || (v.String == nil) == (v.Binary == nil) {
+				return fmt.Errorf("secrets[%d] (%s): versions[%d]: an id v<n> and exactly one of string and binary are required", i, r.Name, j)
 			}
+			if ids[v.ID] {
+				return fmt.Errorf("secrets[%d] (%s): version %s appears twice", i, r.Name, v.ID)
+			}
+			ids[v.ID] = true
+			// A stage names one version at a time: a file that puts it on two is refused, not guessed at.
+			for _, st := range v.Stages {
+				if other, ok := stages[st]; ok {
+					return fmt.Errorf("secrets[%d] (%s): stage %s on versions %s and %s", i, r.Name, st, other, v.ID)
+				}
+				stages[st] = v.ID
+			}
+		}
+		if len(stages) > MaxSecretStages {
+			return fmt.Errorf("secrets[%d] (%s): %d stages, at most %d", i, r.Name, len(stages), MaxSecretStages)
 		}
 	}
 	return nil
 }
+
+// versionIDPattern is the documented version id pattern (v1, v2, ...).
+var versionIDPattern = regexp.MustCompile(`^v[0-9]{1,10}$`)
 
 // restore replaces the store's content with st (already checked by ParseState, or made by Snapshot).
 // Everything is built before anything is replaced, so a failure leaves the store as it was.
@@ -235,9 +255,7 @@ func (s *store) restore(st *State) error {
 	for _, ss := range st.Secrets {
 		r := &secretRec{Secret: ss.clone(), before: ss.Before, offset: ss.OffsetNS}
 		for _, v := range ss.Versions {
-			v.Stages = slices.Clone(v.Stages)
-			v.String, v.Binary = clonePtr(v.String), clonePtr(v.Binary)
-			r.versions = append(r.versions, v)
+			r.versions = append(r.versions, v.clone())
 		}
 		if secrets[ss.ProjectID] == nil {
 			secrets[ss.ProjectID] = map[string]*secretRec{}

@@ -258,7 +258,7 @@ func situations() map[string][]func(p *prober) {
 			p.call("alice", http.MethodGet, p.secretPath("alice"), nil, true)
 		}
 	}
-	return map[string][]func(p *prober){
+	all := map[string][]func(p *prober){
 		"cancel-key-deletion": {cancel("alice", true), cancel("alice", false), cancel("eve", true), cancel("", true), cancel("bob", true)},
 		"revoke-grant": {removal("revoke-grant", "alice"), removal("revoke-grant", "dave"), removal("revoke-grant", "bob"), func(p *prober) {
 			p.kms("alice", "revoke-grant", map[string]any{"key_id": p.key(false), "grant_id": unknownGrant}, true)
@@ -301,6 +301,10 @@ func situations() map[string][]func(p *prober) {
 			p.call("alice", http.MethodGet, p.secretPath("alice"), nil, true)
 		}},
 	}
+	for op, more := range versionSituations() {
+		all[op] = append(all[op], more...)
+	}
+	return all
 }
 
 // Client timeouts of the observations. A call that times out is observed as "no answer", which is what a

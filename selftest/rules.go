@@ -65,7 +65,7 @@ type Rule struct {
 // Rules returns every rule, family by family. A family adds its list here and its faults to Faults().
 func Rules() []Rule {
 	var out []Rule
-	for _, family := range [][]Rule{gateRules(), envelopeRules()} {
+	for _, family := range [][]Rule{gateRules(), envelopeRules(), versionRules()} {
 		out = append(out, family...)
 	}
 	return out
@@ -99,13 +99,13 @@ func gateRules() []Rule {
 }
 
 // CatalogueSummary states the catalogue's size and, per mode, how many faults are due each verdict (as
-// declared, known blind spots included), and how many wait for a step (Awaits): the sentence the README
+// declared, known blind spots included), and how many are blind spots now (Blind): the sentence the README
 // quotes, generated here so that it cannot drift.
 func CatalogueSummary(faults []Fault) string {
-	awaiting := 0
+	blind := 0
 	for _, f := range faults {
-		if f.Awaits != "" {
-			awaiting++
+		if f.Blind() {
+			blind++
 		}
 	}
 	var parts []string
@@ -124,8 +124,11 @@ func CatalogueSummary(faults []Fault) string {
 		}
 		parts = append(parts, fmt.Sprintf("%s mode: %s", m, strings.Join(counts, ", ")))
 	}
-	return fmt.Sprintf("%d faults; %s; %d of them bind only once the steps offer the check they await, and are known blind spots until then.",
-		len(faults), strings.Join(parts, "; "), awaiting)
+	summary := fmt.Sprintf("%d faults; %s.", len(faults), strings.Join(parts, "; "))
+	if blind > 0 {
+		summary += fmt.Sprintf(" %d of them are known blind spots: they bind only once the steps offer the check they await.", blind)
+	}
+	return summary
 }
 
 // blindSpot says whether f awaits a check the steps do not offer yet.

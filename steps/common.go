@@ -119,7 +119,8 @@ func (w *World) definitions() []stepDef {
 		{thenExpr(`^` + who + ` can read the value of that secret$`), then1(w, w.canReadSecret)},
 		{thenExpr(`^` + who + ` cannot read the value of that secret$`), then1(w, w.cannotReadSecret)},
 	}
-	return append(defs, w.envelopeDefinitions()...)
+	defs = append(defs, w.envelopeDefinitions()...)
+	return append(defs, w.versionDefinitions()...)
 }
 
 // StepExpressions lists the regular expression of every step, in binding order: the vocabulary the

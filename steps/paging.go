@@ -46,6 +46,8 @@ func itemsKey(slug string) string {
 		return "key_details"
 	case ops.ListSecrets:
 		return "secrets"
+	case ops.ListSecretVersions:
+		return "version_metadatas"
 	}
 	return "grants"
 }
@@ -66,7 +68,7 @@ func parsePage(slug string, body []byte) (listPage, error) {
 		}
 	}
 	fields := doc
-	if slug == ops.ListSecrets {
+	if slug == ops.ListSecrets || slug == ops.ListSecretVersions {
 		fields, _ = doc["page_info"].(map[string]any)
 	}
 	p.marker, _ = fields["next_marker"].(string)
@@ -83,9 +85,9 @@ func parsePage(slug string, body []byte) (listPage, error) {
 // "true" exactly when next_marker is non-empty. ListSecrets has no truncated field: the walk stops when
 // next_marker is empty or absent, when the page is empty or shorter than the limit the call asked for
 // (the service sets next_marker to the last name of every page), or when a marker repeats (see
-// docs/csms.md).
+// docs/csms.md). ListSecretVersions pages the same way, by version id.
 func (l *listing) more(n int, p listPage, seen map[string]bool) (bool, error) {
-	if l.slug == ops.ListSecrets {
+	if l.slug == ops.ListSecrets || l.slug == ops.ListSecretVersions {
 		short := len(p.items) == 0 || (l.limit > 0 && len(p.items) < l.limit)
 		return p.marker != "" && !short && !seen[p.marker], nil
 	}

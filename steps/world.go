@@ -65,9 +65,10 @@ type grantRef struct {
 }
 
 type secretRef struct {
-	name  string
-	owner string
-	value string
+	name     string
+	owner    string
+	value    string            // the value of v1
+	versions map[string]string // version id -> the value the scenario stored in it (v1 once any other is)
 }
 
 type cleanup struct {

@@ -179,3 +179,20 @@ Feature: Cancel the scheduled deletion of a secret (RestoreSecret)
       Then the call is refused
       And the response status is 400 (unconfirmed)
       And the error code is "CSMS.0005" (unconfirmed)
+
+  Rule: a restored secret is usable again: every version and stage comes back unchanged
+
+    Scenario: scheduling the deletion makes every version unreadable, restoring brings them all back
+      Given alice has a secret
+      And alice has added 2 versions to that secret
+      And alice has put the stage "blue" on version "v1" of that secret
+      When alice schedules the deletion of that secret in 7 days
+      Then alice cannot read any version of that secret
+      When alice restores that secret
+      Then the response status is 200
+      And that secret has 3 versions
+      And version "v3" of that secret holds the stages "SYSCURRENT"
+      And version "v2" of that secret holds the stages "SYSPREVIOUS"
+      And version "v1" of that secret holds the stages "blue"
+      And the stage "blue" of that secret names version "v1"
+      And alice can read every version of that secret with its value

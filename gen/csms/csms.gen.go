@@ -95,6 +95,21 @@ type CreateSecretRequestBody struct {
 	SecretType *SecretType `json:"secret_type,omitempty"`
 }
 
+// CreateSecretVersionRequestBody defines model for CreateSecretVersionRequestBody.
+type CreateSecretVersionRequestBody struct {
+	// ExpireTime When the version expires (epoch ms).
+	ExpireTime *int64 `json:"expire_time,omitempty"`
+
+	// SecretBinary The new value as base64; exactly one of `secret_string` and `secret_binary`.
+	SecretBinary *string `json:"secret_binary,omitempty"`
+
+	// SecretString The new value as text; exactly one of `secret_string` and `secret_binary`.
+	SecretString *string `json:"secret_string,omitempty"`
+
+	// VersionStages Stages the new version takes (default SYSCURRENT), 1 to 12.
+	VersionStages *[]StageName `json:"version_stages,omitempty"`
+}
+
 // DeleteSecretForScheduleRequestBody defines model for DeleteSecretForScheduleRequestBody.
 type DeleteSecretForScheduleRequestBody struct {
 	// RecoveryWindowInDays Days before the secret is deleted, 7 to 30.
@@ -114,6 +129,12 @@ type Error struct {
 // EventSubscriptions Events the secret is subscribed to, at most one.
 type EventSubscriptions = []string
 
+// ListSecretVersionsResponseBody defines model for ListSecretVersionsResponseBody.
+type ListSecretVersionsResponseBody struct {
+	PageInfo         PageInfo          `json:"page_info"`
+	VersionMetadatas []VersionMetadata `json:"version_metadatas"`
+}
+
 // ListSecretsResponseBody defines model for ListSecretsResponseBody.
 type ListSecretsResponseBody struct {
 	PageInfo PageInfo `json:"page_info"`
@@ -132,6 +153,15 @@ type PageInfo struct {
 
 	// PreviousMarker Secret name, 1 to 64 letters, digits, `_` or `-`.
 	PreviousMarker *SecretName `json:"previous_marker,omitempty"`
+}
+
+// RotateSecretResponseBody The Chinese page lists version_id and secret_name; the definition adds rotation_task_id.
+type RotateSecretResponseBody struct {
+	RotationTaskId *Uuid `json:"rotation_task_id,omitempty"`
+
+	// SecretName Secret name, 1 to 64 letters, digits, `_` or `-`.
+	SecretName SecretName `json:"secret_name"`
+	VersionId  *string    `json:"version_id,omitempty"`
 }
 
 // Secret defines model for Secret.
@@ -183,6 +213,11 @@ type SecretResponseBody struct {
 	Secret Secret `json:"secret"`
 }
 
+// SecretStageResponseBody defines model for SecretStageResponseBody.
+type SecretStageResponseBody struct {
+	Stage Stage `json:"stage"`
+}
+
 // SecretState defines model for SecretState.
 type SecretState string
 
@@ -193,6 +228,22 @@ type SecretType string
 type ShowSecretVersionResponseBody struct {
 	Version Version `json:"version"`
 }
+
+// Stage defines model for Stage.
+type Stage struct {
+	// Name Version stage name, 1 to 64 letters, digits, `_` or `-`.
+	Name StageName `json:"name"`
+
+	// SecretName Secret name, 1 to 64 letters, digits, `_` or `-`.
+	SecretName SecretName `json:"secret_name"`
+
+	// UpdateTime Epoch milliseconds (the pages say seconds; every example is milliseconds).
+	UpdateTime *MillisTimestamp `json:"update_time,omitempty"`
+	VersionId  string           `json:"version_id"`
+}
+
+// StageName Version stage name, 1 to 64 letters, digits, `_` or `-`.
+type StageName = string
 
 // UpdateSecretRequestBody defines model for UpdateSecretRequestBody.
 type UpdateSecretRequestBody struct {
@@ -206,6 +257,17 @@ type UpdateSecretRequestBody struct {
 	KmsKeyId        *string `json:"kms_key_id,omitempty"`
 	RotationFuncUrn *string `json:"rotation_func_urn,omitempty"`
 	RotationPeriod  *string `json:"rotation_period,omitempty"`
+}
+
+// UpdateSecretStageRequestBody defines model for UpdateSecretStageRequestBody.
+type UpdateSecretStageRequestBody struct {
+	VersionId string `json:"version_id"`
+}
+
+// UpdateVersionRequestBody defines model for UpdateVersionRequestBody.
+type UpdateVersionRequestBody struct {
+	// ExpireTime When the version expires (epoch ms).
+	ExpireTime int64 `json:"expire_time"`
 }
 
 // Uuid defines model for Uuid.
@@ -229,8 +291,13 @@ type VersionMetadata struct {
 	KmsKeyId   *Uuid            `json:"kms_key_id,omitempty"`
 
 	// SecretName Secret name, 1 to 64 letters, digits, `_` or `-`.
-	SecretName    SecretName `json:"secret_name"`
-	VersionStages *[]string  `json:"version_stages,omitempty"`
+	SecretName    SecretName   `json:"secret_name"`
+	VersionStages *[]StageName `json:"version_stages,omitempty"`
+}
+
+// VersionMetadataResponseBody defines model for VersionMetadataResponseBody.
+type VersionMetadataResponseBody struct {
+	VersionMetadata VersionMetadata `json:"version_metadata"`
 }
 
 // EventName defines model for EventName.
@@ -247,6 +314,12 @@ type ProjectId = string
 
 // VersionId defines model for VersionId.
 type VersionId = string
+
+// VersionLimit defines model for VersionLimit.
+type VersionLimit = int32
+
+// VersionMarker defines model for VersionMarker.
+type VersionMarker = string
 
 // BadGateway Error, flat. Raised by CSMS (`CSMS.xxxx`) or by the API gateway (`APIGW.xxxx`, which also sends
 // `request_id`).
@@ -296,6 +369,15 @@ type ListSecretsParams struct {
 	EventName *EventName `form:"event_name,omitempty" json:"event_name,omitempty"`
 }
 
+// ListSecretVersionsParams defines parameters for ListSecretVersions.
+type ListSecretVersionsParams struct {
+	// Limit Number of versions a page holds (default 50).
+	Limit *VersionLimit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Marker ID of the version after which the page starts (the previous page's `next_marker`).
+	Marker *VersionMarker `form:"marker,omitempty" json:"marker,omitempty"`
+}
+
 // CreateSecretJSONRequestBody defines body for CreateSecret for application/json ContentType.
 type CreateSecretJSONRequestBody = CreateSecretRequestBody
 
@@ -304,6 +386,15 @@ type UpdateSecretJSONRequestBody = UpdateSecretRequestBody
 
 // DeleteSecretForScheduleJSONRequestBody defines body for DeleteSecretForSchedule for application/json ContentType.
 type DeleteSecretForScheduleJSONRequestBody = DeleteSecretForScheduleRequestBody
+
+// UpdateSecretStageJSONRequestBody defines body for UpdateSecretStage for application/json ContentType.
+type UpdateSecretStageJSONRequestBody = UpdateSecretStageRequestBody
+
+// CreateSecretVersionJSONRequestBody defines body for CreateSecretVersion for application/json ContentType.
+type CreateSecretVersionJSONRequestBody = CreateSecretVersionRequestBody
+
+// UpdateVersionJSONRequestBody defines body for UpdateVersion for application/json ContentType.
+type UpdateVersionJSONRequestBody = UpdateVersionRequestBody
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -436,6 +527,13 @@ type ClientInterface interface {
 	// Corresponds with PUT /v1/{project_id}/secrets/{secret_name} (the `UpdateSecret` operationId).
 	UpdateSecret(ctx context.Context, projectId ProjectId, secretName SecretName, body UpdateSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// RotateSecret Rotate a secret now
+	//
+	// Starts the rotation of a secret: a new version with a value generated by the service, marked SYSCURRENT. COMMON (shared) secrets cannot be rotated this way. The answer names the rotation task; the new version appears when the task completes. The request has no body.
+	//
+	// Corresponds with POST /v1/{project_id}/secrets/{secret_name}/rotate (the `RotateSecret` operationId).
+	RotateSecret(ctx context.Context, projectId ProjectId, secretName SecretName, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// RestoreSecret Cancel the scheduled deletion of a secret
 	//
 	// Cancels the scheduled deletion of a secret; the secret can be used again. Only a secret in PENDING_DELETE can be restored; any other state is refused with CSMS.0108. The request has no body.
@@ -461,12 +559,87 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/{project_id}/secrets/{secret_name}/scheduled-deleted-tasks/create (the `DeleteSecretForSchedule` operationId).
 	DeleteSecretForSchedule(ctx context.Context, projectId ProjectId, secretName SecretName, body DeleteSecretForScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DeleteSecretStage Delete a version stage
+	//
+	// Deletes a stage of the secret. The built-in stages SYSCURRENT and SYSPREVIOUS cannot be deleted (CSMS.0105). Success is 204 with no body.
+	//
+	// Corresponds with DELETE /v1/{project_id}/secrets/{secret_name}/stages/{stage_name} (the `DeleteSecretStage` operationId).
+	DeleteSecretStage(ctx context.Context, projectId ProjectId, secretName SecretName, stageName StageName, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ShowSecretStage Show a version stage
+	//
+	// Returns the version a stage of the secret names.
+	//
+	// Corresponds with GET /v1/{project_id}/secrets/{secret_name}/stages/{stage_name} (the `ShowSecretStage` operationId).
+	ShowSecretStage(ctx context.Context, projectId ProjectId, secretName SecretName, stageName StageName, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateSecretStageWithBody Move or create a version stage
+	//
+	// Puts the stage on the version `version_id`, removing it from the version that held it (a stage names one version of a secret at a time). A version left without a stage is deprecated and may be deleted by the service. At most 12 stages per secret (CSMS.0203 beyond); SYSCURRENT and SYSPREVIOUS are built in.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/{project_id}/secrets/{secret_name}/stages/{stage_name} (the `UpdateSecretStage` operationId).
+	UpdateSecretStageWithBody(ctx context.Context, projectId ProjectId, secretName SecretName, stageName StageName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateSecretStage Move or create a version stage
+	//
+	// Puts the stage on the version `version_id`, removing it from the version that held it (a stage names one version of a secret at a time). A version left without a stage is deprecated and may be deleted by the service. At most 12 stages per secret (CSMS.0203 beyond); SYSCURRENT and SYSPREVIOUS are built in.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/{project_id}/secrets/{secret_name}/stages/{stage_name} (the `UpdateSecretStage` operationId).
+	UpdateSecretStage(ctx context.Context, projectId ProjectId, secretName SecretName, stageName StageName, body UpdateSecretStageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListSecretVersions List the versions of a secret
+	//
+	// Lists the metadata (never the values) of a secret's versions, in pages of `limit` (default 50) starting after the version `marker`.
+	//
+	// Corresponds with GET /v1/{project_id}/secrets/{secret_name}/versions (the `ListSecretVersions` operationId).
+	ListSecretVersions(ctx context.Context, projectId ProjectId, secretName SecretName, params *ListSecretVersionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSecretVersionWithBody Create a secret version
+	//
+	// Stores a new value (`secret_string` or `secret_binary`, exactly one) in a new version `v<n+1>` of an ENABLED secret. Without `version_stages` the new version takes SYSCURRENT and the version that held it gets SYSPREVIOUS; a stage named here moves from the version that held it. At most 20 versions per secret.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/{project_id}/secrets/{secret_name}/versions (the `CreateSecretVersion` operationId).
+	CreateSecretVersionWithBody(ctx context.Context, projectId ProjectId, secretName SecretName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSecretVersion Create a secret version
+	//
+	// Stores a new value (`secret_string` or `secret_binary`, exactly one) in a new version `v<n+1>` of an ENABLED secret. Without `version_stages` the new version takes SYSCURRENT and the version that held it gets SYSPREVIOUS; a stage named here moves from the version that held it. At most 20 versions per secret.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/{project_id}/secrets/{secret_name}/versions (the `CreateSecretVersion` operationId).
+	CreateSecretVersion(ctx context.Context, projectId ProjectId, secretName SecretName, body CreateSecretVersionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ShowSecretVersion Show a secret version
 	//
 	// Returns one version of a secret with its value. `version_id` is a version ID such as `v1`, or `latest`. A secret pending deletion cannot be read.
 	//
 	// Corresponds with GET /v1/{project_id}/secrets/{secret_name}/versions/{version_id} (the `ShowSecretVersion` operationId).
 	ShowSecretVersion(ctx context.Context, projectId ProjectId, secretName SecretName, versionId VersionId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateVersionWithBody Update a secret version
+	//
+	// Sets the expiry (`expire_time`) of a version of an ENABLED secret.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/{project_id}/secrets/{secret_name}/versions/{version_id} (the `UpdateVersion` operationId).
+	UpdateVersionWithBody(ctx context.Context, projectId ProjectId, secretName SecretName, versionId VersionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateVersion Update a secret version
+	//
+	// Sets the expiry (`expire_time`) of a version of an ENABLED secret.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/{project_id}/secrets/{secret_name}/versions/{version_id} (the `UpdateVersion` operationId).
+	UpdateVersion(ctx context.Context, projectId ProjectId, secretName SecretName, versionId VersionId, body UpdateVersionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListSecrets List secrets
@@ -596,6 +769,23 @@ func (c *Client) UpdateSecret(ctx context.Context, projectId ProjectId, secretNa
 	return c.Client.Do(req)
 }
 
+// RotateSecret Rotate a secret now
+//
+// Starts the rotation of a secret: a new version with a value generated by the service, marked SYSCURRENT. COMMON (shared) secrets cannot be rotated this way. The answer names the rotation task; the new version appears when the task completes. The request has no body.
+//
+// Corresponds with POST /v1/{project_id}/secrets/{secret_name}/rotate (the `RotateSecret` operationId).
+func (c *Client) RotateSecret(ctx context.Context, projectId ProjectId, secretName SecretName, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRotateSecretRequest(c.Server, projectId, secretName)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // RestoreSecret Cancel the scheduled deletion of a secret
 //
 // Cancels the scheduled deletion of a secret; the secret can be used again. Only a secret in PENDING_DELETE can be restored; any other state is refused with CSMS.0108. The request has no body.
@@ -651,6 +841,133 @@ func (c *Client) DeleteSecretForSchedule(ctx context.Context, projectId ProjectI
 	return c.Client.Do(req)
 }
 
+// DeleteSecretStage Delete a version stage
+//
+// Deletes a stage of the secret. The built-in stages SYSCURRENT and SYSPREVIOUS cannot be deleted (CSMS.0105). Success is 204 with no body.
+//
+// Corresponds with DELETE /v1/{project_id}/secrets/{secret_name}/stages/{stage_name} (the `DeleteSecretStage` operationId).
+func (c *Client) DeleteSecretStage(ctx context.Context, projectId ProjectId, secretName SecretName, stageName StageName, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteSecretStageRequest(c.Server, projectId, secretName, stageName)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ShowSecretStage Show a version stage
+//
+// Returns the version a stage of the secret names.
+//
+// Corresponds with GET /v1/{project_id}/secrets/{secret_name}/stages/{stage_name} (the `ShowSecretStage` operationId).
+func (c *Client) ShowSecretStage(ctx context.Context, projectId ProjectId, secretName SecretName, stageName StageName, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewShowSecretStageRequest(c.Server, projectId, secretName, stageName)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateSecretStageWithBody Move or create a version stage
+//
+// Puts the stage on the version `version_id`, removing it from the version that held it (a stage names one version of a secret at a time). A version left without a stage is deprecated and may be deleted by the service. At most 12 stages per secret (CSMS.0203 beyond); SYSCURRENT and SYSPREVIOUS are built in.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/{project_id}/secrets/{secret_name}/stages/{stage_name} (the `UpdateSecretStage` operationId).
+func (c *Client) UpdateSecretStageWithBody(ctx context.Context, projectId ProjectId, secretName SecretName, stageName StageName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSecretStageRequestWithBody(c.Server, projectId, secretName, stageName, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateSecretStage Move or create a version stage
+//
+// Puts the stage on the version `version_id`, removing it from the version that held it (a stage names one version of a secret at a time). A version left without a stage is deprecated and may be deleted by the service. At most 12 stages per secret (CSMS.0203 beyond); SYSCURRENT and SYSPREVIOUS are built in.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/{project_id}/secrets/{secret_name}/stages/{stage_name} (the `UpdateSecretStage` operationId).
+func (c *Client) UpdateSecretStage(ctx context.Context, projectId ProjectId, secretName SecretName, stageName StageName, body UpdateSecretStageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSecretStageRequest(c.Server, projectId, secretName, stageName, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListSecretVersions List the versions of a secret
+//
+// Lists the metadata (never the values) of a secret's versions, in pages of `limit` (default 50) starting after the version `marker`.
+//
+// Corresponds with GET /v1/{project_id}/secrets/{secret_name}/versions (the `ListSecretVersions` operationId).
+func (c *Client) ListSecretVersions(ctx context.Context, projectId ProjectId, secretName SecretName, params *ListSecretVersionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSecretVersionsRequest(c.Server, projectId, secretName, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSecretVersionWithBody Create a secret version
+//
+// Stores a new value (`secret_string` or `secret_binary`, exactly one) in a new version `v<n+1>` of an ENABLED secret. Without `version_stages` the new version takes SYSCURRENT and the version that held it gets SYSPREVIOUS; a stage named here moves from the version that held it. At most 20 versions per secret.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/{project_id}/secrets/{secret_name}/versions (the `CreateSecretVersion` operationId).
+func (c *Client) CreateSecretVersionWithBody(ctx context.Context, projectId ProjectId, secretName SecretName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSecretVersionRequestWithBody(c.Server, projectId, secretName, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSecretVersion Create a secret version
+//
+// Stores a new value (`secret_string` or `secret_binary`, exactly one) in a new version `v<n+1>` of an ENABLED secret. Without `version_stages` the new version takes SYSCURRENT and the version that held it gets SYSPREVIOUS; a stage named here moves from the version that held it. At most 20 versions per secret.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/{project_id}/secrets/{secret_name}/versions (the `CreateSecretVersion` operationId).
+func (c *Client) CreateSecretVersion(ctx context.Context, projectId ProjectId, secretName SecretName, body CreateSecretVersionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSecretVersionRequest(c.Server, projectId, secretName, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ShowSecretVersion Show a secret version
 //
 // Returns one version of a secret with its value. `version_id` is a version ID such as `v1`, or `latest`. A secret pending deletion cannot be read.
@@ -658,6 +975,44 @@ func (c *Client) DeleteSecretForSchedule(ctx context.Context, projectId ProjectI
 // Corresponds with GET /v1/{project_id}/secrets/{secret_name}/versions/{version_id} (the `ShowSecretVersion` operationId).
 func (c *Client) ShowSecretVersion(ctx context.Context, projectId ProjectId, secretName SecretName, versionId VersionId, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewShowSecretVersionRequest(c.Server, projectId, secretName, versionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateVersionWithBody Update a secret version
+//
+// Sets the expiry (`expire_time`) of a version of an ENABLED secret.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/{project_id}/secrets/{secret_name}/versions/{version_id} (the `UpdateVersion` operationId).
+func (c *Client) UpdateVersionWithBody(ctx context.Context, projectId ProjectId, secretName SecretName, versionId VersionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateVersionRequestWithBody(c.Server, projectId, secretName, versionId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateVersion Update a secret version
+//
+// Sets the expiry (`expire_time`) of a version of an ENABLED secret.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/{project_id}/secrets/{secret_name}/versions/{version_id} (the `UpdateVersion` operationId).
+func (c *Client) UpdateVersion(ctx context.Context, projectId ProjectId, secretName SecretName, versionId VersionId, body UpdateVersionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateVersionRequest(c.Server, projectId, secretName, versionId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -936,6 +1291,47 @@ func NewUpdateSecretRequestWithBody(server string, projectId ProjectId, secretNa
 	return req, nil
 }
 
+// NewRotateSecretRequest constructs an http.Request for the RotateSecret method
+func NewRotateSecretRequest(server string, projectId ProjectId, secretName SecretName) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "project_id", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "secret_name", secretName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/%s/secrets/%s/rotate", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewRestoreSecretRequest constructs an http.Request for the RestoreSecret method
 func NewRestoreSecretRequest(server string, projectId ProjectId, secretName SecretName) (*http.Request, error) {
 	var err error
@@ -1031,6 +1427,297 @@ func NewDeleteSecretForScheduleRequestWithBody(server string, projectId ProjectI
 	return req, nil
 }
 
+// NewDeleteSecretStageRequest constructs an http.Request for the DeleteSecretStage method
+func NewDeleteSecretStageRequest(server string, projectId ProjectId, secretName SecretName, stageName StageName) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "project_id", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "secret_name", secretName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "stage_name", stageName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/%s/secrets/%s/stages/%s", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewShowSecretStageRequest constructs an http.Request for the ShowSecretStage method
+func NewShowSecretStageRequest(server string, projectId ProjectId, secretName SecretName, stageName StageName) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "project_id", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "secret_name", secretName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "stage_name", stageName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/%s/secrets/%s/stages/%s", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateSecretStageRequest calls the generic UpdateSecretStage builder with application/json body
+func NewUpdateSecretStageRequest(server string, projectId ProjectId, secretName SecretName, stageName StageName, body UpdateSecretStageJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateSecretStageRequestWithBody(server, projectId, secretName, stageName, "application/json", bodyReader)
+}
+
+// NewUpdateSecretStageRequestWithBody constructs an http.Request for the UpdateSecretStage method, with any body, and a specified content type
+func NewUpdateSecretStageRequestWithBody(server string, projectId ProjectId, secretName SecretName, stageName StageName, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "project_id", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "secret_name", secretName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "stage_name", stageName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/%s/secrets/%s/stages/%s", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListSecretVersionsRequest constructs an http.Request for the ListSecretVersions method
+func NewListSecretVersionsRequest(server string, projectId ProjectId, secretName SecretName, params *ListSecretVersionsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "project_id", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "secret_name", secretName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/%s/secrets/%s/versions", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Marker != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "marker", *params.Marker, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateSecretVersionRequest calls the generic CreateSecretVersion builder with application/json body
+func NewCreateSecretVersionRequest(server string, projectId ProjectId, secretName SecretName, body CreateSecretVersionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateSecretVersionRequestWithBody(server, projectId, secretName, "application/json", bodyReader)
+}
+
+// NewCreateSecretVersionRequestWithBody constructs an http.Request for the CreateSecretVersion method, with any body, and a specified content type
+func NewCreateSecretVersionRequestWithBody(server string, projectId ProjectId, secretName SecretName, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "project_id", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "secret_name", secretName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/%s/secrets/%s/versions", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewShowSecretVersionRequest constructs an http.Request for the ShowSecretVersion method
 func NewShowSecretVersionRequest(server string, projectId ProjectId, secretName SecretName, versionId VersionId) (*http.Request, error) {
 	var err error
@@ -1075,6 +1762,67 @@ func NewShowSecretVersionRequest(server string, projectId ProjectId, secretName 
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewUpdateVersionRequest calls the generic UpdateVersion builder with application/json body
+func NewUpdateVersionRequest(server string, projectId ProjectId, secretName SecretName, versionId VersionId, body UpdateVersionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateVersionRequestWithBody(server, projectId, secretName, versionId, "application/json", bodyReader)
+}
+
+// NewUpdateVersionRequestWithBody constructs an http.Request for the UpdateVersion method, with any body, and a specified content type
+func NewUpdateVersionRequestWithBody(server string, projectId ProjectId, secretName SecretName, versionId VersionId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "project_id", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "secret_name", secretName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "version_id", versionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/%s/secrets/%s/versions/%s", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -1186,6 +1934,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /v1/{project_id}/secrets/{secret_name} (the `UpdateSecret` operationId).
 	UpdateSecretWithResponse(ctx context.Context, projectId ProjectId, secretName SecretName, body UpdateSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSecretResponse, error)
 
+	// RotateSecretWithResponse Rotate a secret now
+	//
+	// Starts the rotation of a secret: a new version with a value generated by the service, marked SYSCURRENT. COMMON (shared) secrets cannot be rotated this way. The answer names the rotation task; the new version appears when the task completes. The request has no body.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/{project_id}/secrets/{secret_name}/rotate (the `RotateSecret` operationId).
+	RotateSecretWithResponse(ctx context.Context, projectId ProjectId, secretName SecretName, reqEditors ...RequestEditorFn) (*RotateSecretResponse, error)
+
 	// RestoreSecretWithResponse Cancel the scheduled deletion of a secret
 	//
 	// Cancels the scheduled deletion of a secret; the secret can be used again. Only a secret in PENDING_DELETE can be restored; any other state is refused with CSMS.0108. The request has no body.
@@ -1213,6 +1970,69 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/{project_id}/secrets/{secret_name}/scheduled-deleted-tasks/create (the `DeleteSecretForSchedule` operationId).
 	DeleteSecretForScheduleWithResponse(ctx context.Context, projectId ProjectId, secretName SecretName, body DeleteSecretForScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteSecretForScheduleResponse, error)
 
+	// DeleteSecretStageWithResponse Delete a version stage
+	//
+	// Deletes a stage of the secret. The built-in stages SYSCURRENT and SYSPREVIOUS cannot be deleted (CSMS.0105). Success is 204 with no body.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/{project_id}/secrets/{secret_name}/stages/{stage_name} (the `DeleteSecretStage` operationId).
+	DeleteSecretStageWithResponse(ctx context.Context, projectId ProjectId, secretName SecretName, stageName StageName, reqEditors ...RequestEditorFn) (*DeleteSecretStageResponse, error)
+
+	// ShowSecretStageWithResponse Show a version stage
+	//
+	// Returns the version a stage of the secret names.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/{project_id}/secrets/{secret_name}/stages/{stage_name} (the `ShowSecretStage` operationId).
+	ShowSecretStageWithResponse(ctx context.Context, projectId ProjectId, secretName SecretName, stageName StageName, reqEditors ...RequestEditorFn) (*ShowSecretStageResponse, error)
+
+	// UpdateSecretStageWithBodyWithResponse Move or create a version stage
+	//
+	// Puts the stage on the version `version_id`, removing it from the version that held it (a stage names one version of a secret at a time). A version left without a stage is deprecated and may be deleted by the service. At most 12 stages per secret (CSMS.0203 beyond); SYSCURRENT and SYSPREVIOUS are built in.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/{project_id}/secrets/{secret_name}/stages/{stage_name} (the `UpdateSecretStage` operationId).
+	UpdateSecretStageWithBodyWithResponse(ctx context.Context, projectId ProjectId, secretName SecretName, stageName StageName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSecretStageResponse, error)
+
+	// UpdateSecretStageWithResponse Move or create a version stage
+	//
+	// Puts the stage on the version `version_id`, removing it from the version that held it (a stage names one version of a secret at a time). A version left without a stage is deprecated and may be deleted by the service. At most 12 stages per secret (CSMS.0203 beyond); SYSCURRENT and SYSPREVIOUS are built in.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/{project_id}/secrets/{secret_name}/stages/{stage_name} (the `UpdateSecretStage` operationId).
+	UpdateSecretStageWithResponse(ctx context.Context, projectId ProjectId, secretName SecretName, stageName StageName, body UpdateSecretStageJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSecretStageResponse, error)
+
+	// ListSecretVersionsWithResponse List the versions of a secret
+	//
+	// Lists the metadata (never the values) of a secret's versions, in pages of `limit` (default 50) starting after the version `marker`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/{project_id}/secrets/{secret_name}/versions (the `ListSecretVersions` operationId).
+	ListSecretVersionsWithResponse(ctx context.Context, projectId ProjectId, secretName SecretName, params *ListSecretVersionsParams, reqEditors ...RequestEditorFn) (*ListSecretVersionsResponse, error)
+
+	// CreateSecretVersionWithBodyWithResponse Create a secret version
+	//
+	// Stores a new value (`secret_string` or `secret_binary`, exactly one) in a new version `v<n+1>` of an ENABLED secret. Without `version_stages` the new version takes SYSCURRENT and the version that held it gets SYSPREVIOUS; a stage named here moves from the version that held it. At most 20 versions per secret.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/{project_id}/secrets/{secret_name}/versions (the `CreateSecretVersion` operationId).
+	CreateSecretVersionWithBodyWithResponse(ctx context.Context, projectId ProjectId, secretName SecretName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSecretVersionResponse, error)
+
+	// CreateSecretVersionWithResponse Create a secret version
+	//
+	// Stores a new value (`secret_string` or `secret_binary`, exactly one) in a new version `v<n+1>` of an ENABLED secret. Without `version_stages` the new version takes SYSCURRENT and the version that held it gets SYSPREVIOUS; a stage named here moves from the version that held it. At most 20 versions per secret.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/{project_id}/secrets/{secret_name}/versions (the `CreateSecretVersion` operationId).
+	CreateSecretVersionWithResponse(ctx context.Context, projectId ProjectId, secretName SecretName, body CreateSecretVersionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSecretVersionResponse, error)
+
 	// ShowSecretVersionWithResponse Show a secret version
 	//
 	// Returns one version of a secret with its value. `version_id` is a version ID such as `v1`, or `latest`. A secret pending deletion cannot be read.
@@ -1221,6 +2041,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/{project_id}/secrets/{secret_name}/versions/{version_id} (the `ShowSecretVersion` operationId).
 	ShowSecretVersionWithResponse(ctx context.Context, projectId ProjectId, secretName SecretName, versionId VersionId, reqEditors ...RequestEditorFn) (*ShowSecretVersionResponse, error)
+
+	// UpdateVersionWithBodyWithResponse Update a secret version
+	//
+	// Sets the expiry (`expire_time`) of a version of an ENABLED secret.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/{project_id}/secrets/{secret_name}/versions/{version_id} (the `UpdateVersion` operationId).
+	UpdateVersionWithBodyWithResponse(ctx context.Context, projectId ProjectId, secretName SecretName, versionId VersionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateVersionResponse, error)
+
+	// UpdateVersionWithResponse Update a secret version
+	//
+	// Sets the expiry (`expire_time`) of a version of an ENABLED secret.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/{project_id}/secrets/{secret_name}/versions/{version_id} (the `UpdateVersion` operationId).
+	UpdateVersionWithResponse(ctx context.Context, projectId ProjectId, secretName SecretName, versionId VersionId, body UpdateVersionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateVersionResponse, error)
 }
 
 // ListSecretsResponse200Headers the declared response headers of an HTTP 200 response for ListSecrets
@@ -2086,6 +2924,180 @@ func (r UpdateSecretResponse) ContentType() string {
 	return ""
 }
 
+// RotateSecretResponse200Headers the declared response headers of an HTTP 200 response for RotateSecret
+type RotateSecretResponse200Headers struct {
+	XRequestId *string
+}
+
+// RotateSecretResponse400Headers the declared response headers of an HTTP 400 response for RotateSecret
+type RotateSecretResponse400Headers struct {
+	XRequestId *string
+}
+
+// RotateSecretResponse401Headers the declared response headers of an HTTP 401 response for RotateSecret
+type RotateSecretResponse401Headers struct {
+	XRequestId *string
+}
+
+// RotateSecretResponse403Headers the declared response headers of an HTTP 403 response for RotateSecret
+type RotateSecretResponse403Headers struct {
+	XRequestId *string
+}
+
+// RotateSecretResponse404Headers the declared response headers of an HTTP 404 response for RotateSecret
+type RotateSecretResponse404Headers struct {
+	XRequestId *string
+}
+
+// RotateSecretResponse413Headers the declared response headers of an HTTP 413 response for RotateSecret
+type RotateSecretResponse413Headers struct {
+	XRequestId *string
+}
+
+// RotateSecretResponse429Headers the declared response headers of an HTTP 429 response for RotateSecret
+type RotateSecretResponse429Headers struct {
+	XRequestId *string
+}
+
+// RotateSecretResponse500Headers the declared response headers of an HTTP 500 response for RotateSecret
+type RotateSecretResponse500Headers struct {
+	XRequestId *string
+}
+
+// RotateSecretResponse502Headers the declared response headers of an HTTP 502 response for RotateSecret
+type RotateSecretResponse502Headers struct {
+	XRequestId *string
+}
+
+// RotateSecretResponse504Headers the declared response headers of an HTTP 504 response for RotateSecret
+type RotateSecretResponse504Headers struct {
+	XRequestId *string
+}
+
+type RotateSecretResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RotateSecretResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *RotateSecretResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *RotateSecretResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RotateSecretResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *RotateSecretResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *RotateSecretResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *RotateSecretResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RotateSecretResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *RotateSecretResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *RotateSecretResponse502Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *RotateSecretResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RotateSecretResponse) GetJSON200() *RotateSecretResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RotateSecretResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RotateSecretResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RotateSecretResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RotateSecretResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r RotateSecretResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RotateSecretResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RotateSecretResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r RotateSecretResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r RotateSecretResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r RotateSecretResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RotateSecretResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RotateSecretResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RotateSecretResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // RestoreSecretResponse200Headers the declared response headers of an HTTP 200 response for RestoreSecret
 type RestoreSecretResponse200Headers struct {
 	XRequestId *string
@@ -2434,6 +3446,869 @@ func (r DeleteSecretForScheduleResponse) ContentType() string {
 	return ""
 }
 
+// DeleteSecretStageResponse204Headers the declared response headers of an HTTP 204 response for DeleteSecretStage
+type DeleteSecretStageResponse204Headers struct {
+	XRequestId *string
+}
+
+// DeleteSecretStageResponse400Headers the declared response headers of an HTTP 400 response for DeleteSecretStage
+type DeleteSecretStageResponse400Headers struct {
+	XRequestId *string
+}
+
+// DeleteSecretStageResponse401Headers the declared response headers of an HTTP 401 response for DeleteSecretStage
+type DeleteSecretStageResponse401Headers struct {
+	XRequestId *string
+}
+
+// DeleteSecretStageResponse403Headers the declared response headers of an HTTP 403 response for DeleteSecretStage
+type DeleteSecretStageResponse403Headers struct {
+	XRequestId *string
+}
+
+// DeleteSecretStageResponse404Headers the declared response headers of an HTTP 404 response for DeleteSecretStage
+type DeleteSecretStageResponse404Headers struct {
+	XRequestId *string
+}
+
+// DeleteSecretStageResponse413Headers the declared response headers of an HTTP 413 response for DeleteSecretStage
+type DeleteSecretStageResponse413Headers struct {
+	XRequestId *string
+}
+
+// DeleteSecretStageResponse429Headers the declared response headers of an HTTP 429 response for DeleteSecretStage
+type DeleteSecretStageResponse429Headers struct {
+	XRequestId *string
+}
+
+// DeleteSecretStageResponse500Headers the declared response headers of an HTTP 500 response for DeleteSecretStage
+type DeleteSecretStageResponse500Headers struct {
+	XRequestId *string
+}
+
+// DeleteSecretStageResponse502Headers the declared response headers of an HTTP 502 response for DeleteSecretStage
+type DeleteSecretStageResponse502Headers struct {
+	XRequestId *string
+}
+
+// DeleteSecretStageResponse504Headers the declared response headers of an HTTP 504 response for DeleteSecretStage
+type DeleteSecretStageResponse504Headers struct {
+	XRequestId *string
+}
+
+type DeleteSecretStageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *DeleteSecretStageResponse204Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *DeleteSecretStageResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteSecretStageResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *DeleteSecretStageResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *DeleteSecretStageResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *DeleteSecretStageResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteSecretStageResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *DeleteSecretStageResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *DeleteSecretStageResponse502Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *DeleteSecretStageResponse504Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteSecretStageResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteSecretStageResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteSecretStageResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteSecretStageResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r DeleteSecretStageResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteSecretStageResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteSecretStageResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r DeleteSecretStageResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r DeleteSecretStageResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteSecretStageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteSecretStageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteSecretStageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteSecretStageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ShowSecretStageResponse200Headers the declared response headers of an HTTP 200 response for ShowSecretStage
+type ShowSecretStageResponse200Headers struct {
+	XRequestId *string
+}
+
+// ShowSecretStageResponse400Headers the declared response headers of an HTTP 400 response for ShowSecretStage
+type ShowSecretStageResponse400Headers struct {
+	XRequestId *string
+}
+
+// ShowSecretStageResponse401Headers the declared response headers of an HTTP 401 response for ShowSecretStage
+type ShowSecretStageResponse401Headers struct {
+	XRequestId *string
+}
+
+// ShowSecretStageResponse403Headers the declared response headers of an HTTP 403 response for ShowSecretStage
+type ShowSecretStageResponse403Headers struct {
+	XRequestId *string
+}
+
+// ShowSecretStageResponse404Headers the declared response headers of an HTTP 404 response for ShowSecretStage
+type ShowSecretStageResponse404Headers struct {
+	XRequestId *string
+}
+
+// ShowSecretStageResponse413Headers the declared response headers of an HTTP 413 response for ShowSecretStage
+type ShowSecretStageResponse413Headers struct {
+	XRequestId *string
+}
+
+// ShowSecretStageResponse429Headers the declared response headers of an HTTP 429 response for ShowSecretStage
+type ShowSecretStageResponse429Headers struct {
+	XRequestId *string
+}
+
+// ShowSecretStageResponse500Headers the declared response headers of an HTTP 500 response for ShowSecretStage
+type ShowSecretStageResponse500Headers struct {
+	XRequestId *string
+}
+
+// ShowSecretStageResponse502Headers the declared response headers of an HTTP 502 response for ShowSecretStage
+type ShowSecretStageResponse502Headers struct {
+	XRequestId *string
+}
+
+// ShowSecretStageResponse504Headers the declared response headers of an HTTP 504 response for ShowSecretStage
+type ShowSecretStageResponse504Headers struct {
+	XRequestId *string
+}
+
+type ShowSecretStageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SecretStageResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ShowSecretStageResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ShowSecretStageResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ShowSecretStageResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ShowSecretStageResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ShowSecretStageResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *ShowSecretStageResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ShowSecretStageResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ShowSecretStageResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *ShowSecretStageResponse502Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *ShowSecretStageResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ShowSecretStageResponse) GetJSON200() *SecretStageResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ShowSecretStageResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ShowSecretStageResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ShowSecretStageResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ShowSecretStageResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ShowSecretStageResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ShowSecretStageResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ShowSecretStageResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r ShowSecretStageResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r ShowSecretStageResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ShowSecretStageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ShowSecretStageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ShowSecretStageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ShowSecretStageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateSecretStageResponse200Headers the declared response headers of an HTTP 200 response for UpdateSecretStage
+type UpdateSecretStageResponse200Headers struct {
+	XRequestId *string
+}
+
+// UpdateSecretStageResponse400Headers the declared response headers of an HTTP 400 response for UpdateSecretStage
+type UpdateSecretStageResponse400Headers struct {
+	XRequestId *string
+}
+
+// UpdateSecretStageResponse401Headers the declared response headers of an HTTP 401 response for UpdateSecretStage
+type UpdateSecretStageResponse401Headers struct {
+	XRequestId *string
+}
+
+// UpdateSecretStageResponse403Headers the declared response headers of an HTTP 403 response for UpdateSecretStage
+type UpdateSecretStageResponse403Headers struct {
+	XRequestId *string
+}
+
+// UpdateSecretStageResponse404Headers the declared response headers of an HTTP 404 response for UpdateSecretStage
+type UpdateSecretStageResponse404Headers struct {
+	XRequestId *string
+}
+
+// UpdateSecretStageResponse413Headers the declared response headers of an HTTP 413 response for UpdateSecretStage
+type UpdateSecretStageResponse413Headers struct {
+	XRequestId *string
+}
+
+// UpdateSecretStageResponse429Headers the declared response headers of an HTTP 429 response for UpdateSecretStage
+type UpdateSecretStageResponse429Headers struct {
+	XRequestId *string
+}
+
+// UpdateSecretStageResponse500Headers the declared response headers of an HTTP 500 response for UpdateSecretStage
+type UpdateSecretStageResponse500Headers struct {
+	XRequestId *string
+}
+
+// UpdateSecretStageResponse502Headers the declared response headers of an HTTP 502 response for UpdateSecretStage
+type UpdateSecretStageResponse502Headers struct {
+	XRequestId *string
+}
+
+// UpdateSecretStageResponse504Headers the declared response headers of an HTTP 504 response for UpdateSecretStage
+type UpdateSecretStageResponse504Headers struct {
+	XRequestId *string
+}
+
+type UpdateSecretStageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SecretStageResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateSecretStageResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *UpdateSecretStageResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateSecretStageResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *UpdateSecretStageResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *UpdateSecretStageResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *UpdateSecretStageResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateSecretStageResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *UpdateSecretStageResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *UpdateSecretStageResponse502Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *UpdateSecretStageResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateSecretStageResponse) GetJSON200() *SecretStageResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateSecretStageResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateSecretStageResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateSecretStageResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateSecretStageResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateSecretStageResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateSecretStageResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateSecretStageResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r UpdateSecretStageResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r UpdateSecretStageResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateSecretStageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateSecretStageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateSecretStageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateSecretStageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListSecretVersionsResponse200Headers the declared response headers of an HTTP 200 response for ListSecretVersions
+type ListSecretVersionsResponse200Headers struct {
+	XRequestId *string
+}
+
+// ListSecretVersionsResponse400Headers the declared response headers of an HTTP 400 response for ListSecretVersions
+type ListSecretVersionsResponse400Headers struct {
+	XRequestId *string
+}
+
+// ListSecretVersionsResponse401Headers the declared response headers of an HTTP 401 response for ListSecretVersions
+type ListSecretVersionsResponse401Headers struct {
+	XRequestId *string
+}
+
+// ListSecretVersionsResponse403Headers the declared response headers of an HTTP 403 response for ListSecretVersions
+type ListSecretVersionsResponse403Headers struct {
+	XRequestId *string
+}
+
+// ListSecretVersionsResponse404Headers the declared response headers of an HTTP 404 response for ListSecretVersions
+type ListSecretVersionsResponse404Headers struct {
+	XRequestId *string
+}
+
+// ListSecretVersionsResponse413Headers the declared response headers of an HTTP 413 response for ListSecretVersions
+type ListSecretVersionsResponse413Headers struct {
+	XRequestId *string
+}
+
+// ListSecretVersionsResponse429Headers the declared response headers of an HTTP 429 response for ListSecretVersions
+type ListSecretVersionsResponse429Headers struct {
+	XRequestId *string
+}
+
+// ListSecretVersionsResponse500Headers the declared response headers of an HTTP 500 response for ListSecretVersions
+type ListSecretVersionsResponse500Headers struct {
+	XRequestId *string
+}
+
+// ListSecretVersionsResponse502Headers the declared response headers of an HTTP 502 response for ListSecretVersions
+type ListSecretVersionsResponse502Headers struct {
+	XRequestId *string
+}
+
+// ListSecretVersionsResponse504Headers the declared response headers of an HTTP 504 response for ListSecretVersions
+type ListSecretVersionsResponse504Headers struct {
+	XRequestId *string
+}
+
+type ListSecretVersionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ListSecretVersionsResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListSecretVersionsResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ListSecretVersionsResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListSecretVersionsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListSecretVersionsResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ListSecretVersionsResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *ListSecretVersionsResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListSecretVersionsResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ListSecretVersionsResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *ListSecretVersionsResponse502Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *ListSecretVersionsResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListSecretVersionsResponse) GetJSON200() *ListSecretVersionsResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListSecretVersionsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListSecretVersionsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListSecretVersionsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListSecretVersionsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListSecretVersionsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListSecretVersionsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListSecretVersionsResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r ListSecretVersionsResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r ListSecretVersionsResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSecretVersionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSecretVersionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSecretVersionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSecretVersionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateSecretVersionResponse200Headers the declared response headers of an HTTP 200 response for CreateSecretVersion
+type CreateSecretVersionResponse200Headers struct {
+	XRequestId *string
+}
+
+// CreateSecretVersionResponse400Headers the declared response headers of an HTTP 400 response for CreateSecretVersion
+type CreateSecretVersionResponse400Headers struct {
+	XRequestId *string
+}
+
+// CreateSecretVersionResponse401Headers the declared response headers of an HTTP 401 response for CreateSecretVersion
+type CreateSecretVersionResponse401Headers struct {
+	XRequestId *string
+}
+
+// CreateSecretVersionResponse403Headers the declared response headers of an HTTP 403 response for CreateSecretVersion
+type CreateSecretVersionResponse403Headers struct {
+	XRequestId *string
+}
+
+// CreateSecretVersionResponse404Headers the declared response headers of an HTTP 404 response for CreateSecretVersion
+type CreateSecretVersionResponse404Headers struct {
+	XRequestId *string
+}
+
+// CreateSecretVersionResponse413Headers the declared response headers of an HTTP 413 response for CreateSecretVersion
+type CreateSecretVersionResponse413Headers struct {
+	XRequestId *string
+}
+
+// CreateSecretVersionResponse429Headers the declared response headers of an HTTP 429 response for CreateSecretVersion
+type CreateSecretVersionResponse429Headers struct {
+	XRequestId *string
+}
+
+// CreateSecretVersionResponse500Headers the declared response headers of an HTTP 500 response for CreateSecretVersion
+type CreateSecretVersionResponse500Headers struct {
+	XRequestId *string
+}
+
+// CreateSecretVersionResponse502Headers the declared response headers of an HTTP 502 response for CreateSecretVersion
+type CreateSecretVersionResponse502Headers struct {
+	XRequestId *string
+}
+
+// CreateSecretVersionResponse504Headers the declared response headers of an HTTP 504 response for CreateSecretVersion
+type CreateSecretVersionResponse504Headers struct {
+	XRequestId *string
+}
+
+type CreateSecretVersionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *VersionMetadataResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CreateSecretVersionResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *CreateSecretVersionResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateSecretVersionResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *CreateSecretVersionResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *CreateSecretVersionResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *CreateSecretVersionResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateSecretVersionResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *CreateSecretVersionResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *CreateSecretVersionResponse502Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *CreateSecretVersionResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateSecretVersionResponse) GetJSON200() *VersionMetadataResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateSecretVersionResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateSecretVersionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateSecretVersionResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateSecretVersionResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateSecretVersionResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateSecretVersionResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateSecretVersionResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r CreateSecretVersionResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r CreateSecretVersionResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateSecretVersionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateSecretVersionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateSecretVersionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateSecretVersionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ShowSecretVersionResponse200Headers the declared response headers of an HTTP 200 response for ShowSecretVersion
 type ShowSecretVersionResponse200Headers struct {
 	XRequestId *string
@@ -2608,6 +4483,180 @@ func (r ShowSecretVersionResponse) ContentType() string {
 	return ""
 }
 
+// UpdateVersionResponse200Headers the declared response headers of an HTTP 200 response for UpdateVersion
+type UpdateVersionResponse200Headers struct {
+	XRequestId *string
+}
+
+// UpdateVersionResponse400Headers the declared response headers of an HTTP 400 response for UpdateVersion
+type UpdateVersionResponse400Headers struct {
+	XRequestId *string
+}
+
+// UpdateVersionResponse401Headers the declared response headers of an HTTP 401 response for UpdateVersion
+type UpdateVersionResponse401Headers struct {
+	XRequestId *string
+}
+
+// UpdateVersionResponse403Headers the declared response headers of an HTTP 403 response for UpdateVersion
+type UpdateVersionResponse403Headers struct {
+	XRequestId *string
+}
+
+// UpdateVersionResponse404Headers the declared response headers of an HTTP 404 response for UpdateVersion
+type UpdateVersionResponse404Headers struct {
+	XRequestId *string
+}
+
+// UpdateVersionResponse413Headers the declared response headers of an HTTP 413 response for UpdateVersion
+type UpdateVersionResponse413Headers struct {
+	XRequestId *string
+}
+
+// UpdateVersionResponse429Headers the declared response headers of an HTTP 429 response for UpdateVersion
+type UpdateVersionResponse429Headers struct {
+	XRequestId *string
+}
+
+// UpdateVersionResponse500Headers the declared response headers of an HTTP 500 response for UpdateVersion
+type UpdateVersionResponse500Headers struct {
+	XRequestId *string
+}
+
+// UpdateVersionResponse502Headers the declared response headers of an HTTP 502 response for UpdateVersion
+type UpdateVersionResponse502Headers struct {
+	XRequestId *string
+}
+
+// UpdateVersionResponse504Headers the declared response headers of an HTTP 504 response for UpdateVersion
+type UpdateVersionResponse504Headers struct {
+	XRequestId *string
+}
+
+type UpdateVersionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *VersionMetadataResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateVersionResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *UpdateVersionResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateVersionResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *UpdateVersionResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *UpdateVersionResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *UpdateVersionResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateVersionResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *UpdateVersionResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *UpdateVersionResponse502Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *UpdateVersionResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateVersionResponse) GetJSON200() *VersionMetadataResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateVersionResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateVersionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateVersionResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateVersionResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateVersionResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateVersionResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateVersionResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r UpdateVersionResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r UpdateVersionResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateVersionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateVersionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateVersionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateVersionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListSecretsWithResponse List secrets
 //
 // Lists the secrets of the project, in pages of `limit` (default 50) starting after the secret named `marker`.
@@ -2713,6 +4762,21 @@ func (c *ClientWithResponses) UpdateSecretWithResponse(ctx context.Context, proj
 	return ParseUpdateSecretResponse(rsp)
 }
 
+// RotateSecretWithResponse Rotate a secret now
+//
+// Starts the rotation of a secret: a new version with a value generated by the service, marked SYSCURRENT. COMMON (shared) secrets cannot be rotated this way. The answer names the rotation task; the new version appears when the task completes. The request has no body.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/{project_id}/secrets/{secret_name}/rotate (the `RotateSecret` operationId).
+func (c *ClientWithResponses) RotateSecretWithResponse(ctx context.Context, projectId ProjectId, secretName SecretName, reqEditors ...RequestEditorFn) (*RotateSecretResponse, error) {
+	rsp, err := c.RotateSecret(ctx, projectId, secretName, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRotateSecretResponse(rsp)
+}
+
 // RestoreSecretWithResponse Cancel the scheduled deletion of a secret
 //
 // Cancels the scheduled deletion of a secret; the secret can be used again. Only a secret in PENDING_DELETE can be restored; any other state is refused with CSMS.0108. The request has no body.
@@ -2758,6 +4822,111 @@ func (c *ClientWithResponses) DeleteSecretForScheduleWithResponse(ctx context.Co
 	return ParseDeleteSecretForScheduleResponse(rsp)
 }
 
+// DeleteSecretStageWithResponse Delete a version stage
+//
+// Deletes a stage of the secret. The built-in stages SYSCURRENT and SYSPREVIOUS cannot be deleted (CSMS.0105). Success is 204 with no body.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/{project_id}/secrets/{secret_name}/stages/{stage_name} (the `DeleteSecretStage` operationId).
+func (c *ClientWithResponses) DeleteSecretStageWithResponse(ctx context.Context, projectId ProjectId, secretName SecretName, stageName StageName, reqEditors ...RequestEditorFn) (*DeleteSecretStageResponse, error) {
+	rsp, err := c.DeleteSecretStage(ctx, projectId, secretName, stageName, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteSecretStageResponse(rsp)
+}
+
+// ShowSecretStageWithResponse Show a version stage
+//
+// Returns the version a stage of the secret names.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/{project_id}/secrets/{secret_name}/stages/{stage_name} (the `ShowSecretStage` operationId).
+func (c *ClientWithResponses) ShowSecretStageWithResponse(ctx context.Context, projectId ProjectId, secretName SecretName, stageName StageName, reqEditors ...RequestEditorFn) (*ShowSecretStageResponse, error) {
+	rsp, err := c.ShowSecretStage(ctx, projectId, secretName, stageName, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseShowSecretStageResponse(rsp)
+}
+
+// UpdateSecretStageWithBodyWithResponse Move or create a version stage
+//
+// Puts the stage on the version `version_id`, removing it from the version that held it (a stage names one version of a secret at a time). A version left without a stage is deprecated and may be deleted by the service. At most 12 stages per secret (CSMS.0203 beyond); SYSCURRENT and SYSPREVIOUS are built in.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/{project_id}/secrets/{secret_name}/stages/{stage_name} (the `UpdateSecretStage` operationId).
+func (c *ClientWithResponses) UpdateSecretStageWithBodyWithResponse(ctx context.Context, projectId ProjectId, secretName SecretName, stageName StageName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSecretStageResponse, error) {
+	rsp, err := c.UpdateSecretStageWithBody(ctx, projectId, secretName, stageName, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateSecretStageResponse(rsp)
+}
+
+// UpdateSecretStageWithResponse Move or create a version stage
+//
+// Puts the stage on the version `version_id`, removing it from the version that held it (a stage names one version of a secret at a time). A version left without a stage is deprecated and may be deleted by the service. At most 12 stages per secret (CSMS.0203 beyond); SYSCURRENT and SYSPREVIOUS are built in.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/{project_id}/secrets/{secret_name}/stages/{stage_name} (the `UpdateSecretStage` operationId).
+func (c *ClientWithResponses) UpdateSecretStageWithResponse(ctx context.Context, projectId ProjectId, secretName SecretName, stageName StageName, body UpdateSecretStageJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSecretStageResponse, error) {
+	rsp, err := c.UpdateSecretStage(ctx, projectId, secretName, stageName, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateSecretStageResponse(rsp)
+}
+
+// ListSecretVersionsWithResponse List the versions of a secret
+//
+// Lists the metadata (never the values) of a secret's versions, in pages of `limit` (default 50) starting after the version `marker`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/{project_id}/secrets/{secret_name}/versions (the `ListSecretVersions` operationId).
+func (c *ClientWithResponses) ListSecretVersionsWithResponse(ctx context.Context, projectId ProjectId, secretName SecretName, params *ListSecretVersionsParams, reqEditors ...RequestEditorFn) (*ListSecretVersionsResponse, error) {
+	rsp, err := c.ListSecretVersions(ctx, projectId, secretName, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListSecretVersionsResponse(rsp)
+}
+
+// CreateSecretVersionWithBodyWithResponse Create a secret version
+//
+// Stores a new value (`secret_string` or `secret_binary`, exactly one) in a new version `v<n+1>` of an ENABLED secret. Without `version_stages` the new version takes SYSCURRENT and the version that held it gets SYSPREVIOUS; a stage named here moves from the version that held it. At most 20 versions per secret.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/{project_id}/secrets/{secret_name}/versions (the `CreateSecretVersion` operationId).
+func (c *ClientWithResponses) CreateSecretVersionWithBodyWithResponse(ctx context.Context, projectId ProjectId, secretName SecretName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSecretVersionResponse, error) {
+	rsp, err := c.CreateSecretVersionWithBody(ctx, projectId, secretName, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSecretVersionResponse(rsp)
+}
+
+// CreateSecretVersionWithResponse Create a secret version
+//
+// Stores a new value (`secret_string` or `secret_binary`, exactly one) in a new version `v<n+1>` of an ENABLED secret. Without `version_stages` the new version takes SYSCURRENT and the version that held it gets SYSPREVIOUS; a stage named here moves from the version that held it. At most 20 versions per secret.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/{project_id}/secrets/{secret_name}/versions (the `CreateSecretVersion` operationId).
+func (c *ClientWithResponses) CreateSecretVersionWithResponse(ctx context.Context, projectId ProjectId, secretName SecretName, body CreateSecretVersionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSecretVersionResponse, error) {
+	rsp, err := c.CreateSecretVersion(ctx, projectId, secretName, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSecretVersionResponse(rsp)
+}
+
 // ShowSecretVersionWithResponse Show a secret version
 //
 // Returns one version of a secret with its value. `version_id` is a version ID such as `v1`, or `latest`. A secret pending deletion cannot be read.
@@ -2771,6 +4940,36 @@ func (c *ClientWithResponses) ShowSecretVersionWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseShowSecretVersionResponse(rsp)
+}
+
+// UpdateVersionWithBodyWithResponse Update a secret version
+//
+// Sets the expiry (`expire_time`) of a version of an ENABLED secret.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/{project_id}/secrets/{secret_name}/versions/{version_id} (the `UpdateVersion` operationId).
+func (c *ClientWithResponses) UpdateVersionWithBodyWithResponse(ctx context.Context, projectId ProjectId, secretName SecretName, versionId VersionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateVersionResponse, error) {
+	rsp, err := c.UpdateVersionWithBody(ctx, projectId, secretName, versionId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateVersionResponse(rsp)
+}
+
+// UpdateVersionWithResponse Update a secret version
+//
+// Sets the expiry (`expire_time`) of a version of an ENABLED secret.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/{project_id}/secrets/{secret_name}/versions/{version_id} (the `UpdateVersion` operationId).
+func (c *ClientWithResponses) UpdateVersionWithResponse(ctx context.Context, projectId ProjectId, secretName SecretName, versionId VersionId, body UpdateVersionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateVersionResponse, error) {
+	rsp, err := c.UpdateVersion(ctx, projectId, secretName, versionId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateVersionResponse(rsp)
 }
 
 // ParseListSecretsResponse parses an HTTP response from a ListSecretsWithResponse call
@@ -3729,6 +5928,198 @@ func ParseUpdateSecretResponse(rsp *http.Response) (*UpdateSecretResponse, error
 	return response, nil
 }
 
+// ParseRotateSecretResponse parses an HTTP response from a RotateSecretWithResponse call
+func ParseRotateSecretResponse(rsp *http.Response) (*RotateSecretResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RotateSecretResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RotateSecretResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers RotateSecretResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers RotateSecretResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers RotateSecretResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers RotateSecretResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers RotateSecretResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers RotateSecretResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers RotateSecretResponse429Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers RotateSecretResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers RotateSecretResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 504:
+		var headers RotateSecretResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseRestoreSecretResponse parses an HTTP response from a RestoreSecretWithResponse call
 func ParseRestoreSecretResponse(rsp *http.Response) (*RestoreSecretResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -4113,6 +6504,962 @@ func ParseDeleteSecretForScheduleResponse(rsp *http.Response) (*DeleteSecretForS
 	return response, nil
 }
 
+// ParseDeleteSecretStageResponse parses an HTTP response from a DeleteSecretStageWithResponse call
+func ParseDeleteSecretStageResponse(rsp *http.Response) (*DeleteSecretStageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteSecretStageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		var headers DeleteSecretStageResponse204Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers204 = &headers
+	case rsp.StatusCode == 400:
+		var headers DeleteSecretStageResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers DeleteSecretStageResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers DeleteSecretStageResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers DeleteSecretStageResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers DeleteSecretStageResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteSecretStageResponse429Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers DeleteSecretStageResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers DeleteSecretStageResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 504:
+		var headers DeleteSecretStageResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseShowSecretStageResponse parses an HTTP response from a ShowSecretStageWithResponse call
+func ParseShowSecretStageResponse(rsp *http.Response) (*ShowSecretStageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ShowSecretStageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SecretStageResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ShowSecretStageResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ShowSecretStageResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ShowSecretStageResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ShowSecretStageResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers ShowSecretStageResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers ShowSecretStageResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers ShowSecretStageResponse429Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ShowSecretStageResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers ShowSecretStageResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 504:
+		var headers ShowSecretStageResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateSecretStageResponse parses an HTTP response from a UpdateSecretStageWithResponse call
+func ParseUpdateSecretStageResponse(rsp *http.Response) (*UpdateSecretStageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateSecretStageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SecretStageResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateSecretStageResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers UpdateSecretStageResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers UpdateSecretStageResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers UpdateSecretStageResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers UpdateSecretStageResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers UpdateSecretStageResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateSecretStageResponse429Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers UpdateSecretStageResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers UpdateSecretStageResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 504:
+		var headers UpdateSecretStageResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListSecretVersionsResponse parses an HTTP response from a ListSecretVersionsWithResponse call
+func ParseListSecretVersionsResponse(rsp *http.Response) (*ListSecretVersionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSecretVersionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ListSecretVersionsResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListSecretVersionsResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ListSecretVersionsResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListSecretVersionsResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListSecretVersionsResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers ListSecretVersionsResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers ListSecretVersionsResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListSecretVersionsResponse429Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ListSecretVersionsResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers ListSecretVersionsResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 504:
+		var headers ListSecretVersionsResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateSecretVersionResponse parses an HTTP response from a CreateSecretVersionWithResponse call
+func ParseCreateSecretVersionResponse(rsp *http.Response) (*CreateSecretVersionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateSecretVersionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest VersionMetadataResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers CreateSecretVersionResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers CreateSecretVersionResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateSecretVersionResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers CreateSecretVersionResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers CreateSecretVersionResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers CreateSecretVersionResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateSecretVersionResponse429Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers CreateSecretVersionResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers CreateSecretVersionResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 504:
+		var headers CreateSecretVersionResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseShowSecretVersionResponse parses an HTTP response from a ShowSecretVersionWithResponse call
 func ParseShowSecretVersionResponse(rsp *http.Response) (*ShowSecretVersionResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -4305,6 +7652,198 @@ func ParseShowSecretVersionResponse(rsp *http.Response) (*ShowSecretVersionRespo
 	return response, nil
 }
 
+// ParseUpdateVersionResponse parses an HTTP response from a UpdateVersionWithResponse call
+func ParseUpdateVersionResponse(rsp *http.Response) (*UpdateVersionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateVersionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest VersionMetadataResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateVersionResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers UpdateVersionResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers UpdateVersionResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers UpdateVersionResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers UpdateVersionResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers UpdateVersionResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateVersionResponse429Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers UpdateVersionResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers UpdateVersionResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 504:
+		var headers UpdateVersionResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
 	// ListSecrets List secrets
@@ -4322,15 +7861,36 @@ type ServerInterface interface {
 	// UpdateSecret Update a secret
 	// (PUT /v1/{project_id}/secrets/{secret_name})
 	UpdateSecret(w http.ResponseWriter, r *http.Request, projectId ProjectId, secretName SecretName)
+	// RotateSecret Rotate a secret now
+	// (POST /v1/{project_id}/secrets/{secret_name}/rotate)
+	RotateSecret(w http.ResponseWriter, r *http.Request, projectId ProjectId, secretName SecretName)
 	// RestoreSecret Cancel the scheduled deletion of a secret
 	// (POST /v1/{project_id}/secrets/{secret_name}/scheduled-deleted-tasks/cancel)
 	RestoreSecret(w http.ResponseWriter, r *http.Request, projectId ProjectId, secretName SecretName)
 	// DeleteSecretForSchedule Schedule the deletion of a secret
 	// (POST /v1/{project_id}/secrets/{secret_name}/scheduled-deleted-tasks/create)
 	DeleteSecretForSchedule(w http.ResponseWriter, r *http.Request, projectId ProjectId, secretName SecretName)
+	// DeleteSecretStage Delete a version stage
+	// (DELETE /v1/{project_id}/secrets/{secret_name}/stages/{stage_name})
+	DeleteSecretStage(w http.ResponseWriter, r *http.Request, projectId ProjectId, secretName SecretName, stageName StageName)
+	// ShowSecretStage Show a version stage
+	// (GET /v1/{project_id}/secrets/{secret_name}/stages/{stage_name})
+	ShowSecretStage(w http.ResponseWriter, r *http.Request, projectId ProjectId, secretName SecretName, stageName StageName)
+	// UpdateSecretStage Move or create a version stage
+	// (PUT /v1/{project_id}/secrets/{secret_name}/stages/{stage_name})
+	UpdateSecretStage(w http.ResponseWriter, r *http.Request, projectId ProjectId, secretName SecretName, stageName StageName)
+	// ListSecretVersions List the versions of a secret
+	// (GET /v1/{project_id}/secrets/{secret_name}/versions)
+	ListSecretVersions(w http.ResponseWriter, r *http.Request, projectId ProjectId, secretName SecretName, params ListSecretVersionsParams)
+	// CreateSecretVersion Create a secret version
+	// (POST /v1/{project_id}/secrets/{secret_name}/versions)
+	CreateSecretVersion(w http.ResponseWriter, r *http.Request, projectId ProjectId, secretName SecretName)
 	// ShowSecretVersion Show a secret version
 	// (GET /v1/{project_id}/secrets/{secret_name}/versions/{version_id})
 	ShowSecretVersion(w http.ResponseWriter, r *http.Request, projectId ProjectId, secretName SecretName, versionId VersionId)
+	// UpdateVersion Update a secret version
+	// (PUT /v1/{project_id}/secrets/{secret_name}/versions/{version_id})
+	UpdateVersion(w http.ResponseWriter, r *http.Request, projectId ProjectId, secretName SecretName, versionId VersionId)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -4541,6 +8101,41 @@ func (siw *ServerInterfaceWrapper) UpdateSecret(w http.ResponseWriter, r *http.R
 	handler.ServeHTTP(w, r)
 }
 
+// RotateSecret operation middleware
+func (siw *ServerInterfaceWrapper) RotateSecret(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectId ProjectId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "secret_name" -------------
+	var secretName SecretName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "secret_name", r.PathValue("secret_name"), &secretName, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "secret_name", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RotateSecret(w, r, projectId, secretName)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // RestoreSecret operation middleware
 func (siw *ServerInterfaceWrapper) RestoreSecret(w http.ResponseWriter, r *http.Request) {
 
@@ -4611,6 +8206,237 @@ func (siw *ServerInterfaceWrapper) DeleteSecretForSchedule(w http.ResponseWriter
 	handler.ServeHTTP(w, r)
 }
 
+// DeleteSecretStage operation middleware
+func (siw *ServerInterfaceWrapper) DeleteSecretStage(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectId ProjectId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "secret_name" -------------
+	var secretName SecretName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "secret_name", r.PathValue("secret_name"), &secretName, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "secret_name", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "stage_name" -------------
+	var stageName StageName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "stage_name", r.PathValue("stage_name"), &stageName, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "stage_name", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeleteSecretStage(w, r, projectId, secretName, stageName)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ShowSecretStage operation middleware
+func (siw *ServerInterfaceWrapper) ShowSecretStage(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectId ProjectId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "secret_name" -------------
+	var secretName SecretName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "secret_name", r.PathValue("secret_name"), &secretName, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "secret_name", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "stage_name" -------------
+	var stageName StageName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "stage_name", r.PathValue("stage_name"), &stageName, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "stage_name", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ShowSecretStage(w, r, projectId, secretName, stageName)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateSecretStage operation middleware
+func (siw *ServerInterfaceWrapper) UpdateSecretStage(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectId ProjectId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "secret_name" -------------
+	var secretName SecretName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "secret_name", r.PathValue("secret_name"), &secretName, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "secret_name", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "stage_name" -------------
+	var stageName StageName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "stage_name", r.PathValue("stage_name"), &stageName, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "stage_name", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateSecretStage(w, r, projectId, secretName, stageName)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListSecretVersions operation middleware
+func (siw *ServerInterfaceWrapper) ListSecretVersions(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectId ProjectId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "secret_name" -------------
+	var secretName SecretName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "secret_name", r.PathValue("secret_name"), &secretName, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "secret_name", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListSecretVersionsParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "marker" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "marker", r.URL.Query(), &params.Marker, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "marker"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "marker", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListSecretVersions(w, r, projectId, secretName, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateSecretVersion operation middleware
+func (siw *ServerInterfaceWrapper) CreateSecretVersion(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectId ProjectId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "secret_name" -------------
+	var secretName SecretName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "secret_name", r.PathValue("secret_name"), &secretName, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "secret_name", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateSecretVersion(w, r, projectId, secretName)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ShowSecretVersion operation middleware
 func (siw *ServerInterfaceWrapper) ShowSecretVersion(w http.ResponseWriter, r *http.Request) {
 
@@ -4646,6 +8472,50 @@ func (siw *ServerInterfaceWrapper) ShowSecretVersion(w http.ResponseWriter, r *h
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ShowSecretVersion(w, r, projectId, secretName, versionId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateVersion operation middleware
+func (siw *ServerInterfaceWrapper) UpdateVersion(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectId ProjectId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "secret_name" -------------
+	var secretName SecretName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "secret_name", r.PathValue("secret_name"), &secretName, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "secret_name", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "version_id" -------------
+	var versionId VersionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "version_id", r.PathValue("version_id"), &versionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "version_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateVersion(w, r, projectId, secretName, versionId)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -4782,7 +8652,14 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/v1/{project_id}/secrets/{secret_name}", wrapper.UpdateSecret)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/{project_id}/secrets/{secret_name}/scheduled-deleted-tasks/create", wrapper.DeleteSecretForSchedule)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/{project_id}/secrets/{secret_name}/scheduled-deleted-tasks/cancel", wrapper.RestoreSecret)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/{project_id}/secrets/{secret_name}/versions", wrapper.ListSecretVersions)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/{project_id}/secrets/{secret_name}/versions", wrapper.CreateSecretVersion)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/{project_id}/secrets/{secret_name}/versions/{version_id}", wrapper.ShowSecretVersion)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/v1/{project_id}/secrets/{secret_name}/versions/{version_id}", wrapper.UpdateVersion)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v1/{project_id}/secrets/{secret_name}/stages/{stage_name}", wrapper.DeleteSecretStage)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/{project_id}/secrets/{secret_name}/stages/{stage_name}", wrapper.ShowSecretStage)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/v1/{project_id}/secrets/{secret_name}/stages/{stage_name}", wrapper.UpdateSecretStage)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/{project_id}/secrets/{secret_name}/rotate", wrapper.RotateSecret)
 
 	return m
 }
@@ -5801,6 +9678,194 @@ func (response UpdateSecret504JSONResponse) VisitUpdateSecretResponse(w http.Res
 	return err
 }
 
+type RotateSecretRequestObject struct {
+	ProjectId  ProjectId  `json:"project_id"`
+	SecretName SecretName `json:"secret_name"`
+}
+
+type RotateSecretResponseObject interface {
+	VisitRotateSecretResponse(w http.ResponseWriter) error
+}
+
+type RotateSecret200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type RotateSecret200JSONResponse struct {
+	Body    RotateSecretResponseBody
+	Headers RotateSecret200ResponseHeaders
+}
+
+func (response RotateSecret200JSONResponse) VisitRotateSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateSecret400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response RotateSecret400JSONResponse) VisitRotateSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateSecret401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response RotateSecret401JSONResponse) VisitRotateSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateSecret403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response RotateSecret403JSONResponse) VisitRotateSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateSecret404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response RotateSecret404JSONResponse) VisitRotateSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateSecret413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response RotateSecret413JSONResponse) VisitRotateSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateSecret429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response RotateSecret429JSONResponse) VisitRotateSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateSecret500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response RotateSecret500JSONResponse) VisitRotateSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateSecret502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response RotateSecret502JSONResponse) VisitRotateSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateSecret504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response RotateSecret504JSONResponse) VisitRotateSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RestoreSecretRequestObject struct {
 	ProjectId  ProjectId  `json:"project_id"`
 	SecretName SecretName `json:"secret_name"`
@@ -6178,6 +10243,944 @@ func (response DeleteSecretForSchedule504JSONResponse) VisitDeleteSecretForSched
 	return err
 }
 
+type DeleteSecretStageRequestObject struct {
+	ProjectId  ProjectId  `json:"project_id"`
+	SecretName SecretName `json:"secret_name"`
+	StageName  StageName  `json:"stage_name"`
+}
+
+type DeleteSecretStageResponseObject interface {
+	VisitDeleteSecretStageResponse(w http.ResponseWriter) error
+}
+
+type DeleteSecretStage204ResponseHeaders struct {
+	XRequestId *string
+}
+
+type DeleteSecretStage204Response struct {
+	Headers DeleteSecretStage204ResponseHeaders
+}
+
+func (response DeleteSecretStage204Response) VisitDeleteSecretStageResponse(w http.ResponseWriter) error {
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteSecretStage400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DeleteSecretStage400JSONResponse) VisitDeleteSecretStageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSecretStage401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeleteSecretStage401JSONResponse) VisitDeleteSecretStageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSecretStage403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DeleteSecretStage403JSONResponse) VisitDeleteSecretStageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSecretStage404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DeleteSecretStage404JSONResponse) VisitDeleteSecretStageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSecretStage413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response DeleteSecretStage413JSONResponse) VisitDeleteSecretStageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSecretStage429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DeleteSecretStage429JSONResponse) VisitDeleteSecretStageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSecretStage500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response DeleteSecretStage500JSONResponse) VisitDeleteSecretStageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSecretStage502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response DeleteSecretStage502JSONResponse) VisitDeleteSecretStageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSecretStage504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response DeleteSecretStage504JSONResponse) VisitDeleteSecretStageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowSecretStageRequestObject struct {
+	ProjectId  ProjectId  `json:"project_id"`
+	SecretName SecretName `json:"secret_name"`
+	StageName  StageName  `json:"stage_name"`
+}
+
+type ShowSecretStageResponseObject interface {
+	VisitShowSecretStageResponse(w http.ResponseWriter) error
+}
+
+type ShowSecretStage200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type ShowSecretStage200JSONResponse struct {
+	Body    SecretStageResponseBody
+	Headers ShowSecretStage200ResponseHeaders
+}
+
+func (response ShowSecretStage200JSONResponse) VisitShowSecretStageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowSecretStage400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ShowSecretStage400JSONResponse) VisitShowSecretStageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowSecretStage401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ShowSecretStage401JSONResponse) VisitShowSecretStageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowSecretStage403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ShowSecretStage403JSONResponse) VisitShowSecretStageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowSecretStage404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ShowSecretStage404JSONResponse) VisitShowSecretStageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowSecretStage413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ShowSecretStage413JSONResponse) VisitShowSecretStageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowSecretStage429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ShowSecretStage429JSONResponse) VisitShowSecretStageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowSecretStage500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response ShowSecretStage500JSONResponse) VisitShowSecretStageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowSecretStage502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response ShowSecretStage502JSONResponse) VisitShowSecretStageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowSecretStage504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response ShowSecretStage504JSONResponse) VisitShowSecretStageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSecretStageRequestObject struct {
+	ProjectId  ProjectId  `json:"project_id"`
+	SecretName SecretName `json:"secret_name"`
+	StageName  StageName  `json:"stage_name"`
+	Body       *UpdateSecretStageJSONRequestBody
+}
+
+type UpdateSecretStageResponseObject interface {
+	VisitUpdateSecretStageResponse(w http.ResponseWriter) error
+}
+
+type UpdateSecretStage200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type UpdateSecretStage200JSONResponse struct {
+	Body    SecretStageResponseBody
+	Headers UpdateSecretStage200ResponseHeaders
+}
+
+func (response UpdateSecretStage200JSONResponse) VisitUpdateSecretStageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSecretStage400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateSecretStage400JSONResponse) VisitUpdateSecretStageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSecretStage401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateSecretStage401JSONResponse) VisitUpdateSecretStageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSecretStage403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateSecretStage403JSONResponse) VisitUpdateSecretStageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSecretStage404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateSecretStage404JSONResponse) VisitUpdateSecretStageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSecretStage413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateSecretStage413JSONResponse) VisitUpdateSecretStageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSecretStage429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UpdateSecretStage429JSONResponse) VisitUpdateSecretStageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSecretStage500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response UpdateSecretStage500JSONResponse) VisitUpdateSecretStageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSecretStage502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response UpdateSecretStage502JSONResponse) VisitUpdateSecretStageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSecretStage504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response UpdateSecretStage504JSONResponse) VisitUpdateSecretStageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSecretVersionsRequestObject struct {
+	ProjectId  ProjectId  `json:"project_id"`
+	SecretName SecretName `json:"secret_name"`
+	Params     ListSecretVersionsParams
+}
+
+type ListSecretVersionsResponseObject interface {
+	VisitListSecretVersionsResponse(w http.ResponseWriter) error
+}
+
+type ListSecretVersions200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type ListSecretVersions200JSONResponse struct {
+	Body    ListSecretVersionsResponseBody
+	Headers ListSecretVersions200ResponseHeaders
+}
+
+func (response ListSecretVersions200JSONResponse) VisitListSecretVersionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSecretVersions400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListSecretVersions400JSONResponse) VisitListSecretVersionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSecretVersions401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListSecretVersions401JSONResponse) VisitListSecretVersionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSecretVersions403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListSecretVersions403JSONResponse) VisitListSecretVersionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSecretVersions404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListSecretVersions404JSONResponse) VisitListSecretVersionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSecretVersions413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListSecretVersions413JSONResponse) VisitListSecretVersionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSecretVersions429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListSecretVersions429JSONResponse) VisitListSecretVersionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSecretVersions500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response ListSecretVersions500JSONResponse) VisitListSecretVersionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSecretVersions502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response ListSecretVersions502JSONResponse) VisitListSecretVersionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSecretVersions504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response ListSecretVersions504JSONResponse) VisitListSecretVersionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSecretVersionRequestObject struct {
+	ProjectId  ProjectId  `json:"project_id"`
+	SecretName SecretName `json:"secret_name"`
+	Body       *CreateSecretVersionJSONRequestBody
+}
+
+type CreateSecretVersionResponseObject interface {
+	VisitCreateSecretVersionResponse(w http.ResponseWriter) error
+}
+
+type CreateSecretVersion200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type CreateSecretVersion200JSONResponse struct {
+	Body    VersionMetadataResponseBody
+	Headers CreateSecretVersion200ResponseHeaders
+}
+
+func (response CreateSecretVersion200JSONResponse) VisitCreateSecretVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSecretVersion400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateSecretVersion400JSONResponse) VisitCreateSecretVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSecretVersion401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateSecretVersion401JSONResponse) VisitCreateSecretVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSecretVersion403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateSecretVersion403JSONResponse) VisitCreateSecretVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSecretVersion404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CreateSecretVersion404JSONResponse) VisitCreateSecretVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSecretVersion413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateSecretVersion413JSONResponse) VisitCreateSecretVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSecretVersion429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateSecretVersion429JSONResponse) VisitCreateSecretVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSecretVersion500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response CreateSecretVersion500JSONResponse) VisitCreateSecretVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSecretVersion502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response CreateSecretVersion502JSONResponse) VisitCreateSecretVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSecretVersion504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response CreateSecretVersion504JSONResponse) VisitCreateSecretVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ShowSecretVersionRequestObject struct {
 	ProjectId  ProjectId  `json:"project_id"`
 	SecretName SecretName `json:"secret_name"`
@@ -6367,6 +11370,196 @@ func (response ShowSecretVersion504JSONResponse) VisitShowSecretVersionResponse(
 	return err
 }
 
+type UpdateVersionRequestObject struct {
+	ProjectId  ProjectId  `json:"project_id"`
+	SecretName SecretName `json:"secret_name"`
+	VersionId  VersionId  `json:"version_id"`
+	Body       *UpdateVersionJSONRequestBody
+}
+
+type UpdateVersionResponseObject interface {
+	VisitUpdateVersionResponse(w http.ResponseWriter) error
+}
+
+type UpdateVersion200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type UpdateVersion200JSONResponse struct {
+	Body    VersionMetadataResponseBody
+	Headers UpdateVersion200ResponseHeaders
+}
+
+func (response UpdateVersion200JSONResponse) VisitUpdateVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateVersion400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateVersion400JSONResponse) VisitUpdateVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateVersion401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateVersion401JSONResponse) VisitUpdateVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateVersion403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateVersion403JSONResponse) VisitUpdateVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateVersion404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateVersion404JSONResponse) VisitUpdateVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateVersion413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateVersion413JSONResponse) VisitUpdateVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateVersion429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UpdateVersion429JSONResponse) VisitUpdateVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateVersion500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response UpdateVersion500JSONResponse) VisitUpdateVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateVersion502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response UpdateVersion502JSONResponse) VisitUpdateVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateVersion504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response UpdateVersion504JSONResponse) VisitUpdateVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// ListSecrets List secrets
@@ -6384,15 +11577,36 @@ type StrictServerInterface interface {
 	// UpdateSecret Update a secret
 	// (PUT /v1/{project_id}/secrets/{secret_name})
 	UpdateSecret(ctx context.Context, request UpdateSecretRequestObject) (UpdateSecretResponseObject, error)
+	// RotateSecret Rotate a secret now
+	// (POST /v1/{project_id}/secrets/{secret_name}/rotate)
+	RotateSecret(ctx context.Context, request RotateSecretRequestObject) (RotateSecretResponseObject, error)
 	// RestoreSecret Cancel the scheduled deletion of a secret
 	// (POST /v1/{project_id}/secrets/{secret_name}/scheduled-deleted-tasks/cancel)
 	RestoreSecret(ctx context.Context, request RestoreSecretRequestObject) (RestoreSecretResponseObject, error)
 	// DeleteSecretForSchedule Schedule the deletion of a secret
 	// (POST /v1/{project_id}/secrets/{secret_name}/scheduled-deleted-tasks/create)
 	DeleteSecretForSchedule(ctx context.Context, request DeleteSecretForScheduleRequestObject) (DeleteSecretForScheduleResponseObject, error)
+	// DeleteSecretStage Delete a version stage
+	// (DELETE /v1/{project_id}/secrets/{secret_name}/stages/{stage_name})
+	DeleteSecretStage(ctx context.Context, request DeleteSecretStageRequestObject) (DeleteSecretStageResponseObject, error)
+	// ShowSecretStage Show a version stage
+	// (GET /v1/{project_id}/secrets/{secret_name}/stages/{stage_name})
+	ShowSecretStage(ctx context.Context, request ShowSecretStageRequestObject) (ShowSecretStageResponseObject, error)
+	// UpdateSecretStage Move or create a version stage
+	// (PUT /v1/{project_id}/secrets/{secret_name}/stages/{stage_name})
+	UpdateSecretStage(ctx context.Context, request UpdateSecretStageRequestObject) (UpdateSecretStageResponseObject, error)
+	// ListSecretVersions List the versions of a secret
+	// (GET /v1/{project_id}/secrets/{secret_name}/versions)
+	ListSecretVersions(ctx context.Context, request ListSecretVersionsRequestObject) (ListSecretVersionsResponseObject, error)
+	// CreateSecretVersion Create a secret version
+	// (POST /v1/{project_id}/secrets/{secret_name}/versions)
+	CreateSecretVersion(ctx context.Context, request CreateSecretVersionRequestObject) (CreateSecretVersionResponseObject, error)
 	// ShowSecretVersion Show a secret version
 	// (GET /v1/{project_id}/secrets/{secret_name}/versions/{version_id})
 	ShowSecretVersion(ctx context.Context, request ShowSecretVersionRequestObject) (ShowSecretVersionResponseObject, error)
+	// UpdateVersion Update a secret version
+	// (PUT /v1/{project_id}/secrets/{secret_name}/versions/{version_id})
+	UpdateVersion(ctx context.Context, request UpdateVersionRequestObject) (UpdateVersionResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error)
@@ -6582,6 +11796,33 @@ func (sh *strictHandler) UpdateSecret(w http.ResponseWriter, r *http.Request, pr
 	}
 }
 
+// RotateSecret operation middleware
+func (sh *strictHandler) RotateSecret(w http.ResponseWriter, r *http.Request, projectId ProjectId, secretName SecretName) {
+	var request RotateSecretRequestObject
+
+	request.ProjectId = projectId
+	request.SecretName = secretName
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RotateSecret(ctx, request.(RotateSecretRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RotateSecret")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RotateSecretResponseObject); ok {
+		if err := validResponse.VisitRotateSecretResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // RestoreSecret operation middleware
 func (sh *strictHandler) RestoreSecret(w http.ResponseWriter, r *http.Request, projectId ProjectId, secretName SecretName) {
 	var request RestoreSecretRequestObject
@@ -6643,6 +11884,159 @@ func (sh *strictHandler) DeleteSecretForSchedule(w http.ResponseWriter, r *http.
 	}
 }
 
+// DeleteSecretStage operation middleware
+func (sh *strictHandler) DeleteSecretStage(w http.ResponseWriter, r *http.Request, projectId ProjectId, secretName SecretName, stageName StageName) {
+	var request DeleteSecretStageRequestObject
+
+	request.ProjectId = projectId
+	request.SecretName = secretName
+	request.StageName = stageName
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteSecretStage(ctx, request.(DeleteSecretStageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteSecretStage")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DeleteSecretStageResponseObject); ok {
+		if err := validResponse.VisitDeleteSecretStageResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ShowSecretStage operation middleware
+func (sh *strictHandler) ShowSecretStage(w http.ResponseWriter, r *http.Request, projectId ProjectId, secretName SecretName, stageName StageName) {
+	var request ShowSecretStageRequestObject
+
+	request.ProjectId = projectId
+	request.SecretName = secretName
+	request.StageName = stageName
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ShowSecretStage(ctx, request.(ShowSecretStageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ShowSecretStage")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ShowSecretStageResponseObject); ok {
+		if err := validResponse.VisitShowSecretStageResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateSecretStage operation middleware
+func (sh *strictHandler) UpdateSecretStage(w http.ResponseWriter, r *http.Request, projectId ProjectId, secretName SecretName, stageName StageName) {
+	var request UpdateSecretStageRequestObject
+
+	request.ProjectId = projectId
+	request.SecretName = secretName
+	request.StageName = stageName
+
+	var body UpdateSecretStageJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateSecretStage(ctx, request.(UpdateSecretStageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateSecretStage")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateSecretStageResponseObject); ok {
+		if err := validResponse.VisitUpdateSecretStageResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListSecretVersions operation middleware
+func (sh *strictHandler) ListSecretVersions(w http.ResponseWriter, r *http.Request, projectId ProjectId, secretName SecretName, params ListSecretVersionsParams) {
+	var request ListSecretVersionsRequestObject
+
+	request.ProjectId = projectId
+	request.SecretName = secretName
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListSecretVersions(ctx, request.(ListSecretVersionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListSecretVersions")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListSecretVersionsResponseObject); ok {
+		if err := validResponse.VisitListSecretVersionsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateSecretVersion operation middleware
+func (sh *strictHandler) CreateSecretVersion(w http.ResponseWriter, r *http.Request, projectId ProjectId, secretName SecretName) {
+	var request CreateSecretVersionRequestObject
+
+	request.ProjectId = projectId
+	request.SecretName = secretName
+
+	var body CreateSecretVersionJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateSecretVersion(ctx, request.(CreateSecretVersionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateSecretVersion")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateSecretVersionResponseObject); ok {
+		if err := validResponse.VisitCreateSecretVersionResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ShowSecretVersion operation middleware
 func (sh *strictHandler) ShowSecretVersion(w http.ResponseWriter, r *http.Request, projectId ProjectId, secretName SecretName, versionId VersionId) {
 	var request ShowSecretVersionRequestObject
@@ -6671,87 +12065,141 @@ func (sh *strictHandler) ShowSecretVersion(w http.ResponseWriter, r *http.Reques
 	}
 }
 
+// UpdateVersion operation middleware
+func (sh *strictHandler) UpdateVersion(w http.ResponseWriter, r *http.Request, projectId ProjectId, secretName SecretName, versionId VersionId) {
+	var request UpdateVersionRequestObject
+
+	request.ProjectId = projectId
+	request.SecretName = secretName
+	request.VersionId = versionId
+
+	var body UpdateVersionJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateVersion(ctx, request.(UpdateVersionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateVersion")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateVersionResponseObject); ok {
+		if err := validResponse.VisitUpdateVersionResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Fx7Uxs5tv8qqr5bNVDVbdrGPOLU/YMJJHElkBRmdmcmcLHcOra1dEteSW3j4fq739KjX3YbzGOSnbv8",
-	"A3a3Hkc6Or/zlO+8iCcTzoAp6XXuvDFgAsJ8/PUc/pWCVF2ivxGQkaATRTnzOl6XAFN0SEEgPkRqDEjY",
-	"xj4acoFkOplwoRqe78loDAnWI6j5BLyOJ5WgbOQtFgvfm2CBE1BuwpMpMHWGE1id7zOVCnEWz81cEiIB",
-	"SiKZDnSjARCkOFJjKhHoMfS8VHf7Vwpi7vkeM4N65uW1+VImLMG3n4GN1Njr7Ld9L6Es+9r0V6j2vc80",
-	"oWqVxLM0GdjtyMjDaIJHgMY8JtJHGDHbAus3djy0RWCI01ihvXB7HdWxmW8NwSv0TrBSIPQw//MtDN5c",
-	"3TX99uJvXt1CTrG4AVGzEpxAxla7FoSHCgSajWk0No/NwqTCQkm0ZR4ImFKeSvPmJ4n6DG7VdWJm6K9d",
-	"mn1fWdvfBAy9jvdfO8W53LFv5U7PEGNOiKb/q+D/hKj2fLpXqHvcQF2FklQqNABLunvlFhjhOAbxk0SR",
-	"AHOocSxzcidYjQtqXc9rSjzf0+edCiBeR4kUNjtOu60V/uDgj6Pg96u73Za/v45PpWWvLNS+Q5rCNVRb",
-	"Dmanfj3Zj9j4v4OQlLO6jXevUPfYR9AYNVB/2uz7iAvUj7ECqfoGIMzOp0IAU2hqu6wh3719+qYvyYTd",
-	"cC0ZxcfrRnB1F/r7u7UMWOh55YQzCQamfsbkA1Yww3P9LeJMATN4gCeTmEZY78TOP6XejrsN9/dECC7s",
-	"VNXtvBgDGtnJkIAI6BQIwgxRNsUxJSgjDA0FT5zAiimNzGEoY3ngwDywTKsjxjXfKeG+oehnTNyTDdYL",
-	"tziZxOaggl7UdcSJ3s13vdNeI2yGh57vXiRy5BboMIZKxLhClCG9LSSNARGIQRmgUdDwFv5zt7Obb5tZ",
-	"Dyr0zwvu13suBpQQYH/+8ThK1VhjVoQVEB8NUmW2EMcxnwF5wTW5A39BE+Cp+r7nXtEECOKpQjNMldaa",
-	"GYK8/FnvMg0UOO6BmIKw5P3pi80mzdaDjIC84KrOuHrPU0aeIb9HX7sf/qEFuFkjwEdfu4hwsPILt8ZW",
-	"E2iM7YMBAEOTdBBTOQai5VvzDtiUCs4SZ645idQw3/FaETkkw3DYGjahjSEc7JHoYNjCu4Nw0Gzttl8A",
-	"CS6MySp5KiJA7jitLuMFefAVz2OOyQXnn7EYwfNZ0VphhZsRaURQc6Q4R7Ge68ftr6VnwMlco7shRm81",
-	"tkcgE3AcRTDRhqTed27f8eGQRhTHxp6Ub5HUlsJgXu63/YLcueD8FLO5eyqfz53dWk2nxoIrFWsMU2MB",
-	"UrsGRk6MjAjAWvF10ITHNJqjVGp/YgoCCazAuAG++dtphqGvYbHTRAllqYIfwmGzFiBLbPmRbPyF4VSN",
-	"uaB/AHkJHi5LWJdFXAjjWBydIlxoX23yUjbkIjGfO+g20G8DxW+AGTwZGgD+/mw6pVJSNvJzk5ELBLcT",
-	"bUWXXR60lcoUx/EcYSZnIAq2alR8cVbl6zLjvBOAFVgnwzX7mRNjXk8En4BQ1JreOFX8WnCF7eLymMKA",
-	"8xgw85ZXX/ELWmH7cMW69z3Q2nciqITrkoNX7bq7/0BYwHexBReRMNPLB3mmu/QqPRa+d5PI6xuYOyLu",
-	"6/9LSonuwZxnuKkH53vZFl5HnA3paGm1zbDVrllh3mmYsug6FawmqFNqNQFB+fJG7oU1AzsPdUAZFvNV",
-	"l7LkIkxxnALSeIkl7LffIrjFkYrniDMTsei7oezYfYQZyZ/Z4fv6CJc52zrYXzkVvncbEJjpzeEiCewA",
-	"1ucsyHVtNyJXwa36ocTaLpsckQvd0vq8ma/9zZ6wq3xmPtBioll3bBw02/M9Fz3nuN0rxAIirdTm1zPK",
-	"CJ9dU3ZN8Fyu7uQxnmvNOOQCyrEoKp1fSHx0gBRHu6HeJwu+XsejTO227MbRJE28zm5opNd+OchXQZmC",
-	"EYiVxa6jr279uYdQpdw89tEwxqqBzjGVFk61E4y2+sYXvr29ve1vazRexVm01bcqyDTyXdwNx5JrBUrk",
-	"JesXaqS/3bhknr+0yWV9dh+UHVaiI1uatP81c5u/25eXDRtFrI1NVZRjVc6brco0rTo8KWnC1bDWip1g",
-	"wr9LArHfrouXlZlZ2ocytbW8XIXjVcbqNnLpNFbC0D7CCiXchKttSE5BIpeZ0HpQnyT4tmt7Fm+xEHju",
-	"mRC0VFbo5LmLANXLmja7rrVh8pDwf8Uj6Op2OWaY/jnxDwPHEtFhGC7TvcSabBq/RGUdX05pHFN5QROQ",
-	"CieTGqZMeDRGiWkGEWcki0lrmxNJPEfu8VsEWrCRs/s078q9tpdhZL/tlZAjXEUO7da5fVvZehfevI54",
-	"ai3Q9QBlN+v+iUrx9Mfp+iwy/4TOixpuOGY/xTSLjJl3rR2Xh6hY5vn/B8Nuc4Pue5iA5jzlxtoTefJy",
-	"dmRVon85P8vyM+9TFumnHwSejFHWFw3d44bnb2SDVsc/z4axDZBMtX6VqN8kfZOraLXHfbS1j8Y8FVLb",
-	"GIcH+6H9tr2kg2pN2udubBYBJ9fW1MnHqa7jH2NgZWU0o3GMBlncnKAtsNAot98ilsYxmukONI+1T4AR",
-	"yka2vdvNewFQD4IH2mW2CZhVnHqiwel7Jsi/WZeeabrwvXRCnowoS9rI5Jey1LAZvyKHVfSqzny1FiYf",
-	"zNn5qKlP134bxaCtMOkjQkdUSR/1r+1RDPo1Rs8G+a3r4OquuSapmNF3v/Egc6jfRPvXavd79qaX8RuY",
-	"PlzfvJOzo58/nxx7vnfc7WUfv56cHXfPPlwfn3w+uTjxfO/9+ZffT85K45bcID1SMMVC76w0QzJ9WDX3",
-	"jqnMPn61h966LnpEwf8A5l3llF24s1vlWv/dl9PTL2f9PGe/bdKa2GGSliKssHZMM2nc6p8f94L3H/o+",
-	"6n/AqZTHP+tvBkCyRdtBPd+zTT3fK1puuMh3PEk4s0OUR9AD6DWN+cyuy+Vm72e6y7c+xHU31grbs+51",
-	"fP/FyMyPCvP8OfGZ6hn5BHOTnGIwy9La2ui8pdIckOwRugGYaNymNvG4Xrhb3y8OU2fsGfPiXotJf10t",
-	"abi6O1wE+ef2Bp+brXqc+ntxHOvAqRQ0euGgzvOGy6oWElBYw8KG4nSaNV8jVsV4dfK1PMiqS/IsA9xG",
-	"jZ/a2x6k0lGZZuVJzbCe9Y+3gsulLo8yhrPtlUq7jBXH9z7HvPWAh2vshjJRq1yzVKeCqnlPk+YA8Ebe",
-	"9OiIYZWKGlV09Gmn9ylPr0k6YhpdsKymXHrHnyQiHFHVuWT9I5cYcfmJ3vGn4OPp0bug9/GotbePjqII",
-	"pPzvyzQMd6OjT+Y/+EgTAeSjjeG7t+Pm23Gr3MBQmb2EW/uq76MZVbZazFF4yfTZQZSh/q9Bj9wEx1hB",
-	"H231f/vtt99OT4+PLz5+PD3t9X7vF0GU5p7LcEm9sDzrbyu2Yh7dbCOccJNPs/MAQS7lYMNipqTIPimK",
-	"iiqbUZw9PKGfwARYKE4u+A3UuCbdo1NkszomxvBr0EsNKwPT3s2tnZfu0elP0jU9+trd9pGM+CQrVSzq",
-	"0Fw+fILVuLGO3l8DTbGdYpVcfYiyGE+V2I+YkWAmqFLA0JcJsKOvXbTbCBu7qNQwc7VMeHLazMwXjRxm",
-	"g/S5wgoVaIeiMUQ3soMsoPiXLKZS+UiO+cxH1jT2nRPiF9U8mBEUYRZBnDscvnkoABs3BOe1YKhnMvOy",
-	"Uz3SR1+7l8yGdbZO2CimcmwGeDemDCRs+9XmH7g+52hrGjaajVZ4sG0af0zxDOhPUo8WnNxOYi5AIAJD",
-	"yqhyGnsKYn7JCMR0oDdBe1RT6jxPW2nFpYkf6YXbogY+AYYndOfsy8VJr5GQxiW7ZCYQLBEWYILBHdS/",
-	"uyzFJC+9Drr08njwpeejyyJKad82Go1Lb9FvIDeWyMPJy1Fjyi7ZUHCmiuJNW0+yNcCVZJ9fSkT7JsMs",
-	"6R96TE4oSB+l7IbxGTNnUm7n1JuKAr2DOJb8kkVYiDnCqByLbqATE2HL69J0IwoSYSP0Rbqw7yTFCmlM",
-	"I2DSIF0moRMcjQG1GqF2tkSshUKpiezs7MxmswY2rxtcjHZcX7nzufvu5Kx3ErQaYWOskljLsaJKO6ue",
-	"5Tl6F/OUoOOTf7hPzhM7xQyPIAGmUC/bMs2Ubb29vgbW1G15IQOeX5jKXrMRNkI9nzsEXsczUmZim2ps",
-	"MH1n2ty5KwJRi51SmHUEqr7mWVbqnR1b3SC+PnVWGPgQ9U1lQL9SUWwrdI1kmfrdUqRAbzNBfVegq4En",
-	"F/cucZP3SgHaok77W71iLZrsFHW5C//BxraaeoOGrlp5g5ZFHfniaql2sxWGj6sLqATQl0K6zaWorKdA",
-	"Kq8m4mpflCPr35aMsebeYXMvPNg7DE0ouHoQyt+sIeUNBvt4l7RaAYne7AbtAxwFg70BCQ4PyfAAk929",
-	"YXMpgNHxBs39wyGEYTAc7u0H7TetdvBmDx8EpNV6c9AmwxYJB4XKcWtZE4hiaRznIZuS514JyFQWtbja",
-	"uJZhXXajprohK3mSaRQBkBeteWzbs1LXJT9TO6XiWNOl+XCXSpGK6bT7cKeiqNT0aD/cIy/60x2aG0yx",
-	"XKGm+7XePNxvuXZq4Xt7m2xdXa2l6dvaaNuzGmzTZYP9WCphNZZ3miTGe7T3S4qElMIjE1rJEPBq2duL",
-	"05G5mSFVkPVa+N6Eyxoct9Ut5tKHiwsZuUFOaratnUyVREMqZF4P75uLIxq8lwsFuFiuE0BbpdqC7VU0",
-	"LxfYPAfOr/KsbRa42RxJ78O0Ck6FJGzv7w/CAA5aB0GbvImCwe4eCYaH7cGgfdDGuwfDVZyq+u/ZxIEp",
-	"wdi8jGpdJdKi6to5L/95qqUIry7Fu4Y4luA/WUGsyXt54b+Z8ignCoo46KN0yuJxF1hetcmrNvke2sSi",
-	"SA74mysUK/JZMFEPus5r2LkrxZUWFl9NPmO1iso8L6kf68HFRuPkEWmsEGcRvLW3KCPMbOU+ShnhDBqo",
-	"l5oAkXZ5W2FoVRbjiPAo1X6TdR7nq5qnXCD25zoS5YjeGrP/AWlHW4ybZWy/yv2r3D9B7u1hLySNJgkQ",
-	"ihXE880xwMpxjgF+fXDgHFQqmA0PZEkBxIf53CY4gNnc3p1DWzlNyyl/RFkUpwRIjdlYpA5/uOi+mlWv",
-	"ZtUrvP5nw6uGoycYVXLMZyU4naQ1cGpLE9bDaQMdrQXQkrFkRiGrQFqufPjOUPoi3jqDWTlhtLk/va7k",
-	"49WffgX+V+B/Bf7NgN+iyBOg3x71x/vTO7mkBa6UNlBY3sgdm742iaH6WK9577J22RiFqihplLflbFyE",
-	"mdEfEgjCI0xZA31h8bzkSTBUrYTMugiQigsgb42xz9UYhDP5qUQChmZI463nv8DRQOXL2faW/hrv/dyO",
-	"/hf2Af7TsmyvCP6K4P+OEVFb9vMwLG6C7VD8AFQd6DtIfEnUNyCyHvWza68W9yvLYlmaD3GBsrr26q+q",
-	"9ddcOO2jLXe9dRvp7xa3XdeET8FcTKmqhbdoNqYxuCseWhuAjfOam8iFpyIAExMI1i9zh6d4H40xG9V5",
-	"Mmsu/P41nJq1N493w41xc4Mbz3+uc/OX1mjNvcN2+OZNRm+m2lZuebxquFcN9xcLTmVVrisq4PEBKzeU",
-	"02BBNtpjVFmW2Nu5K35AcbG21DDLJnAGWUqwTHpRoWL0SAP1i0H7WtHkhbuoe1xcplz+5cfNgmhaNd2X",
-	"ishuhHw3jfNw6+L3MJ/vupTuX91f01J/yeQ+7WDQfNp8Ir5XLldkML98ceKb1/ut9+6X8/OTswvvavEI",
-	"sL73ltorbr/i9vdIKmQw9qTkQjDN70SWbvUYaCquk3y70niydL/n25XGDXuvxWLZ8lkfUc5wbCrXgZEJ",
-	"p0y9tfc15BgL53h8Ou2hMZcKbWVlGfbGAmexLWmo1tHfJLJxJ8zQi0YyH5sS+SjmKWlE3NS3Y0HxIM5+",
-	"tWfkYMkVmHsdL2IB40KNg7bn15Jc/Axw0bSh9+cq3+D6y9HSOCfmhmReo9IojMyMKYurxf8FAAD//w==",
+	"7F19c9o6uv8qGt+dOTDXJkDIS5O5f+Q0acu0STMh3XO6TW4QtgBtjMRKMoST5bvf0YttGWxwaJK2dzl/",
+	"9AQsyXp5nt/zLh4dn47GlCAiuHP06AwRDBBTf/55hf4VIS7agfwUIO4zPBaYEufIaQeICNzHiAHaB2KI",
+	"ANONXdCnDPBoPKZM1BzX4f4QjaAcQczGyDlyuGCYDJz5fO46Y8jgCAnzwrMJIuICjtDy+z5hLgAl4Uy9",
+	"iyOfIcEBj3qyUQ8FQFAghpgDJMeQ78Wy278ixGaO6xA1qKMe3qkP9sRG8OETIgMxdI72W64zwiT+2HCX",
+	"Zu06n/AIi+UpXkSjnt6OeHoQjOEAgSENA+4CCIhuAeUTPR6oBKgPo1CAvXq1aNahel/BhJfmO4ZCICaH",
+	"+d9vde/N7WPDbc3/5uQt5Byye8RyVgJHKD5WvRYA+wIxMB1if6i+VgvjAjLBQUV9wdAE04irJ79x0CXo",
+	"QdyN1Bu6hUvTzzNr+xtDfefI+a+dlC539FO+01GTURQi53/J6D+Rn0uf5hFon9ZAW4BRxAXoIT1188gs",
+	"0IdhiNhvHPgMKaKGIU+mO4ZimM7W9LzDgeM6kt4xQ4FzJFiEypHTbnPpfKD314n3j9vH3aa7X3RO1rKX",
+	"FqqfATnDglnrE4ypvnjaT9j4joADVDAf+UhNxwUNyZX7LRAiuWTuggAPsOAu6N51AWWg63VBBdUGNdD5",
+	"2nn75erq7OK6WrQKOe53LiKZtVzD3xHjmJI84jGPQPvUBWp63Umj66oZh1AgLroK5BT1RIwhIsBEdymY",
+	"vHm6OeEs8LUmGsnd6Z93Ne/2se7u7xYQkVnUWvAyc82i14Y41adsBIVz5GAidpuOK1eIR9HIOWrU63W1",
+	"QvMxmTEmAg0Qs6dcBFPt05iHzZxfEaWs06hMYpxt1Of/1gRSzTuDuTx7PqaEIyXufofBeyjQFM7kJ58S",
+	"gYg6Gjgeh9iHcpk7/+RyrY8lSfyMMcr0q7J7dT1EYKBfBhjyEZ6gAEACMJnAEAcgnhjoMzoywM8m2Feg",
+	"YusEnlEKPM04eZMxzXcs/UHN6HcYmG9KrBc9wNE4VACD5KLufBrI3XzbOe/U6o36oeOaByM+MAs0sgpz",
+	"QKgAmAC5LUEUIhCgEAlFCgLVnLn7vdvZTrZNrQekeswz7tc7yno4CBB5efI4icRQyj4fChS4oBcJtYUw",
+	"DOkUBc+4JkPw13iEaCRel+4FHqEA0EiAKcRCal8xij8/rbeJhAcYdhCbIKan9+KLjV8arwcoBnnGVV1Q",
+	"8Y5GJPgO/j25bL//QzJwI4eBTy7bIKBI8y96UDo/A0Oov+ghRMA46oWYD1Eg+VueHSITzCgZGbXfcKQU",
+	"tUdO0w8Og3693+w3UAuiem8v8A/6Tbjbq/cazd3WMyDBtTJ9OI2Yj4Ahp+VlPOMZXMJZSGFwTeknyAbo",
+	"+4+iuXQU5o1AIoKYAUEpCOW7ftz+6vn0aDCT6K4mI7caahKIGRz6PhpLUS/3nepntN/HPoahkvj8GHCp",
+	"rfVmdr/qM57ONaXnkMzMt/z7T2c3V9KJIaNChBLDxJAhLpU0xSeKRxiCUvAdgTENsT8DEZeq3QQxwKBA",
+	"Sk1z1b9SDXMlLB41wAiTSKAfcsJqLShYOJYfeYxfCIzEkDL8Fwqe4wwXOaxNfMqYMlBPzgFMpa/UYjHR",
+	"ejOm5Ag8ePKpJ+g9IgpP+gqAX/+YzjHnmAzcRGWkDKCHsbRkbNMZVCIewTCcAUj4FLH0WCUqPvtRJetS",
+	"47xlCAqkjVXT7HcaKPV6zOgYMYG16g0jQe8YFVAvLvFN9SgNESTO4uoztlmz3jpc0u5dB0npO2aYozvL",
+	"UZDturu/xr3kGh+V8Wyp1/O1Zya7dDI95q5zP+J392hmJrGq/5cIB7IHMRZ9WU+A68RbeOdT0seDhdU2",
+	"6s1WzgqTTv2I+HcRIznOQavVGDFMFzdyr54zsPF09DCBbLZsL1omwgSGEQISLyFH+61jgB6gL8IZoER5",
+	"vrpmKD12F0ASJN/p4bs1bc6mrp2D/SWqcJ0HL0BTuTmUjTw9gLb70+matqWmK9CD+KGT1V3KkMi1bKlt",
+	"3tjf8U1T2G3yZtqTbCKPzuZcY/avZGCNPHdSdi3v3B9DRDJ+Ad2agwoaU38IRlwBkO2d2G/Z3ok39n+W",
+	"m6K+7KYoRXUETX8ZksvM9cfRW+wyU34/XuBn5OqU1YzNSQt4jyxvleVXNO7IRlN5eQQa8Sf4C9Vq2rpT",
+	"o5msBDIGZ4rIlwj6VHkcNEG/o6xjPBEriZohX2pps7spJgGd3mFyF8BZzuJP4Uyqen3KkO2kx9w4OgIX",
+	"HMjF7tYX6Tzrhdu1fXAHuT44m3uL5pfH0InJm525+toF/RCKGriCmGv94G3nvAMqXeXceXh4eOhWpXqx",
+	"rDiASlfrVKqRa1x9MORUaoQBvyHdVC/qVms3xHEXkcNS0FbJ5sOMy7Uip/Zv9W71b/XmpqbdfrlO+4y2",
+	"lxVcknys1zTzBKSl2i37+5cUXxUXW+C4/VaeD9g+TGsf7NnmnuWyfrF8sLINX6DGTHzOBVCAEVVxPJRh",
+	"wgxSrFWQLE5cZERXxQkzUoRfGc9mPstJc+JOKtzrwOASDlBbtrOwaYQEDKDQumcpSIk92qbjwnKUT3wJ",
+	"WuxDW36zay0h7+zSDXmJnTCRztLr1zN58rLj16xb7DkOQ8yv8QhxAUfjHCrV8l81Qz4lQRwXUMKEwxkw",
+	"Xx8DJJEOGMtOErPdq0B/WKknJPu2tPUmiHTn00jbmKXjJrkvsmIaT9Pm4+jIBp3zROCV1OATayxLe8t6",
+	"x9shJoibmE2IueAgDZspHcMKZB4roAlQHxOsbGYYBBwkJoOA/P4OK7/1goRdaFHWMrJjqE/aUivyl40a",
+	"2UGj/IDdMgPcFarPhq82sXN9pXknmvSqpS2y1/8HK7k8DbyGPa1YNyXSzc7k+YzyLJd+ubqIA67vIuLL",
+	"b98zOB4mfAf65uua45Yy6LPjX8XD6AaAR1K346DbCHS6QLM17ILKPhjSiHGp3x4e7Nf1p+qC/pPrH/je",
+	"jY3DicGdVrPXmZ9GEZriMAS9OAgZWFboMSBRGIKp7ICTwOUYkQCTgW5vdnOlrJGDwF6I4oyCQhv1qda7",
+	"66iIabkuHdV07jrRONgYURZwTyVMxPlaavwMH2bRK/vmYphcm0hTKnMlR+EukbBx50nM3y8wGvJlZRbS",
+	"eQL1ZRStXDmyYm+UzbtmArJJKdt5+fXq25Vv19SGiCTtb87Zxcnvn85OHdc5bXfiPy/PLk7bF+/vTs8+",
+	"nV2fOa7z7urzP84urHEtD4McyZtAJs+VqyGJZBVJO6eYx39eapbTRrsckdG/EHFuk5ldG87J0kz37efz",
+	"888X3cThUFVZQtAgouRhKGAP8gQLKt2r04737n3XBd33MOL89Hf5ScFXvGg9qOM6uqnjOmnLkot8S0cj",
+	"SvQQ9ghyALmmIZ0u+NpWnbhRYkoaN0VGS/65x8SUfWMpyWm7ZzZW0L4HrJ5NvYsRLpOpZ41duHP5UBbn",
+	"r/Gn5eK9BKJ9Udv7oyIyLxNKyW72RzRTeSSWF1Jajw+YKwBI0unuERpLrQDrHKHijW6+Xsgkz2qzT8xI",
+	"gxXHlmWAlYvK447CbMU8p0cBI+gJ/1JBg0VXnDWv3BVG60wk+XE5sfj28XDuJX+3SvzdaOaz8d9TCZCn",
+	"jVjBj2eOTzxPECF2lz3ZPbfG/ZZ7WouDLLt7vsviXiDiJ/Z+qqDaxOz9bmdJGvN59jjNknGxzrOycJql",
+	"FKXXpDe93xHDYtaRoxppes/vO3hAoIhYDtadfNzpfEzSqjgeECmqIM+m2nROP3IQUIDF0Q3pnpiEGJOX",
+	"0jn96H04P3nrdT6cNPf2wYnvI87/5yaq13f9k4/q/8gFchIo+KBzN8zTYeN42LQbqFnGD9GDftR1wRQL",
+	"ncdtZnhDJNUDTED3T68T3HunUKAuqHS/fv369fz89PT6w4fz807nH9001tDYM5lNXC4syfbUFR8h9e+r",
+	"AI6oyqPS70EBMKkmOnqkEsL1N2lGeGYzUq6BY/wRqTgEhqNreo9yvCjtk3Ogs3mU5/lPrxOpo/RUe/Nu",
+	"QPugfXL+GzdNTy7bVRdwn47jUqe0jsXkQY6hGNaK5vunJ2esX7E8XUlEsec/O9kPkATelGEhEAGfx4ic",
+	"XLbBbq1e2wVWw9grpKJ4k0Zs60jOUBsk6QoKkOI08IfIv+dHQEOhe0NCzIUL+JBOXaBVctf4S9w0ixuS",
+	"APiQ+ChMfCOu+pIhqDwmMKnDAB2VkcmPsiR9ctm+IdrZXzkjgxDzoRrAOJ+rbrb5eyrpHFQm9Vqj1qwf",
+	"VFXjDxGcIvwbl6N5Zw/jkDLELGd0HDy4IQEKcU9uAgIBmmDjJNMZ9pSrqIJcuE5mpWNE4BjvXHy+PuvU",
+	"RkHthtwQFS/lADKkYqZHoPt4Y4XubpwjcOMkYdMbxwU3aTBPP63VajfOvFsDZiyWRF0Xg6uY3JA+o0Sk",
+	"xV86j7jSg5kkL9dKQHRVZiHHf8kxaYARd0FE7gmdEkWTvJrMXmWSyh2EIac3xIeMzQAEdsi2Bs5U3CWp",
+	"R5CNMOIAKqZP08S6hlM0k4bYR4Sj1HR0TsbQHyLQrNUd14lYKJlCiDE/2tmZTqc1qB7XKBvsmL5851P7",
+	"7dlF58xr1uq1oRiFko8FFqEcTp85eBvSKACnZ3+Yv4zT6BwSOEAjRAToxFsmD6Uqt9eVwBqZLU95ILXw",
+	"nCOnUavX6vJ9hgicI0dxmYp4iaHC9J1JY+cx9ZnPd6zg2wCJ/JpJnqmXNMdqBnEl1WlmoH3QVRmh3Uyl",
+	"j66dUZylKmssp6bc5gB0TemMBJ6E3duBeXnHCtuldZ7f8mVi2mQnreubu2sb64KmEg1NGVGJlmkd6vx2",
+	"oWanWa8/LR80E1ZdCPQ1FmJ1jkBcODlxOP3Ajrd+W1AjG3uHjb36wd5hXQUIs4Rgf9IqoNPr7cPdoNn0",
+	"Av/Nrtc6gL7X2+sF3uFh0D+Awe5ev7Hgaz1yeo39wz6q171+f2/fa71ptrw3e/DAC5rNNwetoN8M6r1U",
+	"5Ji1FPjMSRSGiXfZcvNl3DGZRc1vS+ewFsW8c7Ja41R3Hvk+QsGz1rq0NK3kdUloascqilJdGuu7ZJKT",
+	"Vafd9Z3SYiLVo7W+R1LsITs0SrxisTJB9mu+Wd9vMWd+7jp7ZbYur8ZG9W2W2va49k51KbEfC6VLSvOO",
+	"RiNl9+r69DRNQcCB8sPGCHi7aKeG0UBVTHLhxb3mrjOmPAfHdW6kKho3TmTFN8BwTVXryVhw0MeMJ7Wo",
+	"rirdlOC9mLBH2WK+HqhYOX7VZTS30zO/B85vk+Sm2IAqj6SrMC2DU/Wg3trf79U9dNA88FrBG9/r7e4F",
+	"Xv+w1eu1Dlpw96C/jFNZz0P8Yk+lQpZPny/KQJ9nTTvjn/g+0ZJGghacp30YcuRuLCAKQvRO/ScTHnZM",
+	"Mw2aPEmmzJ9WAL+VJltp8hrSRKNIAvjlBYpm+dgNKgctshp2Hi3P11zjqwp+Licbq+8t8aMtuFBJnPS2",
+	"AAEo8VViFubSStcVmyAiASWoBjqRchBJk7dZr2uRRSgIqB9Ju0kbj7NlyWPnUb+sIWH7IgvU/jXcDiqE",
+	"qmVUt3y/5fsN+F4Te8ppeDRCAYYChbPyGKD5OMEAN985cIVExIh2D8TuZUD7ybuVcwCSmb4zAVSSOS1m",
+	"JwFM/DAKUJCjNqZ5Bj+cdbdq1Vat2sLrfza8SjjaQKniQzq14HQc5cCpTkIohtMaOCkEUEtZUqMEy0Bq",
+	"J2W8MpQ+i7VO0NQOGJW3p4vyh7b29Bb4t8C/Bf5ywK9RZAPo16T+dHt6R4GHDgDl+nQ7+lI6dXFqXPZg",
+	"iYsjADNlzcpchqYue4CIiiknMVwTpnWBihcFVtVzDWg+BhU+hAwF1SQUmAodPdVAG+5TOKuB6yEyt3eo",
+	"MN/CNAXk98dLhddwPEaQcV3LIB/KZkAelfIe6EHjjBN9o1OBxW+Xjf1CZsNyaVlZXM/kS8VQbSdWOpNm",
+	"eYlZWHW3xdctvr4QvmqaS/0WhE7LY6zGnw0wNtFmPFNZ5UnW4zs6RagYe9+q5yYzIh4jVcctGD62Mx58",
+	"SJSOzlEA4ABiUgOfSTizvDUEZEtT4i4McUEZCo6VQ4WKIWLGrYI5YKivhlQQn9xu+RS81KP/wn6W/7RM",
+	"hq2WvEXxnzHqpFMr18NiGWxH6QXXuaCvQes5UV+ByAqN2/Tj5uoAa1kkTqUAlIG40DB783234O6bLqiY",
+	"m3aqQH7WuG26jugEqTrlrFg4BtMhDpGp+JXSAOlYmtLuLcUcQX3xgXyYOJXS5/4QkkGet6jg7qFfw3FU",
+	"eAnSbr00bpa4fOllHUi/tERr7B226m/exPONRdtS2e1Wwm0l3C8WAIgrCZZEwNODAmYoI8G8eLQniTJV",
+	"57TzmP62RdlEDFXYm/mFFi14ehEOhYdN6S+3PEFKkHS+di6vzv7e/vylY8mR5F6K2PrYqy7ka7SSfI31",
+	"SRq6ovvVRE2J1ml52LLN0tqmdWxh59XSOiZ2Yf6GGR2e7lwmryPxzeYBhnbtrsrZ+LU4+am6WnzxhFGJ",
+	"UqQs8sgWqzs53tonKkDL165staAtHL1sGsSGYGRlQ6RQlJsTcRnF5WcafbLXK3RTnum6gKERnWAykEZx",
+	"8hNEyaW+QyjAEIXSElaZaMm9JlzdSRy3sxQ5AAWA6hdfqjVwkrQIUV8oXYZGIoFFdW3umCH14zdKTxrB",
+	"ma0YZcNsNXAS1xY3Yz1rjFhSnKG1qGZ9F/TQjJKgerxKDYPMaG0Ak9V5Hz89HG9o8G8c6Vp5U8mL2Pdb",
+	"mbGVGf+ZMuOcTtTPG/lxZcKG0iOTUBHLj/IWc1xuUKLmOXGYVgiamNpl5WHlVVtQ/JbWMGxWD53IsxKl",
+	"0PGd1D8Timd+F7J8+7ia+nULpCfN3PJoLTVyruVeUyYdQ+9mztSVeRvxHTbfbClxu1ERc+5N5lus32L9",
+	"S9YyW9DGN/OQWsXNXoLbhUXOHUGZ8m2mvz9SWV+37Nq/TVJVJSuZrLTuRN8qRP67YW4VWgj4xc7TP4xN",
+	"0M3yb7fgB0YWFPpCY2WABLfV/WNgWy8BULE/HSZcafWkNkeznh5LanWsrtiOb2/7JeJ/L1CInXM34EuY",
+	"B3m3f/1c0qf07q269WwrebaS53XqnmOk27D+OZY6mxgYO4+peT4vtDZiZ3uREyq5mEOBVy3j8wKYW2ZU",
+	"+zS97n7xx+bL1Q4xBINV3vxXFwKlTYnkYpBnAN/1EsTdEKcbr4nT5V1BK2/y3kL1Fqpfo5by6UBtRxES",
+	"mC6II3SQcemoq29noNK17sDtGm+ODb9L6n2BX/0XgMQNlejMJcHZ1Kynedd/UtW5eH1btXqL1VusXln+",
+	"+HS0znrtU7Xaunxa4WZ66/G3Wwl2C9dQf7uVoKavX9ZAu0jvA0wJDNUFq4gEY4qJONbXCqv6RS0GPp53",
+	"wJByASrx7UGmfpKEOkUre93r/YjXHpkael4bzYbqJlc/pFFQ86m6hhUyDHth/BusA6NGGr+/tCqIRygT",
+	"Q6/luLlTBu1TF6DaoAbSpjW5P7fJFuf/3BCP3UeYJW6dWpqnGx/L/Hb+fwEAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

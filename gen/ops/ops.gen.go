@@ -59,8 +59,22 @@ const (
 	ScheduleSecretDeletion = "schedule-secret-deletion"
 	// RestoreSecret is CSMS RestoreSecret: POST /v1/{project_id}/secrets/{secret_name}/scheduled-deleted-tasks/cancel.
 	RestoreSecret = "restore-secret"
+	// ListSecretVersions is CSMS ListSecretVersions: GET /v1/{project_id}/secrets/{secret_name}/versions.
+	ListSecretVersions = "list-secret-versions"
+	// CreateSecretVersion is CSMS CreateSecretVersion: POST /v1/{project_id}/secrets/{secret_name}/versions.
+	CreateSecretVersion = "create-secret-version"
 	// ShowSecretVersion is CSMS ShowSecretVersion: GET /v1/{project_id}/secrets/{secret_name}/versions/{version_id}.
 	ShowSecretVersion = "show-secret-version"
+	// UpdateSecretVersion is CSMS UpdateVersion: PUT /v1/{project_id}/secrets/{secret_name}/versions/{version_id}.
+	UpdateSecretVersion = "update-secret-version"
+	// ShowSecretStage is CSMS ShowSecretStage: GET /v1/{project_id}/secrets/{secret_name}/stages/{stage_name}.
+	ShowSecretStage = "show-secret-stage"
+	// UpdateSecretStage is CSMS UpdateSecretStage: PUT /v1/{project_id}/secrets/{secret_name}/stages/{stage_name}.
+	UpdateSecretStage = "update-secret-stage"
+	// DeleteSecretStage is CSMS DeleteSecretStage: DELETE /v1/{project_id}/secrets/{secret_name}/stages/{stage_name}.
+	DeleteSecretStage = "delete-secret-stage"
+	// RotateSecret is CSMS RotateSecret: POST /v1/{project_id}/secrets/{secret_name}/rotate.
+	RotateSecret = "rotate-secret"
 )
 
 // All lists every operation's slug in the registry's order.
@@ -92,5 +106,12 @@ var All = []string{
 	DeleteSecret,
 	ScheduleSecretDeletion,
 	RestoreSecret,
+	ListSecretVersions,
+	CreateSecretVersion,
 	ShowSecretVersion,
+	UpdateSecretVersion,
+	ShowSecretStage,
+	UpdateSecretStage,
+	DeleteSecretStage,
+	RotateSecret,
 }
