@@ -1,6 +1,7 @@
 package mock_test
 
 import (
+	"encoding/base64"
 	"fmt"
 	"maps"
 	"net/http"
@@ -37,7 +38,29 @@ func conformFixtures(t *testing.T, e *env) map[string]func() conformCall {
 		e.createSecret("alice", name)
 		return map[string]string{"secret_name": name}
 	}
+	asymKey := func(alias, spec, usage string) string {
+		r := e.kms("alice", ops.CreateKey, map[string]any{"key_alias": alias, "key_spec": spec, "key_usage": usage})
+		ok(r)
+		return r.json(t)["key_info"].(map[string]any)["key_id"].(string)
+	}
 	return map[string]func() conformCall{
+		ops.Sign: func() conformCall {
+			k := asymKey("conform-sign", "EC_P256", "SIGN_VERIFY")
+			digest := base64.StdEncoding.EncodeToString(make([]byte, 32))
+			return conformCall{ok: map[string]any{"key_id": k, "message": digest, "signing_algorithm": "ECDSA_SHA_256"},
+				bad: map[string]any{"key_id": k, "message": "AAAA", "signing_algorithm": "ECDSA_SHA_256"}}
+		},
+		ops.Verify: func() conformCall {
+			k := asymKey("conform-verify", "EC_P256", "SIGN_VERIFY")
+			body := map[string]any{"key_id": k, "message": "aGVsbG8=", "message_type": "RAW", "signing_algorithm": "ECDSA_SHA_256"}
+			r := e.kms("alice", ops.Sign, body)
+			ok(r)
+			body["signature"] = r.json(t)["signature"].(string)
+			return conformCall{ok: body, bad: `{}`}
+		},
+		ops.GetPublickey: func() conformCall {
+			return conformCall{ok: keyID(asymKey("conform-publickey", "SM2", "SIGN_VERIFY")), bad: keyID(key("conform-publickey-aes"))}
+		},
 		ops.CreateKey: func() conformCall { return conformCall{ok: map[string]any{"key_alias": "conform-2"}, bad: `{}`} },
 		ops.ListKeys:  func() conformCall { return conformCall{ok: map[string]any{}, bad: map[string]any{"limit": "x"}} },
 		ops.DescribeKey: func() conformCall {

@@ -79,6 +79,7 @@ type keyRec struct {
 	Key
 	aead     cipher.AEAD // AES-256-GCM under the key's own random material
 	material []byte      // that material, kept for the state file (never logged, never returned)
+	asym     *asymKey    // the key pair of an asymmetric key (nil for symmetric keys); set at creation, never replaced
 	grants   []*Grant    // creation order
 	offset   time.Duration
 	seq      uint64
@@ -163,6 +164,12 @@ func (s *store) createKeyLocked(c Caller, in KeyInput) (*keyRec, error) {
 		if !symmetric(k.Spec) {
 			k.Usage = usageSign
 		}
+	}
+	if !usageAllowed(k.Spec, k.Usage) {
+		return nil, fmt.Errorf("%w: %s cannot be %s", ErrInvalidKeyUsageSpec, k.Spec, k.Usage)
+	}
+	if asymmetricSpec(k.Spec) {
+		k.asym = &asymKey{spec: k.Spec}
 	}
 	if k.Origin == "" {
 		k.Origin = originKMS

@@ -26,7 +26,7 @@ type stepDef struct {
 // "anonymous".
 func (w *World) definitions() []stepDef {
 	const who = `(\w+)`
-	return []stepDef{
+	defs := []stepDef{
 		// Given: reaching a state (setup calls, retried on throttling).
 		{`^` + who + ` has a key$`, w.hasKey},
 		{`^` + who + ` has (\d+) keys$`, w.hasKeys},
@@ -119,6 +119,8 @@ func (w *World) definitions() []stepDef {
 		{thenExpr(`^` + who + ` can read the value of that secret$`), then1(w, w.canReadSecret)},
 		{thenExpr(`^` + who + ` cannot read the value of that secret$`), then1(w, w.cannotReadSecret)},
 	}
+	defs = append(defs, w.asymDefinitions()...)
+	return defs
 }
 
 // StepExpressions lists the regular expression of every step, in binding order: the vocabulary the

@@ -35,6 +35,7 @@ type World struct {
 	grant     *grantRef
 	secret    *secretRef
 	cipher    string      // "that cipher text"
+	asym      asymState   // "that signature" and what it was made over (asym_steps.go)
 	keyList   []*keyRef   // "the scenario's keys" ("alice has 3 keys")
 	grantList []*grantRef // "the scenario's grants" ("... on that key 3 times")
 

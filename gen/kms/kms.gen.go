@@ -316,6 +316,24 @@ func (e ListKeysRequestBodyKeySpec) Valid() bool {
 	}
 }
 
+// Defines values for MessageType.
+const (
+	MessageTypeDIGEST MessageType = "DIGEST"
+	MessageTypeRAW    MessageType = "RAW"
+)
+
+// Valid indicates whether the value is a known member of the MessageType enum.
+func (e MessageType) Valid() bool {
+	switch e {
+	case MessageTypeDIGEST:
+		return true
+	case MessageTypeRAW:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Origin.
 const (
 	OriginExternal Origin = "external"
@@ -334,6 +352,48 @@ func (e Origin) Valid() bool {
 	}
 }
 
+// Defines values for SigningAlgorithm.
+const (
+	SigningAlgorithmECDSASHA256          SigningAlgorithm = "ECDSA_SHA_256"
+	SigningAlgorithmECDSASHA384          SigningAlgorithm = "ECDSA_SHA_384"
+	SigningAlgorithmECDSASHA512          SigningAlgorithm = "ECDSA_SHA_512"
+	SigningAlgorithmRSASSAPKCS1V15SHA256 SigningAlgorithm = "RSASSA_PKCS1_V1_5_SHA_256"
+	SigningAlgorithmRSASSAPKCS1V15SHA384 SigningAlgorithm = "RSASSA_PKCS1_V1_5_SHA_384"
+	SigningAlgorithmRSASSAPKCS1V15SHA512 SigningAlgorithm = "RSASSA_PKCS1_V1_5_SHA_512"
+	SigningAlgorithmRSASSAPSSSHA256      SigningAlgorithm = "RSASSA_PSS_SHA_256"
+	SigningAlgorithmRSASSAPSSSHA384      SigningAlgorithm = "RSASSA_PSS_SHA_384"
+	SigningAlgorithmRSASSAPSSSHA512      SigningAlgorithm = "RSASSA_PSS_SHA_512"
+	SigningAlgorithmSM2DSASM3            SigningAlgorithm = "SM2DSA_SM3"
+)
+
+// Valid indicates whether the value is a known member of the SigningAlgorithm enum.
+func (e SigningAlgorithm) Valid() bool {
+	switch e {
+	case SigningAlgorithmECDSASHA256:
+		return true
+	case SigningAlgorithmECDSASHA384:
+		return true
+	case SigningAlgorithmECDSASHA512:
+		return true
+	case SigningAlgorithmRSASSAPKCS1V15SHA256:
+		return true
+	case SigningAlgorithmRSASSAPKCS1V15SHA384:
+		return true
+	case SigningAlgorithmRSASSAPKCS1V15SHA512:
+		return true
+	case SigningAlgorithmRSASSAPSSSHA256:
+		return true
+	case SigningAlgorithmRSASSAPSSSHA384:
+		return true
+	case SigningAlgorithmRSASSAPSSSHA512:
+		return true
+	case SigningAlgorithmSM2DSASM3:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Truncated.
 const (
 	TruncatedFalse Truncated = "false"
@@ -346,6 +406,24 @@ func (e Truncated) Valid() bool {
 	case TruncatedFalse:
 		return true
 	case TruncatedTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for VerifyResponseBodySignatureValid.
+const (
+	VerifyResponseBodySignatureValidFalse VerifyResponseBodySignatureValid = "false"
+	VerifyResponseBodySignatureValidTrue  VerifyResponseBodySignatureValid = "true"
+)
+
+// Valid indicates whether the value is a known member of the VerifyResponseBodySignatureValid enum.
+func (e VerifyResponseBodySignatureValid) Valid() bool {
+	switch e {
+	case VerifyResponseBodySignatureValidFalse:
+		return true
+	case VerifyResponseBodySignatureValidTrue:
 		return true
 	default:
 		return false
@@ -765,6 +843,9 @@ type ListRetirableGrantsRequestBody struct {
 	Sequence *Sequence `json:"sequence,omitempty"`
 }
 
+// MessageType DIGEST (the default) for a digest of the algorithm's length, RAW for a message the service hashes.
+type MessageType string
+
 // MillisTimestamp Epoch milliseconds as a 13-digit string (the pages say seconds; every example is milliseconds).
 type MillisTimestamp = string
 
@@ -841,8 +922,96 @@ type ScheduleKeyDeletionRequestBody struct {
 // Example: 919c82d4-8046-4722-9094-35c3c6524cff
 type Sequence = string
 
+// ShowPublicKeyResponseBody defines model for ShowPublicKeyResponseBody.
+type ShowPublicKeyResponseBody struct {
+	// KeyId Key ID, 36 bytes.
+	KeyId KeyIdResponse `json:"key_id"`
+
+	// PublicKey The public key, PEM-encoded SubjectPublicKeyInfo (the example's CRLF line ends).
+	PublicKey string `json:"public_key"`
+}
+
+// SignMessage The message or digest, base64; the pages limit it to less than 4096 bytes (the definition's maxLength 4096 on the base64 text).
+type SignMessage = string
+
+// SignRequestBody defines model for SignRequestBody.
+type SignRequestBody struct {
+	// KeyId Key ID, 36 bytes.
+	//
+	// Example: 0d0466b0-e727-4d9c-b35d-f84bb474a37f
+	KeyId KeyIdRequest `json:"key_id"`
+
+	// Message The message or digest, base64; the pages limit it to less than 4096 bytes (the definition's maxLength 4096 on the base64 text).
+	Message SignMessage `json:"message"`
+
+	// MessageType DIGEST (the default) for a digest of the algorithm's length, RAW for a message the service hashes.
+	MessageType *MessageType `json:"message_type,omitempty"`
+
+	// Sequence Serial number of the request message, at most 36 bytes.
+	//
+	// Example: 919c82d4-8046-4722-9094-35c3c6524cff
+	Sequence *Sequence `json:"sequence,omitempty"`
+
+	// SigningAlgorithm Signature algorithm; it must suit the key's spec (RSASSA_* for RSA, ECDSA_* for EC and SECP256K1, SM2DSA_SM3 for SM2).
+	SigningAlgorithm SigningAlgorithm `json:"signing_algorithm"`
+}
+
+// SignResponseBody defines model for SignResponseBody.
+type SignResponseBody struct {
+	// KeyId Key ID, 36 bytes.
+	KeyId KeyIdResponse `json:"key_id"`
+
+	// Signature A signature, base64: PKCS#1 v1.5 or PSS for RSA, DER (ASN.1 SEQUENCE of r and s) for ECDSA and SM2.
+	// The definition says 96 to 684 characters; a DER P-256 signature can be 92 (see NOTES.md).
+	Signature Signature `json:"signature"`
+}
+
+// Signature A signature, base64: PKCS#1 v1.5 or PSS for RSA, DER (ASN.1 SEQUENCE of r and s) for ECDSA and SM2.
+// The definition says 96 to 684 characters; a DER P-256 signature can be 92 (see NOTES.md).
+type Signature = string
+
+// SigningAlgorithm Signature algorithm; it must suit the key's spec (RSASSA_* for RSA, ECDSA_* for EC and SECP256K1, SM2DSA_SM3 for SM2).
+type SigningAlgorithm string
+
 // Truncated Whether more records follow ("true") or not ("false").
 type Truncated string
+
+// VerifyRequestBody defines model for VerifyRequestBody.
+type VerifyRequestBody struct {
+	// KeyId Key ID, 36 bytes.
+	//
+	// Example: 0d0466b0-e727-4d9c-b35d-f84bb474a37f
+	KeyId KeyIdRequest `json:"key_id"`
+
+	// Message The message or digest, base64; the pages limit it to less than 4096 bytes (the definition's maxLength 4096 on the base64 text).
+	Message SignMessage `json:"message"`
+
+	// MessageType DIGEST (the default) for a digest of the algorithm's length, RAW for a message the service hashes.
+	MessageType *MessageType `json:"message_type,omitempty"`
+
+	// Sequence Serial number of the request message, at most 36 bytes.
+	//
+	// Example: 919c82d4-8046-4722-9094-35c3c6524cff
+	Sequence *Sequence `json:"sequence,omitempty"`
+
+	// Signature The signature to check, base64 (the definition's 96 to 684 characters; see Signature).
+	Signature string `json:"signature"`
+
+	// SigningAlgorithm Signature algorithm; it must suit the key's spec (RSASSA_* for RSA, ECDSA_* for EC and SECP256K1, SM2DSA_SM3 for SM2).
+	SigningAlgorithm SigningAlgorithm `json:"signing_algorithm"`
+}
+
+// VerifyResponseBody defines model for VerifyResponseBody.
+type VerifyResponseBody struct {
+	// KeyId Key ID, 36 bytes.
+	KeyId KeyIdResponse `json:"key_id"`
+
+	// SignatureValid "true" when the signature holds, "false" otherwise.
+	SignatureValid VerifyResponseBodySignatureValid `json:"signature_valid"`
+}
+
+// VerifyResponseBodySignatureValid "true" when the signature holds, "false" otherwise.
+type VerifyResponseBodySignatureValid string
 
 // ProjectId defines model for ProjectId.
 type ProjectId = string
@@ -908,6 +1077,9 @@ type EnableKeyJSONRequestBody = OperateKeyRequestBody
 // EncryptDataJSONRequestBody defines body for EncryptData for application/json ContentType.
 type EncryptDataJSONRequestBody = EncryptDataRequestBody
 
+// ShowPublicKeyJSONRequestBody defines body for ShowPublicKey for application/json ContentType.
+type ShowPublicKeyJSONRequestBody = OperateKeyRequestBody
+
 // ListGrantsJSONRequestBody defines body for ListGrants for application/json ContentType.
 type ListGrantsJSONRequestBody = ListGrantsRequestBody
 
@@ -925,6 +1097,12 @@ type CancelGrantJSONRequestBody = RevokeGrantRequestBody
 
 // DeleteKeyJSONRequestBody defines body for DeleteKey for application/json ContentType.
 type DeleteKeyJSONRequestBody = ScheduleKeyDeletionRequestBody
+
+// SignJSONRequestBody defines body for Sign for application/json ContentType.
+type SignJSONRequestBody = SignRequestBody
+
+// ValidateSignatureJSONRequestBody defines body for ValidateSignature for application/json ContentType.
+type ValidateSignatureJSONRequestBody = VerifyRequestBody
 
 // AsError returns the union data inside the ErrorBody as a Error
 func (t ErrorBody) AsError() (Error, error) {
@@ -1228,6 +1406,24 @@ type ClientInterface interface {
 	// Corresponds with POST /v1.0/{project_id}/kms/encrypt-data (the `EncryptData` operationId).
 	EncryptData(ctx context.Context, projectId ProjectId, body EncryptDataJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ShowPublicKeyWithBody Get the public key of an asymmetric key
+	//
+	// Returns the public key of an asymmetric key as PEM (SubjectPublicKeyInfo). Symmetric keys have none.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/get-publickey (the `ShowPublicKey` operationId).
+	ShowPublicKeyWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ShowPublicKey Get the public key of an asymmetric key
+	//
+	// Returns the public key of an asymmetric key as PEM (SubjectPublicKeyInfo). Symmetric keys have none.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/get-publickey (the `ShowPublicKey` operationId).
+	ShowPublicKey(ctx context.Context, projectId ProjectId, body ShowPublicKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListGrantsWithBody List the grants of a key
 	//
 	// Takes any type of body and a specified content type.
@@ -1337,6 +1533,42 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1.0/{project_id}/kms/schedule-key-deletion (the `DeleteKey` operationId).
 	DeleteKey(ctx context.Context, projectId ProjectId, body DeleteKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SignWithBody Sign a message or digest
+	//
+	// Signs a message (RAW, hashed by the service) or a digest (DIGEST) with the private key of an enabled SIGN_VERIFY asymmetric key. SM2 keys sign only a digest, SM3 over Z(A) and the message.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/sign (the `Sign` operationId).
+	SignWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// Sign Sign a message or digest
+	//
+	// Signs a message (RAW, hashed by the service) or a digest (DIGEST) with the private key of an enabled SIGN_VERIFY asymmetric key. SM2 keys sign only a digest, SM3 over Z(A) and the message.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/sign (the `Sign` operationId).
+	Sign(ctx context.Context, projectId ProjectId, body SignJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ValidateSignatureWithBody Verify a signature
+	//
+	// Verifies a signature over a message or digest with the public key of an enabled SIGN_VERIFY asymmetric key; signature_valid says whether it holds.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/verify (the `ValidateSignature` operationId).
+	ValidateSignatureWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ValidateSignature Verify a signature
+	//
+	// Verifies a signature over a message or digest with the public key of an enabled SIGN_VERIFY asymmetric key; signature_valid says whether it holds.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/verify (the `ValidateSignature` operationId).
+	ValidateSignature(ctx context.Context, projectId ProjectId, body ValidateSignatureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // CancelKeyDeletionWithBody Cancel the scheduled deletion of a key
@@ -1685,6 +1917,44 @@ func (c *Client) EncryptData(ctx context.Context, projectId ProjectId, body Encr
 	return c.Client.Do(req)
 }
 
+// ShowPublicKeyWithBody Get the public key of an asymmetric key
+//
+// Returns the public key of an asymmetric key as PEM (SubjectPublicKeyInfo). Symmetric keys have none.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/get-publickey (the `ShowPublicKey` operationId).
+func (c *Client) ShowPublicKeyWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewShowPublicKeyRequestWithBody(c.Server, projectId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ShowPublicKey Get the public key of an asymmetric key
+//
+// Returns the public key of an asymmetric key as PEM (SubjectPublicKeyInfo). Symmetric keys have none.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/get-publickey (the `ShowPublicKey` operationId).
+func (c *Client) ShowPublicKey(ctx context.Context, projectId ProjectId, body ShowPublicKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewShowPublicKeyRequest(c.Server, projectId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListGrantsWithBody List the grants of a key
 //
 // Takes any type of body and a specified content type.
@@ -1905,6 +2175,82 @@ func (c *Client) DeleteKeyWithBody(ctx context.Context, projectId ProjectId, con
 // Corresponds with POST /v1.0/{project_id}/kms/schedule-key-deletion (the `DeleteKey` operationId).
 func (c *Client) DeleteKey(ctx context.Context, projectId ProjectId, body DeleteKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteKeyRequest(c.Server, projectId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SignWithBody Sign a message or digest
+//
+// Signs a message (RAW, hashed by the service) or a digest (DIGEST) with the private key of an enabled SIGN_VERIFY asymmetric key. SM2 keys sign only a digest, SM3 over Z(A) and the message.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/sign (the `Sign` operationId).
+func (c *Client) SignWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSignRequestWithBody(c.Server, projectId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// Sign Sign a message or digest
+//
+// Signs a message (RAW, hashed by the service) or a digest (DIGEST) with the private key of an enabled SIGN_VERIFY asymmetric key. SM2 keys sign only a digest, SM3 over Z(A) and the message.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/sign (the `Sign` operationId).
+func (c *Client) Sign(ctx context.Context, projectId ProjectId, body SignJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSignRequest(c.Server, projectId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ValidateSignatureWithBody Verify a signature
+//
+// Verifies a signature over a message or digest with the public key of an enabled SIGN_VERIFY asymmetric key; signature_valid says whether it holds.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/verify (the `ValidateSignature` operationId).
+func (c *Client) ValidateSignatureWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewValidateSignatureRequestWithBody(c.Server, projectId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ValidateSignature Verify a signature
+//
+// Verifies a signature over a message or digest with the public key of an enabled SIGN_VERIFY asymmetric key; signature_valid says whether it holds.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/verify (the `ValidateSignature` operationId).
+func (c *Client) ValidateSignature(ctx context.Context, projectId ProjectId, body ValidateSignatureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewValidateSignatureRequest(c.Server, projectId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2338,6 +2684,53 @@ func NewEncryptDataRequestWithBody(server string, projectId ProjectId, contentTy
 	return req, nil
 }
 
+// NewShowPublicKeyRequest calls the generic ShowPublicKey builder with application/json body
+func NewShowPublicKeyRequest(server string, projectId ProjectId, body ShowPublicKeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewShowPublicKeyRequestWithBody(server, projectId, "application/json", bodyReader)
+}
+
+// NewShowPublicKeyRequestWithBody constructs an http.Request for the ShowPublicKey method, with any body, and a specified content type
+func NewShowPublicKeyRequestWithBody(server string, projectId ProjectId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "project_id", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1.0/%s/kms/get-publickey", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListGrantsRequest calls the generic ListGrants builder with application/json body
 func NewListGrantsRequest(server string, projectId ProjectId, body ListGrantsJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -2620,6 +3013,100 @@ func NewDeleteKeyRequestWithBody(server string, projectId ProjectId, contentType
 	return req, nil
 }
 
+// NewSignRequest calls the generic Sign builder with application/json body
+func NewSignRequest(server string, projectId ProjectId, body SignJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSignRequestWithBody(server, projectId, "application/json", bodyReader)
+}
+
+// NewSignRequestWithBody constructs an http.Request for the Sign method, with any body, and a specified content type
+func NewSignRequestWithBody(server string, projectId ProjectId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "project_id", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1.0/%s/kms/sign", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewValidateSignatureRequest calls the generic ValidateSignature builder with application/json body
+func NewValidateSignatureRequest(server string, projectId ProjectId, body ValidateSignatureJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewValidateSignatureRequestWithBody(server, projectId, "application/json", bodyReader)
+}
+
+// NewValidateSignatureRequestWithBody constructs an http.Request for the ValidateSignature method, with any body, and a specified content type
+func NewValidateSignatureRequestWithBody(server string, projectId ProjectId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "project_id", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1.0/%s/kms/verify", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -2830,6 +3317,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1.0/{project_id}/kms/encrypt-data (the `EncryptData` operationId).
 	EncryptDataWithResponse(ctx context.Context, projectId ProjectId, body EncryptDataJSONRequestBody, reqEditors ...RequestEditorFn) (*EncryptDataResponse, error)
 
+	// ShowPublicKeyWithBodyWithResponse Get the public key of an asymmetric key
+	//
+	// Returns the public key of an asymmetric key as PEM (SubjectPublicKeyInfo). Symmetric keys have none.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/get-publickey (the `ShowPublicKey` operationId).
+	ShowPublicKeyWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ShowPublicKeyResponse, error)
+
+	// ShowPublicKeyWithResponse Get the public key of an asymmetric key
+	//
+	// Returns the public key of an asymmetric key as PEM (SubjectPublicKeyInfo). Symmetric keys have none.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/get-publickey (the `ShowPublicKey` operationId).
+	ShowPublicKeyWithResponse(ctx context.Context, projectId ProjectId, body ShowPublicKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*ShowPublicKeyResponse, error)
+
 	// ListGrantsWithBodyWithResponse List the grants of a key
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -2939,6 +3444,42 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1.0/{project_id}/kms/schedule-key-deletion (the `DeleteKey` operationId).
 	DeleteKeyWithResponse(ctx context.Context, projectId ProjectId, body DeleteKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteKeyResponse, error)
+
+	// SignWithBodyWithResponse Sign a message or digest
+	//
+	// Signs a message (RAW, hashed by the service) or a digest (DIGEST) with the private key of an enabled SIGN_VERIFY asymmetric key. SM2 keys sign only a digest, SM3 over Z(A) and the message.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/sign (the `Sign` operationId).
+	SignWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SignResponse, error)
+
+	// SignWithResponse Sign a message or digest
+	//
+	// Signs a message (RAW, hashed by the service) or a digest (DIGEST) with the private key of an enabled SIGN_VERIFY asymmetric key. SM2 keys sign only a digest, SM3 over Z(A) and the message.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/sign (the `Sign` operationId).
+	SignWithResponse(ctx context.Context, projectId ProjectId, body SignJSONRequestBody, reqEditors ...RequestEditorFn) (*SignResponse, error)
+
+	// ValidateSignatureWithBodyWithResponse Verify a signature
+	//
+	// Verifies a signature over a message or digest with the public key of an enabled SIGN_VERIFY asymmetric key; signature_valid says whether it holds.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/verify (the `ValidateSignature` operationId).
+	ValidateSignatureWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ValidateSignatureResponse, error)
+
+	// ValidateSignatureWithResponse Verify a signature
+	//
+	// Verifies a signature over a message or digest with the public key of an enabled SIGN_VERIFY asymmetric key; signature_valid says whether it holds.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/verify (the `ValidateSignature` operationId).
+	ValidateSignatureWithResponse(ctx context.Context, projectId ProjectId, body ValidateSignatureJSONRequestBody, reqEditors ...RequestEditorFn) (*ValidateSignatureResponse, error)
 }
 
 // CancelKeyDeletionResponse200Headers the declared response headers of an HTTP 200 response for CancelKeyDeletion
@@ -4507,6 +5048,180 @@ func (r EncryptDataResponse) ContentType() string {
 	return ""
 }
 
+// ShowPublicKeyResponse200Headers the declared response headers of an HTTP 200 response for ShowPublicKey
+type ShowPublicKeyResponse200Headers struct {
+	XRequestId *string
+}
+
+// ShowPublicKeyResponse400Headers the declared response headers of an HTTP 400 response for ShowPublicKey
+type ShowPublicKeyResponse400Headers struct {
+	XRequestId *string
+}
+
+// ShowPublicKeyResponse401Headers the declared response headers of an HTTP 401 response for ShowPublicKey
+type ShowPublicKeyResponse401Headers struct {
+	XRequestId *string
+}
+
+// ShowPublicKeyResponse403Headers the declared response headers of an HTTP 403 response for ShowPublicKey
+type ShowPublicKeyResponse403Headers struct {
+	XRequestId *string
+}
+
+// ShowPublicKeyResponse404Headers the declared response headers of an HTTP 404 response for ShowPublicKey
+type ShowPublicKeyResponse404Headers struct {
+	XRequestId *string
+}
+
+// ShowPublicKeyResponse413Headers the declared response headers of an HTTP 413 response for ShowPublicKey
+type ShowPublicKeyResponse413Headers struct {
+	XRequestId *string
+}
+
+// ShowPublicKeyResponse429Headers the declared response headers of an HTTP 429 response for ShowPublicKey
+type ShowPublicKeyResponse429Headers struct {
+	XRequestId *string
+}
+
+// ShowPublicKeyResponse500Headers the declared response headers of an HTTP 500 response for ShowPublicKey
+type ShowPublicKeyResponse500Headers struct {
+	XRequestId *string
+}
+
+// ShowPublicKeyResponse502Headers the declared response headers of an HTTP 502 response for ShowPublicKey
+type ShowPublicKeyResponse502Headers struct {
+	XRequestId *string
+}
+
+// ShowPublicKeyResponse504Headers the declared response headers of an HTTP 504 response for ShowPublicKey
+type ShowPublicKeyResponse504Headers struct {
+	XRequestId *string
+}
+
+type ShowPublicKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ShowPublicKeyResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ShowPublicKeyResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ShowPublicKeyResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ShowPublicKeyResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ShowPublicKeyResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ShowPublicKeyResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *ShowPublicKeyResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ShowPublicKeyResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ShowPublicKeyResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *ShowPublicKeyResponse502Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *ShowPublicKeyResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ShowPublicKeyResponse) GetJSON200() *ShowPublicKeyResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ShowPublicKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ShowPublicKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ShowPublicKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ShowPublicKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ShowPublicKeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ShowPublicKeyResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ShowPublicKeyResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r ShowPublicKeyResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r ShowPublicKeyResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ShowPublicKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ShowPublicKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ShowPublicKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ShowPublicKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListGrantsResponse200Headers the declared response headers of an HTTP 200 response for ListGrants
 type ListGrantsResponse200Headers struct {
 	XRequestId *string
@@ -5537,6 +6252,354 @@ func (r DeleteKeyResponse) ContentType() string {
 	return ""
 }
 
+// SignResponse200Headers the declared response headers of an HTTP 200 response for Sign
+type SignResponse200Headers struct {
+	XRequestId *string
+}
+
+// SignResponse400Headers the declared response headers of an HTTP 400 response for Sign
+type SignResponse400Headers struct {
+	XRequestId *string
+}
+
+// SignResponse401Headers the declared response headers of an HTTP 401 response for Sign
+type SignResponse401Headers struct {
+	XRequestId *string
+}
+
+// SignResponse403Headers the declared response headers of an HTTP 403 response for Sign
+type SignResponse403Headers struct {
+	XRequestId *string
+}
+
+// SignResponse404Headers the declared response headers of an HTTP 404 response for Sign
+type SignResponse404Headers struct {
+	XRequestId *string
+}
+
+// SignResponse413Headers the declared response headers of an HTTP 413 response for Sign
+type SignResponse413Headers struct {
+	XRequestId *string
+}
+
+// SignResponse429Headers the declared response headers of an HTTP 429 response for Sign
+type SignResponse429Headers struct {
+	XRequestId *string
+}
+
+// SignResponse500Headers the declared response headers of an HTTP 500 response for Sign
+type SignResponse500Headers struct {
+	XRequestId *string
+}
+
+// SignResponse502Headers the declared response headers of an HTTP 502 response for Sign
+type SignResponse502Headers struct {
+	XRequestId *string
+}
+
+// SignResponse504Headers the declared response headers of an HTTP 504 response for Sign
+type SignResponse504Headers struct {
+	XRequestId *string
+}
+
+type SignResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SignResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *SignResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *SignResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SignResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *SignResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *SignResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *SignResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SignResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *SignResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *SignResponse502Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *SignResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SignResponse) GetJSON200() *SignResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SignResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SignResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SignResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SignResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SignResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r SignResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SignResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r SignResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r SignResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r SignResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SignResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SignResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SignResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ValidateSignatureResponse200Headers the declared response headers of an HTTP 200 response for ValidateSignature
+type ValidateSignatureResponse200Headers struct {
+	XRequestId *string
+}
+
+// ValidateSignatureResponse400Headers the declared response headers of an HTTP 400 response for ValidateSignature
+type ValidateSignatureResponse400Headers struct {
+	XRequestId *string
+}
+
+// ValidateSignatureResponse401Headers the declared response headers of an HTTP 401 response for ValidateSignature
+type ValidateSignatureResponse401Headers struct {
+	XRequestId *string
+}
+
+// ValidateSignatureResponse403Headers the declared response headers of an HTTP 403 response for ValidateSignature
+type ValidateSignatureResponse403Headers struct {
+	XRequestId *string
+}
+
+// ValidateSignatureResponse404Headers the declared response headers of an HTTP 404 response for ValidateSignature
+type ValidateSignatureResponse404Headers struct {
+	XRequestId *string
+}
+
+// ValidateSignatureResponse413Headers the declared response headers of an HTTP 413 response for ValidateSignature
+type ValidateSignatureResponse413Headers struct {
+	XRequestId *string
+}
+
+// ValidateSignatureResponse429Headers the declared response headers of an HTTP 429 response for ValidateSignature
+type ValidateSignatureResponse429Headers struct {
+	XRequestId *string
+}
+
+// ValidateSignatureResponse500Headers the declared response headers of an HTTP 500 response for ValidateSignature
+type ValidateSignatureResponse500Headers struct {
+	XRequestId *string
+}
+
+// ValidateSignatureResponse502Headers the declared response headers of an HTTP 502 response for ValidateSignature
+type ValidateSignatureResponse502Headers struct {
+	XRequestId *string
+}
+
+// ValidateSignatureResponse504Headers the declared response headers of an HTTP 504 response for ValidateSignature
+type ValidateSignatureResponse504Headers struct {
+	XRequestId *string
+}
+
+type ValidateSignatureResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *VerifyResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ValidateSignatureResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ValidateSignatureResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ValidateSignatureResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ValidateSignatureResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ValidateSignatureResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *ValidateSignatureResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ValidateSignatureResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ValidateSignatureResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *ValidateSignatureResponse502Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *ValidateSignatureResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ValidateSignatureResponse) GetJSON200() *VerifyResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ValidateSignatureResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ValidateSignatureResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ValidateSignatureResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ValidateSignatureResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ValidateSignatureResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ValidateSignatureResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ValidateSignatureResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r ValidateSignatureResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r ValidateSignatureResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ValidateSignatureResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ValidateSignatureResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ValidateSignatureResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ValidateSignatureResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CancelKeyDeletionWithBodyWithResponse Cancel the scheduled deletion of a key
 //
 // Cancels the scheduled deletion of a key. Only a key pending deletion (state "4") can have its deletion
@@ -5811,6 +6874,36 @@ func (c *ClientWithResponses) EncryptDataWithResponse(ctx context.Context, proje
 	return ParseEncryptDataResponse(rsp)
 }
 
+// ShowPublicKeyWithBodyWithResponse Get the public key of an asymmetric key
+//
+// Returns the public key of an asymmetric key as PEM (SubjectPublicKeyInfo). Symmetric keys have none.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/get-publickey (the `ShowPublicKey` operationId).
+func (c *ClientWithResponses) ShowPublicKeyWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ShowPublicKeyResponse, error) {
+	rsp, err := c.ShowPublicKeyWithBody(ctx, projectId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseShowPublicKeyResponse(rsp)
+}
+
+// ShowPublicKeyWithResponse Get the public key of an asymmetric key
+//
+// Returns the public key of an asymmetric key as PEM (SubjectPublicKeyInfo). Symmetric keys have none.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/get-publickey (the `ShowPublicKey` operationId).
+func (c *ClientWithResponses) ShowPublicKeyWithResponse(ctx context.Context, projectId ProjectId, body ShowPublicKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*ShowPublicKeyResponse, error) {
+	rsp, err := c.ShowPublicKey(ctx, projectId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseShowPublicKeyResponse(rsp)
+}
+
 // ListGrantsWithBodyWithResponse List the grants of a key
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -5991,6 +7084,66 @@ func (c *ClientWithResponses) DeleteKeyWithResponse(ctx context.Context, project
 		return nil, err
 	}
 	return ParseDeleteKeyResponse(rsp)
+}
+
+// SignWithBodyWithResponse Sign a message or digest
+//
+// Signs a message (RAW, hashed by the service) or a digest (DIGEST) with the private key of an enabled SIGN_VERIFY asymmetric key. SM2 keys sign only a digest, SM3 over Z(A) and the message.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/sign (the `Sign` operationId).
+func (c *ClientWithResponses) SignWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SignResponse, error) {
+	rsp, err := c.SignWithBody(ctx, projectId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSignResponse(rsp)
+}
+
+// SignWithResponse Sign a message or digest
+//
+// Signs a message (RAW, hashed by the service) or a digest (DIGEST) with the private key of an enabled SIGN_VERIFY asymmetric key. SM2 keys sign only a digest, SM3 over Z(A) and the message.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/sign (the `Sign` operationId).
+func (c *ClientWithResponses) SignWithResponse(ctx context.Context, projectId ProjectId, body SignJSONRequestBody, reqEditors ...RequestEditorFn) (*SignResponse, error) {
+	rsp, err := c.Sign(ctx, projectId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSignResponse(rsp)
+}
+
+// ValidateSignatureWithBodyWithResponse Verify a signature
+//
+// Verifies a signature over a message or digest with the public key of an enabled SIGN_VERIFY asymmetric key; signature_valid says whether it holds.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/verify (the `ValidateSignature` operationId).
+func (c *ClientWithResponses) ValidateSignatureWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ValidateSignatureResponse, error) {
+	rsp, err := c.ValidateSignatureWithBody(ctx, projectId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseValidateSignatureResponse(rsp)
+}
+
+// ValidateSignatureWithResponse Verify a signature
+//
+// Verifies a signature over a message or digest with the public key of an enabled SIGN_VERIFY asymmetric key; signature_valid says whether it holds.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/verify (the `ValidateSignature` operationId).
+func (c *ClientWithResponses) ValidateSignatureWithResponse(ctx context.Context, projectId ProjectId, body ValidateSignatureJSONRequestBody, reqEditors ...RequestEditorFn) (*ValidateSignatureResponse, error) {
+	rsp, err := c.ValidateSignature(ctx, projectId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseValidateSignatureResponse(rsp)
 }
 
 // ParseCancelKeyDeletionResponse parses an HTTP response from a CancelKeyDeletionWithResponse call
@@ -7721,6 +8874,198 @@ func ParseEncryptDataResponse(rsp *http.Response) (*EncryptDataResponse, error) 
 	return response, nil
 }
 
+// ParseShowPublicKeyResponse parses an HTTP response from a ShowPublicKeyWithResponse call
+func ParseShowPublicKeyResponse(rsp *http.Response) (*ShowPublicKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ShowPublicKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ShowPublicKeyResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ShowPublicKeyResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ShowPublicKeyResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ShowPublicKeyResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ShowPublicKeyResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers ShowPublicKeyResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers ShowPublicKeyResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers ShowPublicKeyResponse429Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ShowPublicKeyResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers ShowPublicKeyResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 504:
+		var headers ShowPublicKeyResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListGrantsResponse parses an HTTP response from a ListGrantsWithResponse call
 func ParseListGrantsResponse(rsp *http.Response) (*ListGrantsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -8865,6 +10210,390 @@ func ParseDeleteKeyResponse(rsp *http.Response) (*DeleteKeyResponse, error) {
 	return response, nil
 }
 
+// ParseSignResponse parses an HTTP response from a SignWithResponse call
+func ParseSignResponse(rsp *http.Response) (*SignResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SignResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SignResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers SignResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers SignResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers SignResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers SignResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers SignResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers SignResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers SignResponse429Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers SignResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers SignResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 504:
+		var headers SignResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseValidateSignatureResponse parses an HTTP response from a ValidateSignatureWithResponse call
+func ParseValidateSignatureResponse(rsp *http.Response) (*ValidateSignatureResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ValidateSignatureResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest VerifyResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ValidateSignatureResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ValidateSignatureResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ValidateSignatureResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ValidateSignatureResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers ValidateSignatureResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers ValidateSignatureResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers ValidateSignatureResponse429Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ValidateSignatureResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers ValidateSignatureResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 504:
+		var headers ValidateSignatureResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
 	// CancelKeyDeletion Cancel the scheduled deletion of a key
@@ -8894,6 +10623,9 @@ type ServerInterface interface {
 	// EncryptData Encrypt data
 	// (POST /v1.0/{project_id}/kms/encrypt-data)
 	EncryptData(w http.ResponseWriter, r *http.Request, projectId ProjectId)
+	// ShowPublicKey Get the public key of an asymmetric key
+	// (POST /v1.0/{project_id}/kms/get-publickey)
+	ShowPublicKey(w http.ResponseWriter, r *http.Request, projectId ProjectId)
 	// ListGrants List the grants of a key
 	// (POST /v1.0/{project_id}/kms/list-grants)
 	ListGrants(w http.ResponseWriter, r *http.Request, projectId ProjectId)
@@ -8912,6 +10644,12 @@ type ServerInterface interface {
 	// DeleteKey Schedule the deletion of a key
 	// (POST /v1.0/{project_id}/kms/schedule-key-deletion)
 	DeleteKey(w http.ResponseWriter, r *http.Request, projectId ProjectId)
+	// Sign Sign a message or digest
+	// (POST /v1.0/{project_id}/kms/sign)
+	Sign(w http.ResponseWriter, r *http.Request, projectId ProjectId)
+	// ValidateSignature Verify a signature
+	// (POST /v1.0/{project_id}/kms/verify)
+	ValidateSignature(w http.ResponseWriter, r *http.Request, projectId ProjectId)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -9157,6 +10895,32 @@ func (siw *ServerInterfaceWrapper) EncryptData(w http.ResponseWriter, r *http.Re
 	handler.ServeHTTP(w, r)
 }
 
+// ShowPublicKey operation middleware
+func (siw *ServerInterfaceWrapper) ShowPublicKey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectId ProjectId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ShowPublicKey(w, r, projectId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ListGrants operation middleware
 func (siw *ServerInterfaceWrapper) ListGrants(w http.ResponseWriter, r *http.Request) {
 
@@ -9313,6 +11077,58 @@ func (siw *ServerInterfaceWrapper) DeleteKey(w http.ResponseWriter, r *http.Requ
 	handler.ServeHTTP(w, r)
 }
 
+// Sign operation middleware
+func (siw *ServerInterfaceWrapper) Sign(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectId ProjectId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.Sign(w, r, projectId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ValidateSignature operation middleware
+func (siw *ServerInterfaceWrapper) ValidateSignature(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectId ProjectId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ValidateSignature(w, r, projectId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 type UnescapedCookieParamError struct {
 	ParamName string
 	Err       error
@@ -9448,6 +11264,9 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/create-datakey", wrapper.CreateDatakey)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/encrypt-data", wrapper.EncryptData)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/decrypt-data", wrapper.DecryptData)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/sign", wrapper.Sign)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/verify", wrapper.ValidateSignature)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/get-publickey", wrapper.ShowPublicKey)
 
 	return m
 }
@@ -11225,6 +13044,194 @@ func (response EncryptData504JSONResponse) VisitEncryptDataResponse(w http.Respo
 	return err
 }
 
+type ShowPublicKeyRequestObject struct {
+	ProjectId ProjectId `json:"project_id"`
+	Body      *ShowPublicKeyJSONRequestBody
+}
+
+type ShowPublicKeyResponseObject interface {
+	VisitShowPublicKeyResponse(w http.ResponseWriter) error
+}
+
+type ShowPublicKey200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type ShowPublicKey200JSONResponse struct {
+	Body    ShowPublicKeyResponseBody
+	Headers ShowPublicKey200ResponseHeaders
+}
+
+func (response ShowPublicKey200JSONResponse) VisitShowPublicKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowPublicKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ShowPublicKey400JSONResponse) VisitShowPublicKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowPublicKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ShowPublicKey401JSONResponse) VisitShowPublicKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowPublicKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ShowPublicKey403JSONResponse) VisitShowPublicKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowPublicKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ShowPublicKey404JSONResponse) VisitShowPublicKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowPublicKey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ShowPublicKey413JSONResponse) VisitShowPublicKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowPublicKey429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ShowPublicKey429JSONResponse) VisitShowPublicKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowPublicKey500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response ShowPublicKey500JSONResponse) VisitShowPublicKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowPublicKey502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response ShowPublicKey502JSONResponse) VisitShowPublicKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowPublicKey504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response ShowPublicKey504JSONResponse) VisitShowPublicKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListGrantsRequestObject struct {
 	ProjectId ProjectId `json:"project_id"`
 	Body      *ListGrantsJSONRequestBody
@@ -12337,6 +14344,382 @@ func (response DeleteKey504JSONResponse) VisitDeleteKeyResponse(w http.ResponseW
 	return err
 }
 
+type SignRequestObject struct {
+	ProjectId ProjectId `json:"project_id"`
+	Body      *SignJSONRequestBody
+}
+
+type SignResponseObject interface {
+	VisitSignResponse(w http.ResponseWriter) error
+}
+
+type Sign200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type Sign200JSONResponse struct {
+	Body    SignResponseBody
+	Headers Sign200ResponseHeaders
+}
+
+func (response Sign200JSONResponse) VisitSignResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Sign400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response Sign400JSONResponse) VisitSignResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Sign401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response Sign401JSONResponse) VisitSignResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Sign403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response Sign403JSONResponse) VisitSignResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Sign404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response Sign404JSONResponse) VisitSignResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Sign413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response Sign413JSONResponse) VisitSignResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Sign429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response Sign429JSONResponse) VisitSignResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Sign500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response Sign500JSONResponse) VisitSignResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Sign502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response Sign502JSONResponse) VisitSignResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Sign504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response Sign504JSONResponse) VisitSignResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidateSignatureRequestObject struct {
+	ProjectId ProjectId `json:"project_id"`
+	Body      *ValidateSignatureJSONRequestBody
+}
+
+type ValidateSignatureResponseObject interface {
+	VisitValidateSignatureResponse(w http.ResponseWriter) error
+}
+
+type ValidateSignature200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type ValidateSignature200JSONResponse struct {
+	Body    VerifyResponseBody
+	Headers ValidateSignature200ResponseHeaders
+}
+
+func (response ValidateSignature200JSONResponse) VisitValidateSignatureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidateSignature400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ValidateSignature400JSONResponse) VisitValidateSignatureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidateSignature401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ValidateSignature401JSONResponse) VisitValidateSignatureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidateSignature403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ValidateSignature403JSONResponse) VisitValidateSignatureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidateSignature404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ValidateSignature404JSONResponse) VisitValidateSignatureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidateSignature413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ValidateSignature413JSONResponse) VisitValidateSignatureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidateSignature429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ValidateSignature429JSONResponse) VisitValidateSignatureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidateSignature500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response ValidateSignature500JSONResponse) VisitValidateSignatureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidateSignature502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response ValidateSignature502JSONResponse) VisitValidateSignatureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidateSignature504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response ValidateSignature504JSONResponse) VisitValidateSignatureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// CancelKeyDeletion Cancel the scheduled deletion of a key
@@ -12366,6 +14749,9 @@ type StrictServerInterface interface {
 	// EncryptData Encrypt data
 	// (POST /v1.0/{project_id}/kms/encrypt-data)
 	EncryptData(ctx context.Context, request EncryptDataRequestObject) (EncryptDataResponseObject, error)
+	// ShowPublicKey Get the public key of an asymmetric key
+	// (POST /v1.0/{project_id}/kms/get-publickey)
+	ShowPublicKey(ctx context.Context, request ShowPublicKeyRequestObject) (ShowPublicKeyResponseObject, error)
 	// ListGrants List the grants of a key
 	// (POST /v1.0/{project_id}/kms/list-grants)
 	ListGrants(ctx context.Context, request ListGrantsRequestObject) (ListGrantsResponseObject, error)
@@ -12384,6 +14770,12 @@ type StrictServerInterface interface {
 	// DeleteKey Schedule the deletion of a key
 	// (POST /v1.0/{project_id}/kms/schedule-key-deletion)
 	DeleteKey(ctx context.Context, request DeleteKeyRequestObject) (DeleteKeyResponseObject, error)
+	// Sign Sign a message or digest
+	// (POST /v1.0/{project_id}/kms/sign)
+	Sign(ctx context.Context, request SignRequestObject) (SignResponseObject, error)
+	// ValidateSignature Verify a signature
+	// (POST /v1.0/{project_id}/kms/verify)
+	ValidateSignature(ctx context.Context, request ValidateSignatureRequestObject) (ValidateSignatureResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error)
@@ -12722,6 +15114,39 @@ func (sh *strictHandler) EncryptData(w http.ResponseWriter, r *http.Request, pro
 	}
 }
 
+// ShowPublicKey operation middleware
+func (sh *strictHandler) ShowPublicKey(w http.ResponseWriter, r *http.Request, projectId ProjectId) {
+	var request ShowPublicKeyRequestObject
+
+	request.ProjectId = projectId
+
+	var body ShowPublicKeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ShowPublicKey(ctx, request.(ShowPublicKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ShowPublicKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ShowPublicKeyResponseObject); ok {
+		if err := validResponse.VisitShowPublicKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListGrants operation middleware
 func (sh *strictHandler) ListGrants(w http.ResponseWriter, r *http.Request, projectId ProjectId) {
 	var request ListGrantsRequestObject
@@ -12920,133 +15345,219 @@ func (sh *strictHandler) DeleteKey(w http.ResponseWriter, r *http.Request, proje
 	}
 }
 
+// Sign operation middleware
+func (sh *strictHandler) Sign(w http.ResponseWriter, r *http.Request, projectId ProjectId) {
+	var request SignRequestObject
+
+	request.ProjectId = projectId
+
+	var body SignJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.Sign(ctx, request.(SignRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "Sign")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SignResponseObject); ok {
+		if err := validResponse.VisitSignResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ValidateSignature operation middleware
+func (sh *strictHandler) ValidateSignature(w http.ResponseWriter, r *http.Request, projectId ProjectId) {
+	var request ValidateSignatureRequestObject
+
+	request.ProjectId = projectId
+
+	var body ValidateSignatureJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ValidateSignature(ctx, request.(ValidateSignatureRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ValidateSignature")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ValidateSignatureResponseObject); ok {
+		if err := validResponse.VisitValidateSignatureResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H37c9o6+ve/ovG7Myd51xDbmFs6O9+hQNpMmtNuydlzzpa+QdgCtLElVhJJaCf/+zu62NhgwiVJ0/Md",
-	"fmmJkSzpkfR57g/frYDGU0oQEdw6/W5NEAwRUx//+Iz+O0NcnIfyrxDxgOGpwJRYp9Z5iIjAI4wYoCMg",
-	"Jggw3dgGI8oAn02nlImyZVs8mKAYyjeI+RRZpxYXDJOx9fDwYFtTyGCMhBnwE6P/QUHheOYrcN4pg3MB",
-	"4hkXYIjUwFPzlZlHAKMIsV84CBhSk4QRl/PA8jVTKCaWbREYy5mYntc4tGxLzh8zFFqngs1Qdt4xvP+A",
-	"yFhMrNOKZ1sxJtk/p1AIxOTL/98Xp9SEpW+t0r+/fq94D3+z7KI1M8SnlHCklvwWhu+gQHdwLv8KKBGI",
-	"CPkRTqcRDqBc/sl/uKTB98yU/sbQyDq1/s/JYvNO9Lf8pMsYZW9pONfD5el4NUFgrAcEDAUI36IQQAIw",
-	"uYURDkEyOTBiNFb05Ijd4gBJEmbPRskcjpLeraIJmeYnmXOkZvQWhubJFmtG9zCeRkh9lAtLP1wHNJSk",
-	"vbjsld2q41q2eR7zsVnoDZoDzAGhAmCiFvMJkRCTMQhRhOQwgAsoZrxsyXk9A3nPUzKq9YHF+X5G+p1R",
-	"NsRhiMhzkc+pOLUC8s04YmACJQHBFLEYcy5JJiiAQYA4VxS9QfNno15rJibyxgZQoNAGw5lQewejiN6h",
-	"8BkpaK7cFY4RnYkff/MEjlEI6EyAO4iFPJASNF/mtp0TCU8w6iF2i1g3OQTPcm7clWvXAnzOBYoBug+Q",
-	"WjqgQTBjDIVl0KZEwEAAgYIJwQGMFnzi2e6fXmxCR6Dm9ozU/JWKMzoj4R4kTCjX+nT+7vci2skT0vp0",
-	"DkKKNGihe8wFoMkllBwPETCdDSPMJyhMQA2RW8woiRFRDNdgj+Rqp5YXhI1w5Iy8kYt8iJxhNQzqIw9W",
-	"hs7Q9Sq+9Tx0v1ICAKczFiBgjvLqUp5xHz7BeURheEXpB8jG6Onb4a1shxkRSEQScyAoBZEc6wVpbHBJ",
-	"X9K1ZNbTGtJQcTc1J0lxqE9DgjESo6eCgyNJfqq/o6MRDjCMwBSOEX8DOCICDOfZfsfPuElXlF5CMjdP",
-	"+dM3qeI0Cu6MmDAqRCRhVEwY4hMaherKqOvCEAwmKDwFUxrhYK65Gr1FDDAoUIRjLGz176nrOLZE5lMX",
-	"xJjMBHrNjVZLQuHS7rzmbv5G4ExMKMPfUPgcW7l8385JQBlTQn7rEsCFLCCZCCYjymL1+RTcl+S3JUFv",
-	"EFHoMlKQ/DrQdynFIjK2UxGaMoDup1KVyKog4GjGZzCK5gASfofYYmslTj77dqVrU+9pMwQF6kABb1By",
-	"HdV6Tr9LJWiKmMBaH4FhiOXCYHQNs9LYdQjFsjLkeo2cNuSuqDu2FeoxryPTZlmv030T3U221lI7AUMs",
-	"uA0giGeRwNNIHnfQ0GpJQ8qgDbfp2QByAIEeTtIuMzt/eW5LitrX767tF+lotiUnjMNNp+ICzc9TRcb0",
-	"4lMUbL3I4RxIRfQNGOSpNAB3mHBwN0EEDKmYAMgQGONbRMrAq9YUZfS3BGExQQxgpV4gMout0y9Wq9u7",
-	"9qpSopefXE9iZu/St2zr/WWrbb5SHyuN9GnV9ZKPvcuK9XWZLLZ1X5IDlG4hk7PmZqR0oOVxFsMsRlkM",
-	"osZ4sK0pJgXK/vmvSiCO0C2KSj4I2Hwq6JjB6QQHAHKOOJfSDuABIpBhygEl0bxsFU06RHcBVehR4ihg",
-	"SGgFX499rdt/T2nXxtMJYlfoXli29SmCmKjP25FjXWd5GeU5IQHadKh6STttKUhMEl+SM7mYCB3+BwXq",
-	"4C3dbq3AF1/vQM3wWshprZD9Kns4EVFURyGYkRCxRNezwQTdwxAFOIYROBJ3FAQTyGAgdVwAwXAu0PHS",
-	"TVQ3NXsZGyuXsVU6g6XR178//Trq1ctuU7kB2ywVE6DayqbPsj5vh/U9dkSLj0BuZXZuS9efjncMEvEo",
-	"8o9lC4SupwyTAE9htIngn9KGD/Zq7/RmPSoG6V7pm65kn70BWFv1cizKq1YfYwPaWOeUmqcn1yXJELxq",
-	"tZglSEop6YOvHqaP6Xda9JKL0kYL/gYMAkX/kno6ADCiBCVGqYxhAwsU863IlY4mpxXD+3Pd03XUQpO/",
-	"0iVAxuDcUidJYLmaPTf4uQCs4KhYOfJuPMOP4Zt69xZHR71KSUr5Sab918/iYoMEhYhAbMowlytM7ctL",
-	"ZuTaGpiDEYYFJ6wlHyfyww2av9EGcG0SUA9h0gKCEI3gLBIghlwgpg109vNfiiXgUpJ8KWuTdR03WVZu",
-	"NasXtJAUiSi1AQF6spnpMuNwjLbo85tqpztxQRkyO5Qn+oX5Epx3bNC3nL6VWukSEl9c9kDyjnIhbDA8",
-	"1hLOY1P6qFvtdcts6zYunP5HEillV5mJJDGlpihfFWFIArSQnQomXnB19cnccC0eu5rq/pMR3bw/F+ey",
-	"WSF+yC+K5tBBSlqRMtAPVW82ylODTIsBYEjMGNGqnxGwSkoMOVKOLKnG/wIGGT/S30/+8fW7nEi15jce",
-	"/jZYFj3k4/wkvcYal5R8VbF8ZWaCKbmG0ZgyLCbxRpU47dNKu+zNuJ/MWzbJQLnjsfGQPlXUzCqhTrO2",
-	"o1KSvup6CDmq+UtvrLm+/8gO/99nlzCL6SnP+fA5L/28gwTEEd/t3ptj+MPv/atfmceUG0kNIGiCMDZw",
-	"5V/yKCr1hdtAyqARJmgJd8rfXVs2KwAafZDXCg3lHTWb55QnN5zV3BF5km6sG2gtUd/NN2AKOQdYSAKH",
-	"KAPokBujzHOD9V4ItY50m3Cz6MhmjCW9Py8vu1efz9vXne5Z67cPV5Ztfe61ur3rj63up+ve+5YxNvUu",
-	"vevur+3Pf3662tKU0pvHMRIMBx0taiVvli/uvW+lrzUzVDaW1LeZ3zr1GDCIuWa8UjiVxyYvtSd9N9qB",
-	"NU6t0FS/oJCIqfV4Va4n2kG5sAkbg56eJsCCo2gEjgjiAoVgoBoPgH73MaCswIYsxb0Ro0QFxGDRJ0ej",
-	"CAob3GExAYOFhXxwXAbdexiIaK7wwGgX4o4CPoFTxMt9IjUzgj6OrNMvW1DGerB38XqkW2YouqpJZdwG",
-	"xZsqv7MBKo/LIAkDWbpzlTxqVXL37eKy1++XtTF4jSk446AonkKMuNQmloZ1Hc/fJFVnlpcdp+gI5Qi3",
-	"8YAvH4ijvC/FzjjMbMDxN8kLYmVtn5EbQu+I7H285o6s2Q8zQ3OcM/uycPeAIxqFiIEpo+EsEFwqJVEk",
-	"wVO2UU30oIsNUp3/Z6c92rQJeSdRXrTad8ty7yzcP2NuWCWbshVJBbPm5yyPC6OjsuwnvjSrHjRhxWvU",
-	"4MgfBQGsjhxYaVRh6FaQG3ourDrIqw9r4TCAw6ozqtRHFWfUrAwbzUqz4dXD/DGt5Z0ktSXJUlstFelr",
-	"a2i/ZJLKMAdj9zKuDclscg9KEo/oTJRS06uVilWZTlmmmjzRsmcp91ZluLGMlWvxZ/aFS2/b1qafNa5b",
-	"S8b23/UaPmWWkBE3dIeM7pE8SIVnK2fakjxOTT/5K/Ou/IsUuys0nmY2YMYRk2umMcRky9X+pvt0TJ9k",
-	"FF4gLcl5S/k3hGKjEHeJowjzKxwjLmA8TQ3Gu1jq7J/KQo05n+1vTN1TzdzOwL3Bdv2TW5oftRpvZUAu",
-	"2hx76bwWgXRieFo56voGFRrZWkFAZ0SAI93mGJx3MmbaXzigdwSx8qOoW/Gez+fF0FiuUffcbNRT5Fws",
-	"r5gqqWb+7BhgzKjXciqjCBbIWH3LNWbXIrt2YpalUma+wxxlveCOZVvulrD3GY1nEVTIZ9QNCX25fd9x",
-	"/1QEiCaOwPFG4nycautEAZFyboEdb/6+tvc9Tp7sxqjQS0YEDiMdJZRsh1T7LdsawYijLXflSnc50132",
-	"dwtwscXxlH1UO9MpYQ5ZebKyhlxP9Ts82W3AEIzirXZX9g1nEQqvkxD4rS7vI+eTz/n1nj6vzYiUPf7L",
-	"GJ7d3DXIdZ5NNFjx7ii5u2KMYnkx2wkdv1YbOiVU9+olP2wGpWGlGpZGDX849Os+rNRHjyuatSLLztfv",
-	"jYdS+tnf4rPr7eF6czynmqGAuaRbkWDHFY0yKxplZv7I58IV6cn2CqOn5DRTI2txnJOOOvrca117jt8w",
-	"HytO3TMffacpm3Xb1590B/lJhyX1um357MLV9qRdA5/SkRcDL8ZNh01HXTeoWX8CVKsEUMf8FGh+ODVZ",
-	"LDAQ+Nbo9H3L61vAAK/8s9K3QIh5+ref6ZjcfbtP+lY18wWOp5QJ2bwu+S6j3xDRdqCE6HLKcnkVy7bk",
-	"UqqWbdW3pJrJvmml01Y6jmYVttUxk7XspGHHTHPx5FzNTzIFNbUs4Wa8WHp7Aj/bkXGsg7ONMKWn/2ye",
-	"lAw1dnKmpBwqw7aN1fa609XWW9vqnb/79fpf3c/nZ39uue2JGqv1V/kKPCb/QgyP5moDP2AutJr5qA9n",
-	"P0eJMm1t1D/gGH1QDZWmw24Q26bLpW75wuF9WfJsjH3ZUcXjy6qd46zqcwTdi+sFVfIxtis4LqjQCp8O",
-	"2LZOLUxExdO8BcfyWOlhYkz0n4shMRForCkq2IwoF92mdVylDQuDeaTckF1A9s3JZNdR/QLN+ZNjfWr+",
-	"VmJ6ceTwGY6EdgekHPANMHxPhwDDIUdE2KD14YPSk9AtYj+SX9pW68OH1+GaZuh9pfyfGBkeOY2beES4",
-	"UNa3goGs530zFEjFJffqlbO8P5jk2v+MeKIWb+eovD+2KEuvlHe24Hx/pZO6rCGuequmNJiAWDVDASUh",
-	"10kcbqUU4jEWJpsjE5oAOJwD0/aNATijqgHMc69adiCZRI9KscqhDZwbIzpfKajpEZFgnTq+L7FtlbQU",
-	"T8Xc5JVQATgSS8Q8Sql5/D/F9EzNFvlZDG5iPjhVsfYxFIhhGIExIor4iUv+DRige528u9xUKyUoBJF8",
-	"kuVoNzFXarvutyUXulCdumknlU2a3J2Vuf86i4e6yAVDAWUhB4KaOD4bQED010tpSAtDgus4K2lJO8bR",
-	"1nQcbeayrkyyJyATYEo51hnX2gItL4+tPg0yKDVIv2boFtMZV+2WZ/30SXtq0lkPwErsw3nrUqdjnnfk",
-	"AYSrxvTHLefrApe/fnftQoflpml7vp72Z3RLb7bNmdjNifW6YGI/HuHeM9ZBJRRo3fsFkNEYG65DOOdF",
-	"0WtzDoZoRBlK/CgS5ZXJAoWZO6dSAevyOrpOs6azX9few/rzJAduPPe+vqzPGN2WJVbhnmWGWkIFDZ8k",
-	"RbBMmZ4kbsUGUICYcrHGENp0m0HDC/1Sw/FrJb/ueaWm0/RLlWpQCWpVzw9GBYbQnc2VNbmSq6yIll/K",
-	"7xOk4qJieSoSIB7RKKJ34KivnAt9SwVESdZ11Nd+hr51nOUWT3dBqJ0NZgyLubwqsQkuveE3PTwmUMxY",
-	"wTa0Lk56FyndOR4TZbvj+RzuXueCg5ACLE77ZNAymdYm4bnXuSi9v2y1Szr0DbRU/ZV/9GeOUwlaF+p/",
-	"ZAM5CRS+1wnB5tuJ+2biZRuoWSZfonv91cDEh6kSJHqGfSJwjAAmYPBHqRfelDpQoAE4Gvz5559/Xl52",
-	"Olfv319e9nr/HizOkFs1mfNcLiwtaKLLMUU0uDkGMKYqT1+Pg0Jg8pe1lVEVadJPFmWacsRYXEk4xRdI",
-	"6RQYxlf0BhVIHpLD6DRxJU7+UerN1MUpqfZmbHk1zluXv3DTtPXp/NgGPKBTFEp4yRaZMiU3plBMyuvm",
-	"+0dJzlgPsTpdeYgSQ15+su8hCUt3DAuBCPg4RaT16RxUyk65AjINk4t8cdkDt27ZATSbfgYFWFw1EExQ",
-	"cMO1OBXhEQLBPIhQnxzpqBkbRJgLGyQhNbaxH9uJ4VhSQXMEAEkIAkgCFKXW42Nb57pxsPQ+ptin/F9g",
-	"ho77RHYOoYAlOZETnXm5CKEug54qHMJP81dCLl8pAHb++TsqLwQ4unXKbtlz6sdycn3yfgbvEP6Fy36l",
-	"7v00ogwxEKIRJkosSnWHEEV4qIRPEKJbrAsMmHpXlCudQq5DZ87QKSJwik9+/XjV7ZXjsNwnfaIi7vhS",
-	"yJ3ckKTsDGQI6KDNUzD43texYn3rFCSfVRCZfNBXEHh/f3/ft2zQX0SV6S/L5XLfengYlNcMuj7wExwN",
-	"Ya4CQT7uj94ixvE3+SYaYrQI/usTebj5sVrDKILCbD1jcwBzAaSZpWWWowP+Hl+QfL54UXalaqFql9JK",
-	"ZHJojDiACokWBREG5vpq5IhwgIyXK4GNKQwmCHhlKczOWCRvqhBTfnpycnd3V4bq6zJl4xPTl598OG93",
-	"f+11S17ZKU9ErGJ1BBaKE+rjBdoRnYWg0/0dXKA5uIQEjpHKRe+ZrT+6uOwdy31RxQlmZq8Wl9KyLUV6",
-	"deXdslN2TIyOPGbWqaUuvFa8Joq9nMhbfvJ9YWB8OLmJ+Ym+jPJGlZILqQQ0WuTtbKvGmuWkLuBFFTSV",
-	"N3iD5mWgssZ0WvSyswgcKRObdiUdSzAAE3iLABY8bdMneloRCt/IMxjQGHEwhMFN6otavKYi+TNoJTnY",
-	"kMx1JId2dslryNBIEVDxpjTCV8clJ6h3Hqbry4itVr624Jrw5UWTk0XtwYevaTxnIvVuX+okkYi38yBv",
-	"XYGk2FLxkJcaTWZFrr6g5zgvuYCc6dWqbL+gZTfVSlmVpPoSnwUBQiEKy+BqgtKqRwqYVDGcOwanU43V",
-	"g8S9NXjOuje+JmFRl5TUJ5mahqqLu7lLrp6O6lTZ3GlR+0/18Df3SCuWyQ7uFkMsl9aS/bzm5n7L1Z4e",
-	"bKu6DemKCtSpvt5WZE/KZ6ouW9BjqfafkulncQzZPMWRTTAphTo41sYkpNWypVSn9Do+2GvxOx8fvR66",
-	"VTup16YFK3RFDkgSd796KLm0tkuphKRsUQv13aKgx5EqKjNB9+qWLAHpUrjzq4Dohmw9y/UqEKpAoaXq",
-	"QpYuMPNCILy2itJL4HAuG81yPMdpNhyn2e22ztpd1/ParVa16dU7XrtTa3tn/ttWs1V33lbPztxuq+V1",
-	"2mdupXNWadfa9bdu12/5Z7WW331b6dTbbqfxtt52u/VW5czvVNu1t/VWY2ey5XMQrYZbdR3X9+rVru/V",
-	"2nWv2613fN+r1btnrlttOp1213Eaza7bbNQqb1uNdrtR8dxG/a1brbXqXqvacutnbv1ttXvmdKpetVH3",
-	"2l6r61Vbb7v1VuNtteW2a+1Kq9mqtrru2+pbt+u03DOvXen43erZ3tuYcahtxYYOjOXAWPZgLOrQZUA8",
-	"w0PaqryVNi89zix0WstaVqFdiQCaGoeKRaRG9cFK2PzgWDE6o+tmzAiUJOrAYPF0AGI4NyVH+qSwrM2R",
-	"saG7x2XQWYnW5lJlMCVL9FzCQlE+lxDzKvynINHEcivjse9/88ceH0ffbhw0vnNmda/2jc6/3TLesNZn",
-	"mCSZOLviazZv48uavKdFXtRy7tTX4kSMzQvZEUhXvCQvwQ0XjpanZ8Dtt74DmziwiR/IJpIExoRHmGi9",
-	"LXjElspEMOOCxohly0QZW4x+kbG66FQEoFz4UvFOVI7UiuP1reM3+bapI18qIncQC65C03JO/bR/1Xhp",
-	"irjAxevpIJm0G+sKcdG+vLCykXqZaLpMCkhBvGySy6GCFXbEnh9l70ncEYuEJ2vo1hoj5DijUbXmNz2/",
-	"WYX10POadT8ceaEz3F3N2mftB9Q9oO4PRN0i284jiJtLJ1+LuSbunefcXqs1wMrgjDLAk7onWmImFOhb",
-	"pkpGqjP+Rv/KTVqLBuDkp3i4MsWben95OM3mjv/sRp285aM17tDWu3qXdwPv4/vpP++/+ePOWed91W//",
-	"9w6iaHoVdqO/fz77448/Xqapta7aU0H5m60hbk29up/BoJ+z6kxQFFFwR1mUr7SU1iaz4Lt/8eG7xjj0",
-	"mvPhu3/+Y08aHID+APQvD/TmyAFTDmQHA0xO+14L9Z+N/V3XCFUh4oCOVHklla5uvJxK9F0FaRPkb8oh",
-	"HRyYTxdolwoUWG7V8erNZsPzHBWXu1qAQJUNyMrBjuPU/YbrhtXAqwf+qBH6jeGw6SIfumEwCq2CXH85",
-	"jlutN2p1M05WmRASRApS81ee2Hv5Yldz8E3A2yPKS+K/TXwnxmzl7qbbpGnoyRLX5ppb1qNp45azg7Kw",
-	"rhTlgYscuMiLcRF95PZQGHQMzONMxORB82UHb9biAgRdBNBsEzdT0ZXxlrQCPdIrW1n+13CbJ4bO7B47",
-	"cwC8A+D9EMDTOLE73mn4ehzudAEIFd+SRAjm0K6SoJ23Pdp5RWinBzqA3euDnXcAuwPY/axgp2FiH6zb",
-	"xhhsaqFwMJvmi7IDOtIG4qLgviIw++sYdLc2n9rPZ6zc/rcdyQ+zxP58hu0X4kjrSu4fUPuA2i+G2vta",
-	"diPMRWlROymB7VXT7LuknNDrCo/1Sn0UVr1hqVIL/JIfNN1Ss+6h0qiGPMcLUXNUQ9tf1eLaWy8WwqUp",
-	"tmqWbdadmufVHG0uzUR7hWFl5FRQ0/OasIr8OvTdIaoFXh3WKg6qOWE1GIZDGHpD1Gj6tWpYq7hOE4ZO",
-	"xQ+H9bAwLO95ovkKKkBbjWGz5o6GvutXfD+sNhtedQidoBE4TiNouNUs5G61j2lO6RYTzocLrsQH5jwY",
-	"X+VZzJXisdKKNapE1SIV25iP9zpRB+w/YP/LY788cYtf3uRFaTpbhM8pPpDUtyoW3uVAPClKwRd1VNSL",
-	"ysD8GoBOQ+NTFAzUzxKn9dpUJ8iSiOs3YND68GGg/uImNVn2WusYfDXeY+pPWbrolsELdzdIWK6l91L2",
-	"ibT+2ZeD+0+7/0zZix/m/QtIiVAmJqX6E32AX5N6c1+2o8CLsrSV6nsHhnZgaC/J0Ey1wa3tT4p/saSq",
-	"4FYazVINwtdmL65Ey50u5SNFFF9UhXkEaZyD8HzAmr+w8KyCi2EUIaYqfOgSPrtJ0rnf4HosVg4z5fdT",
-	"DcugpX8NP6m4pHIY7yY0TUdJJ2nLJlhwMFhNcBvYKtldN+iTgqRHXeEyfdkvPJv5iEkQzUJk3pykN5ZB",
-	"ayQQM8RQ1V7S/kiSi/QJoSCiZIyYnHhauE5MGJ2NJ4vmZdCbqeJdAHPgOY52WhIKQhrM5Jt1QZ75+iIn",
-	"PRSNXj878ply8V7MBL2mguP2XGED2oIjQtVGHSqNHHB3H9zV8PdIpt8+NUV04bXNyCtbZZBXFX1ai7k6",
-	"bW9uqrop4NW8ogxaJP3JUPUoE43RJ2k4hld1XDsZTVlniI7gkG/OtvKejo4HZDwg4wEZ/+LIqHDmeZEx",
-	"sUNtWS8vKYScpHJkCkCRxY8spQFrlCXV8kq6WHkmhI3r0DXzk0y2yXgGUEqUfTLI1vcdgKO0nvExkE/e",
-	"LBCY3iJVezxThC9J2IYRQzAsqNhXCMeu73i2ejugM4XHDJIxAtkGCq9Xf3Bx0cbx3MJCfKr+3l8nyG65",
-	"GLVV3x5INxTL/tmK8/kvWpzvAPUHqN8d6pMrtIqya6LvMgW4FaYsKj9/+fpgr5Ti/qL83LoEtQah5XM8",
-	"VgFsqnYvIuGUYv37A1ra1JWBKYnmb0AQYbkywJFS/jEDUuodQo7Ab58/KFknX2P2Jubl7/r3eB/K8Xyi",
-	"yscGEZ2F5YCqKrCQYRX6LImoG2pGpH+BNuNI8S27cOLq1xvVr+wvmpblLfqaUq7otwQXlaDLiwADRWFJ",
-	"wsKSUpQoe3SmffrzYav1+3WBK64MMTyGUVRaLvi8eI0J0Hn4+vD/AwAA//8=",
+	"7H15c9u4su9XQfHeqtj3UDJJUZtTU6doSU70HCUeyzOJJ8qzIBKSOKYAHQKyraT83V9h4SZRm5c4c5/m",
+	"j4lMAgTQAH69oLvxQ3PJZEowwoxqxz+0MYIeCsXPLxfoPzNEWdvjf3mIuqE/ZT7B2rHW9hBm/tBHISBD",
+	"wMYIhLKwDoYkBHQ2nZKQFTVdo+4YTSD/AptPkXasURb6eKQ9PDzo2hSGcIKYavA8JH8jN7c99Qq0m0XQ",
+	"ZmAyowwMkGh4ql6pfrgwCFD4hgI3RKKTMKC8Hz7/zBSysaZrGE54T1TNa9/TdI333w+Rpx2zcIbS/Z7A",
+	"+w8Ij9hYOy5ZujbxcfrPKWQMhfzj//erUajDwnen8Ne3HyXr4b81PW/MIaJTgikSQz6B3jvI0B2c879c",
+	"ghnCjP+E02ngu5AP/+hvymnwI9Wl/w7RUDvW/usombwj+ZYetcKQhCfEm8vmsnS8HCMwkg2CELnIv0Ue",
+	"gBj4+BYGvgeizoFhSCaCnhSFt76LOAnTa6OgFkdBzlZeh1Txo9Q6Ej06gZ56ssWY0T2cTAMkfvKBxT+u",
+	"XeJx0p51ukWzbJiarp5P6EgN9AbNgU8BJgz4WAzmHGHPxyPgoQDxZgBlkM1oUeP9egbytmMyivGBZH0/",
+	"I/1OSTjwPQ/h5yKfUTIqOeSbURSCMeQEBFMUTnxKOckYAdB1EaWCojdo/mzUc2ZszHesCxnydDCYMTF3",
+	"MAjIHfKekYJqy136E0Rm7OfvPOZPkAfIjIE76DO+IDlovsxua2MOTzDoovAWha1oETzLujGXtp0D6Jwy",
+	"NAHo3kVi6IC47iwMkVcEDYIZdBlgyB1j34VBwieebf/JwUZ0BKJvz0jNj4Sdkhn2HkHCiHLOefvd5zza",
+	"8RXinLeBR5AELXTvUwZItAk5x0MYTGeDwKdj5EWghvCtHxI8QVgwXIU9nKsda5br1byhMbSGJrIhMgZl",
+	"z60OLVgaGAPTKtna89D9UggAlMxCFwG1lJeH8ozzcA7nAYHeJSEfYDhCT58Oa2k6VIuAIxKbA0YICHhb",
+	"L0hjhUtyk64ks+zWgHiCu4k+cYpDuRoijOEYPWUUHHDyE/mODIe+68MATOEI0beAIszAYJ6ud/iMk3RJ",
+	"SAfiuXpKnz5JJaOWs2fYOCSMBRxG2ThEdEwCT2wZsV1CBN0x8o7BlAS+O5dcjdyiEISQocCf+EwX/z82",
+	"DUPnyHxsgomPZwy95kSLISFvYXZeczb/wHDGxiT0vyPvOaZycb+1sUvCUAj5TgfARBbgTMTHQxJOxO9j",
+	"cF/gbwuM3CAs0GUoIPl1oK/DxSI80mMRmoQA3U+5KpFWQcDBjM5gEMwBxPQOhcnUcpx89umKxya+0wgR",
+	"ZKgJGbxB0XYU4zn+wZWgKQqZL/UR6Hk+HxgMrmFaGrv2IFtUhkyrltGGzCV1R9c82eZ1oMos6nWybqS7",
+	"8dJSasdg4DOqAwgms4D504Avd1CTakmNy6A1s27pAFIAgWyO0y7VO3uxbwuK2rcfpm7n6Wi6xjvse5tW",
+	"xRmat2NFRtWiU+RuPcjBHHBF9C3oZ6nUB3c+puBujDAYEDYGMERg5N8iXARWuSIoI99i5LMxCoEv1AuE",
+	"ZxPt+KvmtLrXVplL9PyXaXHM7HZsTdfed5yGeiV+lmrx07JpRT+7nZL2bZEsunZf4A0UbmHIe01VS3FD",
+	"i+0kzSStJI2INh50berjHGW//VEIxAG6RUHBBm44nzIyCuF07LsAUooo5dIOoC7CMPQJBQQH86KW12kP",
+	"3blEoEeBIjdETCr4su1rWf5HTLuGPx2j8BLdM03XzgPoY/F7O3Ksqsw3I18n2EWbFlU3KictBZFJ4mu0",
+	"JpOOkMHfyBULb2F3SwU+f3u7oofXjHdrieyX6cWJsKA68sAMeyiMdD0djNE99JDrT2AADtgdAe4YhtDl",
+	"Oi6AYDBn6HBhJ4qdmt6MtaXN6BROYWH47V9P345y9LzalE/ANkP1MRBledFnGZ+1w/jWLdH8JZAZmZ6Z",
+	"0tWr410IMVuL/CNeAqHraehj15/CYBPBz+OCD/py7XhnrRWDZK34S5e8zqMBWFr1MizKKpfXsQFprDMK",
+	"9eOj6wJnCFa5nM8SOKWE9EGXF9On+J0UvfigpNGCvgV9V9C/IJ72AQwIRpFRKmXY8Bma0K3IFbfGuzWB",
+	"921Z0zTEQKO/4iHAMIRzTawk5vPRPHKCnwvAcpaKliHvxjW8Dt/Et7dYOuJTQlLKdjKuv7oXZxskKIQZ",
+	"CqehT/kIY/vyghm5sgLmYODDnBXm8MeR/HCD5m+lAVyaBMRDGJWAwENDOAsYmEDKUCgNdPrzb4oF4BKS",
+	"fCFtkzUNMxpWZjTLGzSXFJEotQEBuryYqjKjcIS2qPOHKCcrUUZCpGYoS/Qz9RK0mzroaUZPi610EYnP",
+	"Ol0QfaOYCxuhP5ISzroufZKlHrXLdO12ktv9TzgQyq4wE3Fick2RfyrwIXZRIjvldDxn68qVuWFbrNua",
+	"Yv/jIdk8P2dtXiwXP/iLvD40kZBWuAz0U9WbjfJUP1WiD0LEZiGWqp8SsApCDDkQB1lcjX8D+qlzpH8d",
+	"/fbtB+9IuWLXHv67vyh68MfZTlq1FUdS/FP58pXqiU/wNQxGJPTZeLJRJY7rOHGVRzPuJ/OWTTJQZnls",
+	"XKRPFTXTSqhRr+yolMSfuh5Aiir2whcrpm2vmeH/eXYJM5+efJ0PnnPTz5uIQT+gu+17tQx/+r5/9S2z",
+	"Trnh1ACMRAijA5P/xZeiUF+oDrgMGvgYLeBO8Yep82I5QCMX8kqhobijZvOc8uSGtZpZIk/SjWUBqSXK",
+	"vfkWTCGlwGecwB5KATqkyijz3GD9KIRaRbpNuJm3ZFPGku5Vp9O6vGg3rputU+ePD5earl10nVb3+pPT",
+	"Or/uvneUsanbsa5bHxsXV+eXW5pSuvPJBLHQd5tS1Iq+zD/cfe/En1U9FDaW+GwzO3XiMQihTyXj5cIp",
+	"XzZZqT2qu9EOLHFqiabyA7lEjK3Hy3I9lgeUiU1YGfRkN4HPKAqG4AAjypAH+qJwH8hvHwIS5tiQubg3",
+	"DAkWDjE+6+GDYQCZDu58Ngb9xELePyyC1j10WTAXeKC0C3ZHAB3DKaLFHuaaGUafhtrx1y0ooz3ou5x6",
+	"xFOmKLqsSaWODfInlb/TASqOiiByA1nYc6UsapUy++2s0+31itIYvMIUnDqgyO/CBFGuTSw0axqWvUmq",
+	"Tg0v3U7eEsoQbuMCX1wQB9mzFD11YKYD6n/nvGAirO0zfIPJHea1D1fskRXzoXqolnNqXpLjHnBAAg+F",
+	"YBoSb+YyypWSIODgycuIIrLRZIJE5X/vNEebJiF7SJQVrR47ZZlv5s6fMjcsk03YiriCWbEzlsfE6Cgs",
+	"+9FZmlZ167Bk1SpwaA9dF5aHBizVytAzS8j0LBOWDWRVBxVv4MJB2RiWqsOSMayXBrV6qV6zql52mVay",
+	"hySVBclSWi0F6SsraL9gkkoxB2X3UkcbnNlkHhQ4HpEZK8SmVy0Wq1KV0kw1eiJlz0Lmq8JwoykrV/Jn",
+	"+oMLX9vWpp82rmsLxvbPcgznqSGkxA1ZIaV7RA9i4VnLmLY4jxPdj/5KfSv7IcHuco2nqQmYURTyMZMJ",
+	"9PGWo/1D1mmqOlErNEda4v3m8q8H2UYhruMHgU8v/QmiDE6mscF4F0ud/ktZqH1KZ483pj5SzdzOwL3B",
+	"dv2LW5rXWo23MiDnTY6+sF7zQDoyPC0tdbmDco1sjuuSGWbgQJY5BO1mykz7hgJyh1FYXIu6Jev5zrxC",
+	"NOJjlDU3G/UEOZPh5VMl1syfHQOUGfWad2UYwBwZq6eZyuyaZ9eOzLKEy8x3PkXpU3BD0zVzS9i7QKNZ",
+	"AAXyKXWDQ19m3necP+EBIonD/MlG4nyaSutEDpEyxwI77vzH2t4fsfJ4tZAwOWSE4SCQXkLRdHC1X9O1",
+	"IQwo2nJWLmWVU1nl8ccClG2xPHkdUU5ViphDWp4srSDXU88dnnxsECIYTLaaXV7XmwXIu45c4LfavGvW",
+	"J53T60eeeW1GpPTyX8Tw9OSuQK52OtBg6XRHyN0lZRTLitmGZ9iVysAooKpVLdhe3S0MSmWvMKzZg4Fd",
+	"tWGpOlyvaFbyLDvfftQeCvFve4vfpvWIozfDMsopCqhNuhUJdhzRMDWiYarna37njkh2tpvrPcW7GRtZ",
+	"8/2cpNfRRde5tgy7pn6WjKqlftpGnRdrNa7PZQX+S7oldVsN/uzMlPakXR2f4paThpN242bjVlc1qsYf",
+	"AdUyAcQyPwaSH05VFAt0mX+rdPqeZvU0oICX/1nqacDzafy3naoY7X29h3taOfXCn0xJyHjxKue7IfmO",
+	"sLQDRUTnXebDK2m6xodS1nStuiXVVPSNE3db6DiSVehaU3VW06OCTdXN5Elb9I8zBdG1NOFmNF96ewI/",
+	"25FxrIKzjTAlu/9sJykpaux0mBJzqBTbVlbb62ZLWm91rdt+9/H6z9ZF+/Rqy2mP1Fipv/JP+CP8Jwr9",
+	"4VxM4AefMqlmrj3DedxBiTBtbdQ/4Ah9EAWFphPeoHCbKh1Z8oXd+9Lk2ej7sqOKRxdVO8NY1ucwumfX",
+	"CVWyPrZLOM4IkwqfdNjWjjUfs5IleYs/4ctKNjPxsfwzadLHDI0kRVk4w+KIbtM4LuOCuc48XG5IDyD9",
+	"5aizq6h+hub0yb4+FXsrMT3fc/jUD5g8Dog54Fug+J50AYYDijDTgfPhg9CT0C0Kfya/1DXnw4fX4Zqq",
+	"6cdK+b8wMqxZjZt4hJco61vBQPrkfTMUcMUl8+mltfx4MMmU/xXxRAxez1D58dgiLL1c3tmC8/2TVmpH",
+	"nodFxugFz4T2u1b3UnodKHPOYWTd8UeIxkH8MX69oUAGRejgwvmsyqozt3TALBhDOkaZMAjZGMcU53M+",
+	"QK3VoWSsWQ6KZb/Lh7ygFC8f0E2JOwYTUQy5BHtUxq2YpYLnj3ymAlhS3hiAwjlQZd8qTFfaKfBp5lOL",
+	"Z2YqtqWUr2VJm+5GJ9ZX8uNaIwWtskA8lti6iNOaTNlchdIQBihiC8Q8iKl5+O98esaWmmwv+jcT2j8W",
+	"4QUTyFDowwCMEBbEj7wQ3oI+upfxyotFpR6GPBDwJ+lVfTOhwlIh623JeM9EpVZcSQTQRnCx1PePs8lA",
+	"5vUIkUtCjwJGlOuiDiDA8vVC5FViOzENYykSa0fX4Yp0HU7h01InuwyGDEwJ9WWQucQNvnl08aufAuZ+",
+	"/DpEtz6ZUVFusddP77QlOp0+9Fhy92g7HRmB2m7yBQiXzw/WHxas8tX+9sPUc89oN3XbsmW3L9Atudk2",
+	"TGS3c7vXBRN9vVN/VxlEhRwkzQ0vgIzKvnLtwTnNc9ibUzBAQxKi6OiIo7yw0iAvtedE9GOVb0fTqFdk",
+	"wO/KfVh9nnjIjevelpv1GR360sTKnbNUUwuoIOETxwiWykwUiQ06gAxMCGUrbL91s+7WLM8u1Ay7UrCr",
+	"llWoG3W7UCq7JbdStmx3mGP73dlCWxEjGZO789kg8N3tXGkf4Zosvn59g+b5To3yvTxNO291Cgjzbnqg",
+	"OxPkjjvXxkMiBRRFqTcUNC4+nEo/UhQJIkvy/Mo1V+D/nbTetT+C8z9OPrQb4Kx1JR72euG/e8LouOV5",
+	"QWqMucvFH2EllubTIJInSajE0MS/M5HIhBCuXD0Dmf0G4pRXbSzV+liwpDcUxMSQxVTYvvw0YOie7ehl",
+	"u9E/dCuhVlHkBVBukhB5LQKk5iOptZU7Rlq7eGS4DPVHmKPL1n7bXVkh5bS9ah1G489rZNXCfJFNz5uH",
+	"bBZuNRWy4MpBJd9aNYS4pQVpB8RVo/10DM7PGt3/MsGtWSzz7Xbe7Qqd7qLr6KDZugAHTvdj0QTd1u9/",
+	"tD42WkIIBRB7gEpFsdVodh3xoNuxij18mdlzXG2ioF7he7RSs1NedG8BFN8/L1jlStIx4EIMBgjULXBA",
+	"EQIfP122usWJdygPPdJyWC3LQGu7u24vLaRl9hX3K2Xu81W6Ozrj4BN7ltApcsHBRdfpdp3r/0moKCik",
+	"HrQaklSR4UznVOOvu52SKNDtWIdp7UJ97rzbTXlvLzyUxriFhzKyP3p41uia13+a1+Wcr2TfZT+WfSe/",
+	"KceTfCf5W9ZN/pblkxE+p9Ive3je7cbO5+kn6VHIJ2l6iGH9aZYXqyaPM/WTxykCxHWjv1KDj0vKoUep",
+	"FS7TFq/sOvs8RsLNfMIlzkjJG5IgIHfgoCd8NXqa8C/navFBT7pt9LTMWnkOjw55CvT/MytaAZ4c1xKU",
+	"YgS4Y+TeRDiaI2vkgx7HtBhUFqWNRUh7IWHjpzFcScptmW+09F6S/V6LjEB5bm1yi0nTE8vM9ZgEHtVB",
+	"vOfyvduevvk28nvV+WXaidXuzkKfzbn2PFEhdjf0Zp00cHbUPYtVMTVFXHnNZLLqNs8o8Ajw2XEP9x2V",
+	"b0qlfeo2zwrvO06jIMEQOCIL5W+9mWGUXOdM/It0sd6R916mRVJvx+bbsZUuIHoZvUT38lVfRclEE+Lj",
+	"UQ8zf4KAj0H/S6Hr3RSakKE+OOhfXV1ddTrN5uX7951Ot/tXP1ErzbLKH0b5wGIrtUxKGxD35hDACRHZ",
+	"ymQ7yAMqi5MUO0SqWvkkSVabIUayGeHUP0PiZMWHk0tyg3KMkW2nA2SyLIEbXwpKuSuI8qptLmq1nc4b",
+	"qoo65+1DHVCXTJHHoSWdalclHpxCNi6u6u+XAu+xbGK5u3wRRe4M2c6+h9gr3IU+YwiDT1OEnfM2KBWN",
+	"YgmkCka6/Vmny4VJA5B0Eg7IQIJMEjqptLAG/hABd+4GqIcPZOyADgKfq3xRYIGuvGj0yH2GU0EaiYQ0",
+	"5ULsoiD2oTnUZcYPCha+FwqLGv+X+SE67GFe2YMMFnhHjmT+mSSQtAi6In0iPc5uCT58oYHq2efvCN8Q",
+	"4ODWKJpFy6ge8s718PsZvEP+G8rrFVr304CEKEyxivg4wUOBPxD2aOChW1+mWVNZfwkVxwx8HDJ/AJki",
+	"DKf+USQfF3u4h0XcEV0IPOITEp3JwBABGbp2DPo/ejJipqcdg+i3CKXhD3qCY9zf39/3NI59cWyNfFks",
+	"Fnvaw0O/uKLR1eFv4GAAM3nYstFP5BaF1P/Ov0Q8HyUhUD3MFzc9FGMYBpCpqQ/DOYCZMLrU0FLDkWFP",
+	"6wfEnycfSo9UDFTMUpyPmTftIwqgQKIkLVxfbV+JHIHvIuXrF8HGFLpjBKyioenaLAz4TmVsSo+Pju7u",
+	"7opQvC6ScHSk6tKjD+1G62O3VbCKRnHMJiJigflMGMfk8gKNgMw80Gx9BmdoDjoQwxESGbm6auoPzjrd",
+	"Qz4vIkXbTM1Vsik1XROkF1veLBpFQ0Uq8GWmHWtiw8uzmLFgL0d8lx/9SNwsHo5uJvRIbka+owrRhhRs",
+	"nOT5fDZEYclyYkfYJBe0yJ5yg+ZFIHJnyORQiy5z4EA4GkiHukOhP47hLQI+o3GZHpbdCpAn1DeXTBAF",
+	"A+jexB55yWdKXKwGTpSJCuK55PjS5Y9vwxANBQEFb4rjHGV0ZoR6bS8eX8qSrWUzrK8I4kyKHCUZ2B++",
+	"xVFtkWy0fcLHSG7azo926zyM+YeXD1lRRsWXZ7KsW4bxkgPIOKBope0HtOist5RcMspBS2eui5CHvCLg",
+	"mkGU+1UAk0gJehfC6VRidT9y8us/Z/ZPW5Iwr0pM6qNUZndRxdxcJZNVVFQqba6UZEAXNezNNeK8zbyC",
+	"uUUTiwmGeT2rvrneYs7bB10rb0O6vDTdoq61FdmjSwRElS3osZABXcj0s8kEhvMYRzbBJBfq4EieLyN5",
+	"UrOQ8CHejg/6SvzORomuhm5RjgKYpO2TeQkhjpyexUPOpeVRtUjLkE7tJ94laQ0PRGrNMboXu2QBSBeC",
+	"Pl8FRDfkLNFMqwShCJdYyLGqSWvQC4HwylyyL4HDmZwcmmEZRr1mGPVWyzlttEzLajhOuW5Vm1ajWWlY",
+	"p/aJU3eqxkn59NRsOY7VbJyapeZpqVFpVE/Mlu3YpxXHbp2UmtWG2aydVBtmq+qUTu1muVE5qTq1ncmW",
+	"zcSi1cyyaZi2VS23bKvSqFqtVrVp21al2jo1zXLdaDZahlGrt8x6rVI6cWqNRq1kmbXqiVmuOFXLKTtm",
+	"9dSsnpRbp0azbJVrVathOS2r7Jy0qk7tpOyYjUqj5NSdstMyT8onZstwzFOrUWrarfLpo6cxZQXZig3t",
+	"GcuesTyCsYhFlwLxFA9piCS/0jC1nlnI4P6VrEI6VAKoMr0LFhH72fSXgof7h4LRKV03ZUYgOFIH+snT",
+	"PpjAuUq82MO5yT0PlFuNeVgEzaWYVcpVBpW4UfbFyxXlM2kBXoX/5ITba2ZpNLLt7/bIoqPg+42BRnfG",
+	"rGpVvpP599uQ1rTVcfZRPoJd8TUdvf51RfaHJDvEYgaJb/nh6JsHsiOQLjlOvQQ3THyvnp4H5HHj27OJ",
+	"PZv4iWwiSuMS8QgVs7QFj9hSmXBnlJEJCtPJcpUtRn5IWV1kQDYQXr1c8Y5UjtiKY/W0w7fZsrFvL1dE",
+	"7qDPqDhyz/j5xvXL6nA1jwucvZ4Okko+oF0iyhqdMy0dr5SKKUoFwudEDUYR7cJ/eUfs+Vn2nug4Ikn7",
+	"oA3MSm2IDGM4LFfsumXXy7DqWVa9antDyzMGu6tZjxn7HnX3qPsTUTfPtrMGcTNJtVZiror+pZljr+VM",
+	"yEVwSkJAo+yPUmLGBMhdJhLnizUuPTOTjJzAjy4kpcIUr7KeZ+E0nUHrVzfqZC0fzqhJnHfVFm251qf3",
+	"09/vv9uj5mnzfdlu/OcOomB66bWCf12cfvny5WWKaqty3uYkAd0a4lZk7f4VDPoZq84YBQEBdyQMsvlm",
+	"4wzNGnz3Jx28q408qz4fvPv9t0fSYA/0e6B/eaBXSw6opIg7GGAy2vdKqL9Q9nfpoyYCZQEZiiSzIsxA",
+	"nXIK0XcZpFWos0oKuz/AfLpAu5CmTTPLhlWt12uWZYhQveU0bCJ5WloONgyjatdM0yu7VtW1hzXPrg0G",
+	"dRPZ0PTcoaflZDzj7Zjlaq1SVe2klQnGQSQnQdnSE/1RZ7HLmciUq9wa5SU6v43OTpTZytxNt4mTcUVD",
+	"XJlxS9PWJs/SjB2UhVUJ+fdcZM9FXoyLyCX3CIVB+sCsZyIqGxRdPOBNW1wAI4kDzTZ+MyWZH3xBK5At",
+	"vbKV5X8Nt3mi68zuvjN7wNsD3k8BPIkTu+OdhK/1cCfT4An/lshDMIN2pQjtrO3RzspDO9nQHuxeH+ys",
+	"Pdjtwe5XBTsJE4/Bum2MwSojJAWzafZqKkCG0kCc59yXB2b/HIPu1uZT/fmMldvfcI9/miX21zNsvxBH",
+	"WnXx2B6196j9Yqj9WMvuCLGCTKOytWk3yRwjXMIxgJljOwApOG91wEFeJpnDIuhmz/hEEA0mOMcinEmS",
+	"sxdbn3oCNhhUYMmzrILn1ksFuwrdwqA88Aq1mjesQq9UHpoom1TnWFuTrCfs4c7pzV3r7ur9Gfmr/f1v",
+	"o+H8ftVWv5vO727z95HT4uVEhdbHZt43tifZ6pxJe2TdI+sLIes7xLYBvRToOvGLtcAb+JQVktTdEewu",
+	"n4m9i7JZvy78VUvVoVe2BoVSxbULtls3C/WqhQrDCrIMy0P1YQVtv5fzU7+/mO+spNjyeVi9alQsq2LI",
+	"c6qUm63nlYZGCdUtqw7LyK5C2xygimtVYaVkoIrhld2BN4CeNUC1ul0pe5WSadShZ5Rsb1D1cv2hn8eN",
+	"OucCMq02qFfM4cA27ZJte+V6zSoPoOHWXMOouTWznJZ1t5rHOJh/iw5n/bSXHLMzR8ff+FrMZILW4oTJ",
+	"IkN6krpGnds9akXtWcOeNbw8a+ArTvAGlQYiJz5yC79lwQei9Or5wjdviEYZwGiS01Z8qAjUZZQy/pdO",
+	"kdsHBAfz+LoAUQmGUajLW9B3Pnzoi7+oygnBa630yHg13qPSn2sy57vCC3M3SFi8yuGlJOw4/f7Xvd+F",
+	"9LtQmYp+mtuFiwuYhGxcqD7R+eJbdN3B1+0o8KIsbenyhz1D2zO0l2Ro6rKLrQ3/gn+F0aUWW2k0C1dg",
+	"vDZ7MTla7rQp19zh8aIqzBqkMfbC8x5r/sHCs4jqgEGAQpFaSeZO202SzlwBv86S7YfC4UIULAInCMhd",
+	"kupOBI/fjUkcBxh3UudFfEZBfzmyuK+LLCOyQA/nRJsnKR/Fuzc0HXLuYzeYeUh9OYorLwJnyFCoiCHS",
+	"bMX1kUhh3MOYgIDgEQp5x+NLBNg4JLPROCleBN2ZyJoIfAosw5DeIpgAj7gz/mWZCW2+OrtUFwXD1w9L",
+	"f6Yg6Bc7+1txm8b2XGED2oIDTMRE7VM87XH3Mbgr4W9NiPVjkjnJjJebkZeXSiGvyLa3EnNlvPRcpdMU",
+	"wCt5RRE4OErXKB+l3OB6OPaDs8qGqUetSau9dJ3jX06Xsp6Ojntk3CPjHhn/4cgocOZ5kTGyQ22ZqDS6",
+	"lCqKoUtl3sPJHd+xpzAJozSlBXlxXMp3mEqfYXUjuK5STQDIJcoe7qfvWuqDg/huqUPAn7xNEJjcInEP",
+	"XCr7aZQpAwYhgl5OqtRcODZtw9LF1wGZCTwOIR4hkC4g8Npbyp2UlDEsMzcDqkh8+s/xbl68GEyr7uAG",
+	"sf7isl8tK6r9ollR91C/h/rdoT7aQssou6vbM/VH6+DcH2Gaurf24ML5rMsba+MU5ipnurh0Jb4N90De",
+	"NXuYXEswDf1bDsCJA0rkIJ26l3/BKaUIuh1LHv/xfspTQRhfddbtlEQedPDXgXMozRfJnWg53nh8qP8Q",
+	"dI1vgdE6k1P/r88t46+/26W/3rXvry5vvl9ZF5OrSet7x7q661w65tXk//x9dffbb7lXiByvudxoe8xe",
+	"uHftVwDp1CU02t+nf/zn91b33Ylr/F25qZ+Q79/D8/rVB/s/N7Wjz/XmXxe3Z5UvX748d7ldKbi3Te/Z",
+	"w09gDxws4fLtkLs7+d2Ku4ZWMwhxF5G43SF1EZDA5JzmU8xg0RlxMy94Cxbu95FX5t2pC8F8Ju8fWob9",
+	"P3lhyFA3ddHS/34e8OrA+GKsaPnmtV+KGUU3Z0n3kZ1HtWcQewbx8gxCrrY0aK9kDak70wRWJpd1ff32",
+	"oC/dnvZVeMjKW8MkuC6u4JGIORTXLSHsTYkvb5GXdmp5mROX898CN/D5mACVHux+CMgdFvcIgj8uPggr",
+	"afZaoJsJLf4IRQMPxcl8LG78cQMy84ouERf3wNAX0eqcfLKgZGnCXpN2wbI1PbfjoN3UASqOiiApWuT7",
+	"51tMv8URn2Uu7yomrslCN+MkzM0CTrBQfFLllRlvuUZT5SSn8r7ZCQyCwuIdXclnVEzV8mfiWZTfSXi0",
+	"9AzNpjZMfTC1Xh6+Pfy/AAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -35,6 +35,12 @@ const (
 	EncryptData = "encrypt-data"
 	// DecryptData is KMS DecryptData: POST /v1.0/{project_id}/kms/decrypt-data.
 	DecryptData = "decrypt-data"
+	// Sign is KMS Sign: POST /v1.0/{project_id}/kms/sign.
+	Sign = "sign"
+	// Verify is KMS ValidateSignature: POST /v1.0/{project_id}/kms/verify.
+	Verify = "verify"
+	// GetPublickey is KMS ShowPublicKey: POST /v1.0/{project_id}/kms/get-publickey.
+	GetPublickey = "get-publickey"
 	// ListSecrets is CSMS ListSecrets: GET /v1/{project_id}/secrets.
 	ListSecrets = "list-secrets"
 	// CreateSecret is CSMS CreateSecret: POST /v1/{project_id}/secrets.
@@ -70,6 +76,9 @@ var All = []string{
 	CreateDatakey,
 	EncryptData,
 	DecryptData,
+	Sign,
+	Verify,
+	GetPublickey,
 	ListSecrets,
 	CreateSecret,
 	ShowSecret,
