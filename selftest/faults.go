@@ -87,7 +87,7 @@ func Faults() []Fault {
 		restore  = ops.RestoreSecret
 		schedule = ops.ScheduleKeyDeletion
 	)
-	return []Fault{
+	return append([]Fault{
 		// ---- shape --------------------------------------------------------------------------------
 		{Name: "cancel-without-key-state", Class: ClassShape, Operation: cancel,
 			Description: "cancel answers 200 without key_state",
@@ -417,7 +417,7 @@ func Faults() []Fault {
 		{Name: "restore-extra-field", Class: ClassStrict, Operation: restore, StrictOnly: true,
 			Description: "restore's secret carries an undocumented \"restored_by\"",
 			Wrap:        onSuccess(restore, func(_ *http.Request, doc map[string]any) { setIn(doc, "secret", "restored_by", "alice") })},
-	}
+	}, asymFaults()...)
 }
 
 // tokens maps identity names to their tokens.

@@ -2,7 +2,12 @@ package selftest_test
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -204,6 +209,26 @@ func (p *prober) key(pending bool) string {
 	return id
 }
 
+// asymKey creates an asymmetric key of alice's.
+func (p *prober) asymKey(spec, usage string) string {
+	p.keys++
+	k := p.kms("alice", "create-key", map[string]any{"key_alias": fmt.Sprintf("selftest-key-%d", p.keys), "key_spec": spec, "key_usage": usage}, false)
+	id, _ := k["key_info"].(map[string]any)["key_id"].(string)
+	require.NotEmpty(p.t, id)
+	return id
+}
+
+// signThenVerify signs with key (the signature is random, so not noted) and notes what verify says of
+// the signature over verifyMsg; signatures and digests are base64.
+func (p *prober) signThenVerify(key, alg, msgType, msg, verifyMsg string) {
+	body := map[string]any{"key_id": key, "message": msg, "message_type": msgType, "signing_algorithm": alg}
+	sig, _ := p.kms("alice", "sign", body, false)["signature"].(string)
+	body["signature"], body["message"] = sig, verifyMsg
+	if sig != "" {
+		p.kms("alice", "verify", body, true)
+	}
+}
+
 func (p *prober) grant(key string) string {
 	bob, _ := p.ids.ByName("bob")
 	carol, _ := p.ids.ByName("carol")
@@ -257,7 +282,42 @@ func situations() map[string][]func(p *prober) {
 			p.call("alice", http.MethodGet, p.secretPath("alice"), nil, true)
 		}
 	}
+	hello, digest := base64.StdEncoding.EncodeToString([]byte("hello")), base64.StdEncoding.EncodeToString(make([]byte, 32))
 	return map[string][]func(p *prober){
+		"sign": {
+			func(p *prober) {
+				p.signThenVerify(p.asymKey("EC_P256", "SIGN_VERIFY"), "ECDSA_SHA_256", "RAW", hello, hello)
+			},
+			func(p *prober) {
+				p.signThenVerify(p.asymKey("SM2", "SIGN_VERIFY"), "SM2DSA_SM3", "DIGEST", digest, digest)
+			},
+			func(p *prober) {
+				key := p.asymKey("EC_P256", "SIGN_VERIFY")
+				p.kms("alice", "sign", map[string]any{"key_id": key, "message": base64.StdEncoding.EncodeToString(make([]byte, 20)), "signing_algorithm": "ECDSA_SHA_256"}, true)
+				p.kms("alice", "sign", map[string]any{"key_id": p.asymKey("SM2", "SIGN_VERIFY"), "message": hello, "message_type": "RAW", "signing_algorithm": "SM2DSA_SM3"}, true)
+				p.kms("alice", "sign", map[string]any{"key_id": p.asymKey("RSA_2048", "ENCRYPT_DECRYPT"), "message": digest, "signing_algorithm": "RSASSA_PSS_SHA_256"}, true)
+				p.kms("alice", "disable-key", map[string]any{"key_id": key}, false)
+				p.kms("alice", "sign", map[string]any{"key_id": key, "message": digest, "signing_algorithm": "ECDSA_SHA_256"}, true)
+			},
+		},
+		"verify": {func(p *prober) {
+			p.signThenVerify(p.asymKey("EC_P256", "SIGN_VERIFY"), "ECDSA_SHA_256", "RAW", hello, base64.StdEncoding.EncodeToString([]byte("hellO")))
+		}},
+		"get-publickey": {func(p *prober) {
+			key := p.asymKey("EC_P256", "SIGN_VERIFY")
+			sig, _ := p.kms("alice", "sign", map[string]any{"key_id": key, "message": hello, "message_type": "RAW", "signing_algorithm": "ECDSA_SHA_256"}, false)["signature"].(string)
+			pemKey, _ := p.kms("alice", "get-publickey", map[string]any{"key_id": key}, false)["public_key"].(string)
+			p.seen = append(p.seen, fmt.Sprintf("the signature verifies with the public key: %v", ecdsaVerifies(pemKey, []byte("hello"), sig)))
+		}},
+		"encrypt-data": {func(p *prober) {
+			p.kms("alice", "encrypt-data", map[string]any{"key_id": p.asymKey("RSA_2048", "SIGN_VERIFY"), "plain_text": "hello", "encryption_algorithm": "RSAES_OAEP_SHA_256"}, true)
+			p.kms("alice", "encrypt-data", map[string]any{"key_id": p.asymKey("RSA_2048", "ENCRYPT_DECRYPT"), "plain_text": strings.Repeat("a", 191), "encryption_algorithm": "RSAES_OAEP_SHA_256"}, true)
+		}},
+		"decrypt-data": {func(p *prober) {
+			key := p.asymKey("SM2", "ENCRYPT_DECRYPT")
+			ct, _ := p.kms("alice", "encrypt-data", map[string]any{"key_id": key, "plain_text": "hello", "encryption_algorithm": "SM2_ENCRYPT"}, false)["cipher_text"].(string)
+			p.kms("alice", "decrypt-data", map[string]any{"key_id": key, "cipher_text": ct, "encryption_algorithm": "SM2_ENCRYPT"}, true)
+		}},
 		"cancel-key-deletion": {cancel("alice", true), cancel("alice", false), cancel("eve", true), cancel("", true), cancel("bob", true)},
 		"revoke-grant": {removal("revoke-grant", "alice"), removal("revoke-grant", "dave"), removal("revoke-grant", "bob"), func(p *prober) {
 			p.kms("alice", "revoke-grant", map[string]any{"key_id": p.key(false), "grant_id": unknownGrant}, true)
@@ -300,6 +360,22 @@ func situations() map[string][]func(p *prober) {
 			p.call("alice", http.MethodGet, p.secretPath("alice"), nil, true)
 		}},
 	}
+}
+
+// ecdsaVerifies checks an ECDSA P-256 SHA-256 signature (base64) over msg with a PEM public key.
+func ecdsaVerifies(pemKey string, msg []byte, sig string) bool {
+	block, _ := pem.Decode([]byte(pemKey))
+	if block == nil {
+		return false
+	}
+	pub, err := x509.ParsePKIXPublicKey(block.Bytes)
+	k, ok := pub.(*ecdsa.PublicKey)
+	raw, decErr := base64.StdEncoding.DecodeString(sig)
+	if err != nil || !ok || decErr != nil {
+		return false
+	}
+	d := sha256.Sum256(msg)
+	return ecdsa.VerifyASN1(k, d[:], raw)
 }
 
 // Client timeouts of the observations. A call that times out is observed as "no answer", which is what a

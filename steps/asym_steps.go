@@ -45,6 +45,7 @@ func (w *World) asymDefinitions() []stepDef {
 	return []stepDef{
 		{`^` + who + ` has a key "([A-Z0-9_]+)" for "([A-Z_]+)"$`, w.hasAsymKey},
 		{`^` + who + ` creates a key "([A-Z0-9_]+)" for "([A-Z_]+)"$`, w.createsAsymKey},
+		{`^` + who + ` has signed the message "([^"]*)" with that key using "([A-Z0-9_]+)"$`, w.hasSigned},
 		{`^` + who + ` signs the message "([^"]*)" with that key using "([A-Z0-9_]+)"$`, w.signsRaw},
 		{`^` + who + ` signs the digest of "([^"]*)" with that key using "([A-Z0-9_]+)"$`, w.signsDigest},
 		{`^` + who + ` signs a digest of (\d+) bytes with that key using "([A-Z0-9_]+)"$`, w.signsShortDigest},
@@ -57,6 +58,7 @@ func (w *World) asymDefinitions() []stepDef {
 		{`^` + who + ` decrypts that cipher text with that key using "([A-Z0-9_]+)"$`, w.decryptsAsym},
 		{`^` + who + ` has encrypted "([^"]*)" outside the service with the public key of that key$`, w.encryptedOutside},
 		{thenExpr(`^that signature verifies outside the service with the public key of that key$`), then0(w, w.signatureVerifiesOutside)},
+		{thenExpr(`^that signature verifies outside the service with the response's public_key$`), then0(w, w.signatureVerifiesWithResponseKey)},
 		{thenExpr(`^the response's public_key is the PEM public key of an? "([A-Z0-9_]+)" key$`), then1(w, w.publicKeyIsSpec)},
 		{thenExpr(`^the verification does not succeed$`), then0(w, w.verificationFails)},
 		{thenExpr(`^` + who + ` cannot sign with that key$`), then1(w, w.cannotSign)},
@@ -124,6 +126,20 @@ func (w *World) signAndKeep(ctx context.Context, actor string, alg kmsapi.Signin
 	_, sig, err := w.sign(ctx, actor, PurposeAct, alg, mt, sent)
 	w.asym.signature = sig
 	return err
+}
+
+// hasSigned signs a RAW message as setup: "that signature", for a later get-publickey under test.
+func (w *World) hasSigned(ctx context.Context, actor, message, alg string) error {
+	w.asym.message, w.asym.sent, w.asym.msgType, w.asym.algorithm = []byte(message), []byte(message), kmsapi.MessageTypeRAW, kmsapi.SigningAlgorithm(alg)
+	a, sig, err := w.sign(ctx, actor, PurposeSetup, w.asym.algorithm, w.asym.msgType, w.asym.sent)
+	if err != nil {
+		return err
+	}
+	if sig == "" {
+		return a.expect(fmt.Sprintf("%s signs with key %s", actor, w.key.id), http.StatusOK)
+	}
+	w.asym.signature = sig
+	return nil
 }
 
 func (w *World) signsRaw(ctx context.Context, actor, message, alg string) error {
@@ -436,6 +452,28 @@ func VerifyOutside(pub any, alg string, raw bool, message, sent, sig []byte) err
 		return fmt.Errorf("the %s signature does not verify with the public key (%T)", alg, pub)
 	}
 	return nil
+}
+
+// signatureVerifiesWithResponseKey checks "that signature" with the public key the call under test
+// (get-publickey) answered: the key must be the key's own.
+func (w *World) signatureVerifiesWithResponseKey(context.Context) error {
+	if w.asym.signature == "" {
+		return errors.New("the scenario has no signature (a sign step must succeed first)")
+	}
+	v, r, err := w.field("public_key")
+	if err != nil {
+		return err
+	}
+	s, _ := v.(string)
+	pub, err := ParsePublicKeyPEM(s)
+	if err != nil {
+		return w.judge(r, err)
+	}
+	sig, err := base64.StdEncoding.DecodeString(w.asym.signature)
+	if err != nil {
+		return fmt.Errorf("signature is not base64: %w", err)
+	}
+	return w.judge(r, VerifyOutside(pub, string(w.asym.algorithm), w.asym.msgType == kmsapi.MessageTypeRAW, w.asym.message, w.asym.sent, sig))
 }
 
 func (w *World) verificationFails(context.Context) error {

@@ -29,6 +29,19 @@ Feature: Asymmetric keys: signatures, public keys and asymmetric encryption (sig
       | SM2       | SIGN_VERIFY     |
       | SM2       | ENCRYPT_DECRYPT |
 
+  @get-publickey
+  Scenario Outline: the public key is the key's own: a <alg> signature by the key verifies with it
+    Given alice has a key "<spec>" for "SIGN_VERIFY"
+    And alice has signed the message "hello, dew" with that key using "<alg>"
+    When alice gets the public key of that key
+    Then the response status is 200
+    And that signature verifies outside the service with the response's public_key
+
+    Examples:
+      | spec     | alg                       |
+      | EC_P256  | ECDSA_SHA_256             |
+      | RSA_2048 | RSASSA_PKCS1_V1_5_SHA_256 |
+
   @create-key
   Scenario: an elliptic-curve key cannot be made for encryption
     When alice creates a key "EC_P256" for "ENCRYPT_DECRYPT"
