@@ -56,6 +56,7 @@ type SeedKey struct {
 	State       KeyState `yaml:"state" json:"state"`
 	Origin      string   `yaml:"origin" json:"origin"`
 	Spec        string   `yaml:"spec" json:"spec"`
+	Usage       string   `yaml:"usage" json:"usage"` // "" = ENCRYPT_DECRYPT for symmetric specs, SIGN_VERIFY for asymmetric ones
 	Description string   `yaml:"description" json:"description"`
 	Default     bool     `yaml:"default" json:"default"`
 	PendingDays int      `yaml:"pending_days" json:"pending_days"`
@@ -161,7 +162,8 @@ func (s *Server) applySeed(seed *Seed) (SeedResult, error) {
 			return res, fmt.Errorf("keys[%d]: alias is required", i)
 		}
 		k, err := st.createKeyLocked(callerOf(owner), KeyInput{
-			ID: sk.ID, Alias: sk.Alias, Description: sk.Description, Spec: sk.Spec, Origin: sk.Origin, Default: sk.Default,
+			ID: sk.ID, Alias: sk.Alias, Description: sk.Description, Spec: sk.Spec, Usage: sk.Usage, Origin: sk.Origin,
+			Default: sk.Default,
 		})
 		if err != nil {
 			return res, fmt.Errorf("keys[%d]: %w", i, err)
