@@ -12,6 +12,7 @@ import (
 	"encoding/asn1"
 	"encoding/base64"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"net/http/httptest"
 	"strings"
@@ -77,12 +78,14 @@ func TestOfficialSDKAsymmetric(t *testing.T) {
 	cred := basic.NewCredentialsBuilder().WithAk(alice.AK).WithSk(alice.SK).WithProjectId(alice.ProjectID).Build()
 	c := kms.NewKmsClient(kms.KmsClientBuilder().WithEndpoints([]string{ts.URL}).WithCredential(cred).Build())
 
+	created := 0
 	create := func(t *testing.T, spec, usage string) string {
 		t.Helper()
+		created++
 		ks := enumOf[kmsmodel.CreateKeyRequestBodyKeySpec](t, spec)
 		ku := enumOf[kmsmodel.CreateKeyRequestBodyKeyUsage](t, usage)
 		r, err := c.CreateKey(&kmsmodel.CreateKeyRequest{Body: &kmsmodel.CreateKeyRequestBody{
-			KeyAlias: "sdk-" + spec + "-" + usage, KeySpec: &ks, KeyUsage: &ku}})
+			KeyAlias: fmt.Sprintf("sdk-%s-%s-%d", spec, usage, created), KeySpec: &ks, KeyUsage: &ku}})
 		require.NoError(t, err)
 		return *r.KeyInfo.KeyId
 	}
