@@ -43,7 +43,25 @@ func conformFixtures(t *testing.T, e *env) map[string]func() conformCall {
 		ok(r)
 		return r.json(t)["key_info"].(map[string]any)["key_id"].(string)
 	}
+	macKey := func(id string) string {
+		ok(e.control("seed", map[string]any{"keys": []map[string]any{{"owner": "alice", "alias": "conform-" + id, "id": id,
+			"spec": "HMAC_256", "usage": "GENERATE_VERIFY_MAC"}}}))
+		return id
+	}
 	return map[string]func() conformCall{
+		ops.GenerateMac: func() conformCall {
+			k := macKey("4d0466b0-e727-4d9c-b35d-f84bb474a37f")
+			return conformCall{ok: map[string]any{"key_id": k, "mac_algorithm": "HMAC_SHA_256", "message": "aGVsbG8="},
+				bad: map[string]any{"key_id": k, "mac_algorithm": "HMAC_SHA_512", "message": "aGVsbG8="}}
+		},
+		ops.VerifyMac: func() conformCall {
+			k := macKey("5d0466b0-e727-4d9c-b35d-f84bb474a37f")
+			gen := map[string]any{"key_id": k, "mac_algorithm": "HMAC_SHA_256", "message": "aGVsbG8="}
+			r := e.kms("alice", ops.GenerateMac, gen)
+			ok(r)
+			gen["mac"] = r.json(t)["mac"].(string)
+			return conformCall{ok: gen, bad: `{}`}
+		},
 		ops.Sign: func() conformCall {
 			k := asymKey("conform-sign", "EC_P256", "SIGN_VERIFY")
 			digest := base64.StdEncoding.EncodeToString(make([]byte, 32))

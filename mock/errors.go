@@ -71,6 +71,8 @@ const (
 	ErrInvalidMessage      Reason = "invalid message or digest"
 	ErrNoPublicKey         Reason = "symmetric keys have no public key"
 	ErrInvalidKeyUsageSpec Reason = "key usage does not suit the key spec"
+	ErrNotMACKey           Reason = "only GENERATE_VERIFY_MAC keys compute MACs"
+	ErrMACKeyUsage         Reason = "a GENERATE_VERIFY_MAC key only computes MACs"
 )
 
 // CSMS refusals.
@@ -183,6 +185,8 @@ func errorTable(c Choices) map[Reason]Problem {
 		ErrInvalidMessage:      {http.StatusBadRequest, "KMS.0308", "Invalid parameter."},
 		ErrNoPublicKey:         {http.StatusBadRequest, "KMS.0308", "Invalid parameter."},
 		ErrInvalidKeyUsageSpec: {http.StatusBadRequest, "KMS.0308", "Invalid parameter."},
+		ErrNotMACKey:           {http.StatusBadRequest, "KMS.0308", "Invalid parameter."},
+		ErrMACKeyUsage:         {http.StatusBadRequest, "KMS.0308", "Invalid parameter."},
 
 		// CSMS.
 		// UNCONFIRMED: CSMS's 500 code is not documented.

@@ -109,7 +109,8 @@ type KeyInput struct {
 	Origin              string
 	EnterpriseProjectID string
 	KeystoreID          string
-	Default             bool // a system default master key (seeds and CSMS's csms/default only)
+	Default             bool   // a system default master key (seeds and CSMS's csms/default only)
+	Material            []byte // seeds only: the key's 32 bytes of material (an HMAC key's secret); nil = random
 }
 
 func symmetric(spec string) bool { return spec == specAES256 || spec == specSM4 }
@@ -137,9 +138,14 @@ func (s *store) createKeyLocked(c Caller, in KeyInput) (*keyRec, error) {
 	} else if _, taken := s.keys[c.ProjectID][id]; taken {
 		return nil, fmt.Errorf("%w: key id %s exists", ErrKMSInvalidParam, id)
 	}
-	material, err := s.randomBytes(32)
-	if err != nil {
-		return nil, err
+	material := in.Material
+	if material == nil {
+		var err error
+		if material, err = s.randomBytes(32); err != nil {
+			return nil, err
+		}
+	} else if len(material) != 32 {
+		return nil, fmt.Errorf("%w: key material must be 32 bytes", ErrKMSInvalidParam)
 	}
 	aead, err := newAEAD(material)
 	if err != nil {

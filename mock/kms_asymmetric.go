@@ -36,6 +36,8 @@ func (s *store) asymFor(c Caller, id, op, want string) (*asymKey, error) {
 		return nil, ErrKeyNotUsable
 	}
 	switch {
+	case k.Usage == usageMAC:
+		return nil, ErrMACKeyUsage
 	case want == "" && k.asym == nil:
 		return nil, ErrNoPublicKey
 	case want == usageSign && k.Usage != usageSign:

@@ -2,6 +2,7 @@ package mock
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -50,16 +51,19 @@ type Seed struct {
 
 // SeedKey is one key of a Seed.
 type SeedKey struct {
-	Owner       string   `yaml:"owner" json:"owner"`
-	Alias       string   `yaml:"alias" json:"alias"`
-	ID          string   `yaml:"id" json:"id"`
-	State       KeyState `yaml:"state" json:"state"`
-	Origin      string   `yaml:"origin" json:"origin"`
-	Spec        string   `yaml:"spec" json:"spec"`
-	Usage       string   `yaml:"usage" json:"usage"` // "" = ENCRYPT_DECRYPT for symmetric specs, SIGN_VERIFY for asymmetric ones
-	Description string   `yaml:"description" json:"description"`
-	Default     bool     `yaml:"default" json:"default"`
-	PendingDays int      `yaml:"pending_days" json:"pending_days"`
+	Owner  string   `yaml:"owner" json:"owner"`
+	Alias  string   `yaml:"alias" json:"alias"`
+	ID     string   `yaml:"id" json:"id"`
+	State  KeyState `yaml:"state" json:"state"`
+	Origin string   `yaml:"origin" json:"origin"`
+	Spec   string   `yaml:"spec" json:"spec"`
+	Usage  string   `yaml:"usage" json:"usage"` // "" = ENCRYPT_DECRYPT for symmetric specs, SIGN_VERIFY for asymmetric ones
+	// Material fixes the key's 32 bytes of material, as 64 hexadecimal characters: an HMAC key's secret,
+	// for tests that check a MAC outside the mock. "" = random.
+	Material    string `yaml:"material" json:"material"`
+	Description string `yaml:"description" json:"description"`
+	Default     bool   `yaml:"default" json:"default"`
+	PendingDays int    `yaml:"pending_days" json:"pending_days"`
 }
 
 // SeedGrant is one grant of a Seed.
@@ -161,9 +165,17 @@ func (s *Server) applySeed(seed *Seed) (SeedResult, error) {
 		if sk.Alias == "" {
 			return res, fmt.Errorf("keys[%d]: alias is required", i)
 		}
+		var material []byte
+		if sk.Material != "" {
+			m, err := hex.DecodeString(sk.Material)
+			if err != nil || len(m) != 32 {
+				return res, fmt.Errorf("keys[%d]: material must be 64 hexadecimal characters", i)
+			}
+			material = m
+		}
 		k, err := st.createKeyLocked(callerOf(owner), KeyInput{
 			ID: sk.ID, Alias: sk.Alias, Description: sk.Description, Spec: sk.Spec, Usage: sk.Usage, Origin: sk.Origin,
-			Default: sk.Default,
+			Default: sk.Default, Material: material,
 		})
 		if err != nil {
 			return res, fmt.Errorf("keys[%d]: %w", i, err)

@@ -146,7 +146,7 @@ func walkSchema(s *openapi3.Schema, fn func(string, *openapi3.Schema)) {
 }
 
 func TestSecretFieldNames(t *testing.T) {
-	require.Equal(t, []string{"pin", "plain_text", "plain_text_base64", "secret_binary", "secret_string"}, openapi.SecretFieldNames())
+	require.Equal(t, []string{"mac", "pin", "plain_text", "plain_text_base64", "secret_binary", "secret_string"}, openapi.SecretFieldNames())
 }
 
 func TestErrorCode(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -25,6 +26,7 @@ import (
 	"strings"
 
 	tjsm2 "github.com/tjfoc/gmsm/sm2"
+	tjsm3 "github.com/tjfoc/gmsm/sm3"
 	tjx509 "github.com/tjfoc/gmsm/x509"
 
 	kmsapi "github.com/dewconform/dewconform/gen/kms"
@@ -38,6 +40,11 @@ type asymState struct {
 	msgType   kmsapi.MessageType
 	algorithm kmsapi.SigningAlgorithm
 	signature string // base64, from the last successful sign
+
+	macSecret  []byte // the HMAC key of "that key", when a MAC key was seeded with it
+	macMessage []byte
+	macAlg     kmsapi.MacAlgorithm
+	mac        string // base64, from the last successful generate-mac
 }
 
 func (w *World) asymDefinitions() []stepDef {
@@ -57,6 +64,12 @@ func (w *World) asymDefinitions() []stepDef {
 		{`^` + who + ` encrypts (\d+) bytes with that key using "([A-Z0-9_]+)"$`, w.encryptsBytesAsym},
 		{`^` + who + ` decrypts that cipher text with that key using "([A-Z0-9_]+)"$`, w.decryptsAsym},
 		{`^` + who + ` has encrypted "([^"]*)" outside the service with the public key of that key$`, w.encryptedOutside},
+		{`^` + who + ` has a MAC key "([A-Z0-9_]+)"$`, w.hasMACKey},
+		{`^` + who + ` generates a MAC of "([^"]*)" with that key using "([A-Z0-9_]+)"$`, w.generatesMAC},
+		{`^` + who + ` verifies that MAC with that key$`, w.verifiesMAC},
+		{`^` + who + ` verifies that MAC over the message "([^"]*)" with that key$`, w.verifiesMACOther},
+		{thenExpr(`^that MAC is the HMAC of the message under the key's secret$`), then0(w, w.macIsHMAC)},
+		{thenExpr(`^the MAC verification does not succeed$`), then0(w, w.macVerificationFails)},
 		{thenExpr(`^that signature verifies outside the service with the public key of that key$`), then0(w, w.signatureVerifiesOutside)},
 		{thenExpr(`^that signature verifies outside the service with the response's public_key$`), then0(w, w.signatureVerifiesWithResponseKey)},
 		{thenExpr(`^the response's public_key is the PEM public key of an? "([A-Z0-9_]+)" key$`), then1(w, w.publicKeyIsSpec)},
@@ -497,6 +510,123 @@ func (w *World) cannotSign(ctx context.Context, actor string) error {
 		return err
 	}
 	return a.refused(fmt.Sprintf("%s signs with key %s", actor, w.key.id))
+}
+
+// ---- MAC keys -------------------------------------------------------------------------------------------
+
+// hasMACKey seeds a MAC key of actor's with a secret known here, through the mock's control API: no
+// documented client call creates a GENERATE_VERIFY_MAC key (CreateKey lists no HMAC key spec), so against
+// another target the step skips its scenario.
+func (w *World) hasMACKey(ctx context.Context, actor, spec string) error {
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return err
+	}
+	id := fmt.Sprintf("%s-%s-4%s-8%s-%s", randomHex(4), randomHex(2), randomHex(2)[1:], randomHex(2)[1:], randomHex(6))
+	alias := w.s.Prefix() + randomHex(6)
+	if err := w.control(ctx, "/_dewconform/seed", map[string]any{"keys": []map[string]any{{
+		"owner": actor, "alias": alias, "id": id, "spec": spec, "usage": "GENERATE_VERIFY_MAC", "material": fmt.Sprintf("%x", secret),
+	}}}); err != nil {
+		return err
+	}
+	k := &keyRef{id: id, owner: actor, alias: alias}
+	w.onCleanup("key "+k.id, func(ctx context.Context) error { return w.cleanupKey(ctx, k) })
+	w.key, w.asym.spec, w.asym.macSecret = k, spec, secret
+	return nil
+}
+
+func (w *World) generatesMAC(ctx context.Context, actor, message, alg string) error {
+	if err := w.requireKey(); err != nil {
+		return err
+	}
+	w.asym.macMessage, w.asym.macAlg, w.asym.mac = []byte(message), kmsapi.MacAlgorithm(alg), ""
+	cctx, project := w.call(ctx, actor, PurposeAct)
+	r, err := w.kms.GenerateMacWithResponse(cctx, project, kmsapi.GenerateMacRequestBody{
+		KeyId: w.key.id, MacAlgorithm: w.asym.macAlg, Message: base64.StdEncoding.EncodeToString([]byte(message))})
+	if err != nil {
+		return fmt.Errorf("generate mac: %w", err)
+	}
+	if r.JSON200 != nil {
+		w.asym.mac = r.JSON200.Mac
+	}
+	return nil
+}
+
+func (w *World) verifyMAC(ctx context.Context, actor string, message []byte) error {
+	if err := w.requireKey(); err != nil {
+		return err
+	}
+	if w.asym.mac == "" {
+		return errors.New("the scenario has no MAC (a generate-mac step must succeed first)")
+	}
+	cctx, project := w.call(ctx, actor, PurposeAct)
+	if _, err := w.kms.VerifyMacWithResponse(cctx, project, kmsapi.VerifyMacRequestBody{
+		KeyId: w.key.id, MacAlgorithm: w.asym.macAlg, Message: base64.StdEncoding.EncodeToString(message), Mac: w.asym.mac}); err != nil {
+		return fmt.Errorf("verify mac: %w", err)
+	}
+	return nil
+}
+
+func (w *World) verifiesMAC(ctx context.Context, actor string) error {
+	return w.verifyMAC(ctx, actor, w.asym.macMessage)
+}
+
+func (w *World) verifiesMACOther(ctx context.Context, actor, message string) error {
+	return w.verifyMAC(ctx, actor, []byte(message))
+}
+
+// macIsHMAC recomputes the MAC here with Go's crypto/hmac (SHA-2) or tjfoc/gmsm's SM3, from the secret
+// the scenario seeded.
+func (w *World) macIsHMAC(context.Context) error {
+	if w.asym.macSecret == nil {
+		return errors.New("the scenario's key has no known secret (use 'has a MAC key')")
+	}
+	got, err := base64.StdEncoding.DecodeString(w.asym.mac)
+	if err != nil || w.asym.mac == "" {
+		return fmt.Errorf("the answer's mac is not base64: %q", w.asym.mac)
+	}
+	want, err := HMAC(string(w.asym.macAlg), w.asym.macSecret, w.asym.macMessage)
+	if err != nil {
+		return err
+	}
+	if !hmac.Equal(got, want) {
+		return fmt.Errorf("the %s MAC is not the HMAC of the message under the key's secret", w.asym.macAlg)
+	}
+	return nil
+}
+
+// HMAC computes a KMS MAC algorithm's HMAC outside the service. Exported for the SDK test.
+func HMAC(alg string, key, msg []byte) ([]byte, error) {
+	var h func() hash.Hash
+	switch alg {
+	case "HMAC_SHA_256":
+		h = sha256.New
+	case "HMAC_SHA_384":
+		h = sha512.New384
+	case "HMAC_SHA_512":
+		h = sha512.New
+	case "HMAC_SM3":
+		h = tjsm3.New
+	default:
+		return nil, fmt.Errorf("unknown MAC algorithm %q", alg)
+	}
+	m := hmac.New(h, key)
+	m.Write(msg)
+	return m.Sum(nil), nil
+}
+
+func (w *World) macVerificationFails(context.Context) error {
+	r, err := w.lastAnswer()
+	if err != nil {
+		return err
+	}
+	if r.status == http.StatusOK {
+		if v, _, ferr := w.field("mac_valid"); ferr == nil && scalar(v) != "true" {
+			return nil
+		}
+		return w.judge(r, fmt.Errorf("want the MAC verification to fail: %s", r.describe()))
+	}
+	return w.judge(r, (&answer{actor: r.actor, status: r.status, body: r.body}).refused("verify a wrong MAC"))
 }
 
 // ---- algorithms ---------------------------------------------------------------------------------------

@@ -73,6 +73,78 @@ func (e CreateDatakeyRequestBodyPinType) Valid() bool {
 	}
 }
 
+// Defines values for DescribedKeySpec.
+const (
+	DescribedKeySpecAES256    DescribedKeySpec = "AES_256"
+	DescribedKeySpecECP256    DescribedKeySpec = "EC_P256"
+	DescribedKeySpecECP384    DescribedKeySpec = "EC_P384"
+	DescribedKeySpecHMAC256   DescribedKeySpec = "HMAC_256"
+	DescribedKeySpecHMAC384   DescribedKeySpec = "HMAC_384"
+	DescribedKeySpecHMAC512   DescribedKeySpec = "HMAC_512"
+	DescribedKeySpecHMACSM3   DescribedKeySpec = "HMAC_SM3"
+	DescribedKeySpecRSA2048   DescribedKeySpec = "RSA_2048"
+	DescribedKeySpecRSA3072   DescribedKeySpec = "RSA_3072"
+	DescribedKeySpecRSA4096   DescribedKeySpec = "RSA_4096"
+	DescribedKeySpecSECP256K1 DescribedKeySpec = "SECP256K1"
+	DescribedKeySpecSM2       DescribedKeySpec = "SM2"
+	DescribedKeySpecSM4       DescribedKeySpec = "SM4"
+)
+
+// Valid indicates whether the value is a known member of the DescribedKeySpec enum.
+func (e DescribedKeySpec) Valid() bool {
+	switch e {
+	case DescribedKeySpecAES256:
+		return true
+	case DescribedKeySpecECP256:
+		return true
+	case DescribedKeySpecECP384:
+		return true
+	case DescribedKeySpecHMAC256:
+		return true
+	case DescribedKeySpecHMAC384:
+		return true
+	case DescribedKeySpecHMAC512:
+		return true
+	case DescribedKeySpecHMACSM3:
+		return true
+	case DescribedKeySpecRSA2048:
+		return true
+	case DescribedKeySpecRSA3072:
+		return true
+	case DescribedKeySpecRSA4096:
+		return true
+	case DescribedKeySpecSECP256K1:
+		return true
+	case DescribedKeySpecSM2:
+		return true
+	case DescribedKeySpecSM4:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DescribedKeyUsage.
+const (
+	DescribedKeyUsageEncryptDecrypt    DescribedKeyUsage = "ENCRYPT_DECRYPT"
+	DescribedKeyUsageGenerateVerifyMac DescribedKeyUsage = "GENERATE_VERIFY_MAC"
+	DescribedKeyUsageSignVerify        DescribedKeyUsage = "SIGN_VERIFY"
+)
+
+// Valid indicates whether the value is a known member of the DescribedKeyUsage enum.
+func (e DescribedKeyUsage) Valid() bool {
+	switch e {
+	case DescribedKeyUsageEncryptDecrypt:
+		return true
+	case DescribedKeyUsageGenerateVerifyMac:
+		return true
+	case DescribedKeyUsageSignVerify:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for EncryptionAlgorithm.
 const (
 	EncryptionAlgorithmRSAESOAEPSHA256  EncryptionAlgorithm = "RSAES_OAEP_SHA_256"
@@ -310,6 +382,30 @@ func (e ListKeysRequestBodyKeySpec) Valid() bool {
 	case ListKeysRequestBodyKeySpecSM2:
 		return true
 	case ListKeysRequestBodyKeySpecSM4:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MacAlgorithm.
+const (
+	MacAlgorithmHMACSHA256 MacAlgorithm = "HMAC_SHA_256"
+	MacAlgorithmHMACSHA384 MacAlgorithm = "HMAC_SHA_384"
+	MacAlgorithmHMACSHA512 MacAlgorithm = "HMAC_SHA_512"
+	MacAlgorithmHMACSM3    MacAlgorithm = "HMAC_SM3"
+)
+
+// Valid indicates whether the value is a known member of the MacAlgorithm enum.
+func (e MacAlgorithm) Valid() bool {
+	switch e {
+	case MacAlgorithmHMACSHA256:
+		return true
+	case MacAlgorithmHMACSHA384:
+		return true
+	case MacAlgorithmHMACSHA512:
+		return true
+	case MacAlgorithmHMACSM3:
 		return true
 	default:
 		return false
@@ -569,6 +665,12 @@ type DescribeKeyResponseBody struct {
 	KeyInfo KeyDetails `json:"key_info"`
 }
 
+// DescribedKeySpec Key algorithm of an existing key; besides create-key's specs, the HMAC specs of MAC keys, which only the console (not a documented API) creates.
+type DescribedKeySpec string
+
+// DescribedKeyUsage Usage of an existing key; GENERATE_VERIFY_MAC is the usage the GenerateMac and VerifyMac pages require.
+type DescribedKeyUsage string
+
 // EncryptDataRequestBody defines model for EncryptDataRequestBody.
 type EncryptDataRequestBody struct {
 	AdditionalAuthenticatedData *string              `json:"additional_authenticated_data,omitempty"`
@@ -626,6 +728,32 @@ type GatewayError struct {
 	ErrorCode string `json:"error_code"`
 	ErrorMsg  string `json:"error_msg"`
 	RequestId string `json:"request_id"`
+}
+
+// GenerateMacRequestBody defines model for GenerateMacRequestBody.
+type GenerateMacRequestBody struct {
+	// KeyId Key ID, 36 bytes.
+	//
+	// Example: 0d0466b0-e727-4d9c-b35d-f84bb474a37f
+	KeyId KeyIdRequest `json:"key_id"`
+
+	// MacAlgorithm HMAC algorithm (HMAC_SM3 only in Chinese regions, GenerateMac page).
+	MacAlgorithm MacAlgorithm `json:"mac_algorithm"`
+
+	// Message The message, base64 of 1 to 4096 bytes.
+	Message MacMessage `json:"message"`
+}
+
+// GenerateMacResponseBody defines model for GenerateMacResponseBody.
+type GenerateMacResponseBody struct {
+	// KeyId Key ID, 36 bytes.
+	KeyId KeyIdResponse `json:"key_id"`
+
+	// Mac The MAC, base64 (UNCONFIRMED: the pages give no encoding). Marked secret: whoever has it can replay the message as authentic.
+	Mac string `json:"mac"`
+
+	// MacAlgorithm HMAC algorithm (HMAC_SM3 only in Chinese regions, GenerateMac page).
+	MacAlgorithm MacAlgorithm `json:"mac_algorithm"`
 }
 
 // GrantId Grant ID, 64 hexadecimal characters.
@@ -693,15 +821,17 @@ type KeyDetails struct {
 	KeyId              KeyIdResponse                 `json:"key_id"`
 	KeyRotationEnabled *KeyDetailsKeyRotationEnabled `json:"key_rotation_enabled,omitempty"`
 
-	// KeySpec Key algorithm.
-	KeySpec *KeySpec `json:"key_spec,omitempty"`
+	// KeySpec Key algorithm of an existing key; besides create-key's specs, the HMAC specs of MAC keys, which only the console (not a documented API) creates.
+	KeySpec *DescribedKeySpec `json:"key_spec,omitempty"`
 
 	// KeyState Key state: "1" pending activation, "2" enabled, "3" disabled, "4" pending deletion,
 	// "5" pending import, "7" frozen.
-	KeyState   KeyState  `json:"key_state"`
-	KeyType    *string   `json:"key_type,omitempty"`
-	KeyUsage   *KeyUsage `json:"key_usage,omitempty"`
-	KeystoreId *string   `json:"keystore_id,omitempty"`
+	KeyState KeyState `json:"key_state"`
+	KeyType  *string  `json:"key_type,omitempty"`
+
+	// KeyUsage Usage of an existing key; GENERATE_VERIFY_MAC is the usage the GenerateMac and VerifyMac pages require.
+	KeyUsage   *DescribedKeyUsage `json:"key_usage,omitempty"`
+	KeystoreId *string            `json:"keystore_id,omitempty"`
 
 	// Origin `kms`: key material generated by KMS; `external`: key material imported later.
 	Origin *Origin `json:"origin,omitempty"`
@@ -843,6 +973,12 @@ type ListRetirableGrantsRequestBody struct {
 	Sequence *Sequence `json:"sequence,omitempty"`
 }
 
+// MacAlgorithm HMAC algorithm (HMAC_SM3 only in Chinese regions, GenerateMac page).
+type MacAlgorithm string
+
+// MacMessage The message, base64 of 1 to 4096 bytes.
+type MacMessage = string
+
 // MessageType DIGEST (the default) for a digest of the algorithm's length, RAW for a message the service hashes.
 type MessageType string
 
@@ -976,6 +1112,33 @@ type SigningAlgorithm string
 // Truncated Whether more records follow ("true") or not ("false").
 type Truncated string
 
+// VerifyMacRequestBody defines model for VerifyMacRequestBody.
+type VerifyMacRequestBody struct {
+	// KeyId Key ID, 36 bytes.
+	//
+	// Example: 0d0466b0-e727-4d9c-b35d-f84bb474a37f
+	KeyId KeyIdRequest `json:"key_id"`
+
+	// Mac The MAC to check, base64.
+	Mac string `json:"mac"`
+
+	// MacAlgorithm HMAC algorithm (HMAC_SM3 only in Chinese regions, GenerateMac page).
+	MacAlgorithm MacAlgorithm `json:"mac_algorithm"`
+
+	// Message The message, base64 of 1 to 4096 bytes.
+	Message MacMessage `json:"message"`
+}
+
+// VerifyMacResponseBody defines model for VerifyMacResponseBody.
+type VerifyMacResponseBody struct {
+	// KeyId Key ID, 36 bytes.
+	KeyId KeyIdResponse `json:"key_id"`
+
+	// MacAlgorithm HMAC algorithm (HMAC_SM3 only in Chinese regions, GenerateMac page).
+	MacAlgorithm MacAlgorithm `json:"mac_algorithm"`
+	MacValid     bool         `json:"mac_valid"`
+}
+
 // VerifyRequestBody defines model for VerifyRequestBody.
 type VerifyRequestBody struct {
 	// KeyId Key ID, 36 bytes.
@@ -1077,6 +1240,9 @@ type EnableKeyJSONRequestBody = OperateKeyRequestBody
 // EncryptDataJSONRequestBody defines body for EncryptData for application/json ContentType.
 type EncryptDataJSONRequestBody = EncryptDataRequestBody
 
+// GenerateMacJSONRequestBody defines body for GenerateMac for application/json ContentType.
+type GenerateMacJSONRequestBody = GenerateMacRequestBody
+
 // ShowPublicKeyJSONRequestBody defines body for ShowPublicKey for application/json ContentType.
 type ShowPublicKeyJSONRequestBody = OperateKeyRequestBody
 
@@ -1103,6 +1269,9 @@ type SignJSONRequestBody = SignRequestBody
 
 // ValidateSignatureJSONRequestBody defines body for ValidateSignature for application/json ContentType.
 type ValidateSignatureJSONRequestBody = VerifyRequestBody
+
+// VerifyMacJSONRequestBody defines body for VerifyMac for application/json ContentType.
+type VerifyMacJSONRequestBody = VerifyMacRequestBody
 
 // AsError returns the union data inside the ErrorBody as a Error
 func (t ErrorBody) AsError() (Error, error) {
@@ -1406,6 +1575,24 @@ type ClientInterface interface {
 	// Corresponds with POST /v1.0/{project_id}/kms/encrypt-data (the `EncryptData` operationId).
 	EncryptData(ctx context.Context, projectId ProjectId, body EncryptDataJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GenerateMacWithBody Generate a MAC
+	//
+	// Computes an HMAC of a message with an enabled GENERATE_VERIFY_MAC key. No documented client call creates such a key (CreateKey lists no HMAC key spec); the mock takes them from its seed.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/generate-mac (the `GenerateMac` operationId).
+	GenerateMacWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GenerateMac Generate a MAC
+	//
+	// Computes an HMAC of a message with an enabled GENERATE_VERIFY_MAC key. No documented client call creates such a key (CreateKey lists no HMAC key spec); the mock takes them from its seed.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/generate-mac (the `GenerateMac` operationId).
+	GenerateMac(ctx context.Context, projectId ProjectId, body GenerateMacJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ShowPublicKeyWithBody Get the public key of an asymmetric key
 	//
 	// Returns the public key of an asymmetric key as PEM (SubjectPublicKeyInfo). Symmetric keys have none.
@@ -1569,6 +1756,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1.0/{project_id}/kms/verify (the `ValidateSignature` operationId).
 	ValidateSignature(ctx context.Context, projectId ProjectId, body ValidateSignatureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyMacWithBody Verify a MAC
+	//
+	// Checks an HMAC of a message with an enabled GENERATE_VERIFY_MAC key; mac_valid says whether it holds.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/verify-mac (the `VerifyMac` operationId).
+	VerifyMacWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyMac Verify a MAC
+	//
+	// Checks an HMAC of a message with an enabled GENERATE_VERIFY_MAC key; mac_valid says whether it holds.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/verify-mac (the `VerifyMac` operationId).
+	VerifyMac(ctx context.Context, projectId ProjectId, body VerifyMacJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // CancelKeyDeletionWithBody Cancel the scheduled deletion of a key
@@ -1917,6 +2122,44 @@ func (c *Client) EncryptData(ctx context.Context, projectId ProjectId, body Encr
 	return c.Client.Do(req)
 }
 
+// GenerateMacWithBody Generate a MAC
+//
+// Computes an HMAC of a message with an enabled GENERATE_VERIFY_MAC key. No documented client call creates such a key (CreateKey lists no HMAC key spec); the mock takes them from its seed.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/generate-mac (the `GenerateMac` operationId).
+func (c *Client) GenerateMacWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGenerateMacRequestWithBody(c.Server, projectId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GenerateMac Generate a MAC
+//
+// Computes an HMAC of a message with an enabled GENERATE_VERIFY_MAC key. No documented client call creates such a key (CreateKey lists no HMAC key spec); the mock takes them from its seed.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/generate-mac (the `GenerateMac` operationId).
+func (c *Client) GenerateMac(ctx context.Context, projectId ProjectId, body GenerateMacJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGenerateMacRequest(c.Server, projectId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ShowPublicKeyWithBody Get the public key of an asymmetric key
 //
 // Returns the public key of an asymmetric key as PEM (SubjectPublicKeyInfo). Symmetric keys have none.
@@ -2251,6 +2494,44 @@ func (c *Client) ValidateSignatureWithBody(ctx context.Context, projectId Projec
 // Corresponds with POST /v1.0/{project_id}/kms/verify (the `ValidateSignature` operationId).
 func (c *Client) ValidateSignature(ctx context.Context, projectId ProjectId, body ValidateSignatureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewValidateSignatureRequest(c.Server, projectId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyMacWithBody Verify a MAC
+//
+// Checks an HMAC of a message with an enabled GENERATE_VERIFY_MAC key; mac_valid says whether it holds.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/verify-mac (the `VerifyMac` operationId).
+func (c *Client) VerifyMacWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyMacRequestWithBody(c.Server, projectId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyMac Verify a MAC
+//
+// Checks an HMAC of a message with an enabled GENERATE_VERIFY_MAC key; mac_valid says whether it holds.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/verify-mac (the `VerifyMac` operationId).
+func (c *Client) VerifyMac(ctx context.Context, projectId ProjectId, body VerifyMacJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyMacRequest(c.Server, projectId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2665,6 +2946,53 @@ func NewEncryptDataRequestWithBody(server string, projectId ProjectId, contentTy
 	}
 
 	operationPath := fmt.Sprintf("/v1.0/%s/kms/encrypt-data", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGenerateMacRequest calls the generic GenerateMac builder with application/json body
+func NewGenerateMacRequest(server string, projectId ProjectId, body GenerateMacJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewGenerateMacRequestWithBody(server, projectId, "application/json", bodyReader)
+}
+
+// NewGenerateMacRequestWithBody constructs an http.Request for the GenerateMac method, with any body, and a specified content type
+func NewGenerateMacRequestWithBody(server string, projectId ProjectId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "project_id", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1.0/%s/kms/generate-mac", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -3107,6 +3435,53 @@ func NewValidateSignatureRequestWithBody(server string, projectId ProjectId, con
 	return req, nil
 }
 
+// NewVerifyMacRequest calls the generic VerifyMac builder with application/json body
+func NewVerifyMacRequest(server string, projectId ProjectId, body VerifyMacJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewVerifyMacRequestWithBody(server, projectId, "application/json", bodyReader)
+}
+
+// NewVerifyMacRequestWithBody constructs an http.Request for the VerifyMac method, with any body, and a specified content type
+func NewVerifyMacRequestWithBody(server string, projectId ProjectId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "project_id", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1.0/%s/kms/verify-mac", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -3317,6 +3692,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1.0/{project_id}/kms/encrypt-data (the `EncryptData` operationId).
 	EncryptDataWithResponse(ctx context.Context, projectId ProjectId, body EncryptDataJSONRequestBody, reqEditors ...RequestEditorFn) (*EncryptDataResponse, error)
 
+	// GenerateMacWithBodyWithResponse Generate a MAC
+	//
+	// Computes an HMAC of a message with an enabled GENERATE_VERIFY_MAC key. No documented client call creates such a key (CreateKey lists no HMAC key spec); the mock takes them from its seed.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/generate-mac (the `GenerateMac` operationId).
+	GenerateMacWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GenerateMacResponse, error)
+
+	// GenerateMacWithResponse Generate a MAC
+	//
+	// Computes an HMAC of a message with an enabled GENERATE_VERIFY_MAC key. No documented client call creates such a key (CreateKey lists no HMAC key spec); the mock takes them from its seed.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/generate-mac (the `GenerateMac` operationId).
+	GenerateMacWithResponse(ctx context.Context, projectId ProjectId, body GenerateMacJSONRequestBody, reqEditors ...RequestEditorFn) (*GenerateMacResponse, error)
+
 	// ShowPublicKeyWithBodyWithResponse Get the public key of an asymmetric key
 	//
 	// Returns the public key of an asymmetric key as PEM (SubjectPublicKeyInfo). Symmetric keys have none.
@@ -3480,6 +3873,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1.0/{project_id}/kms/verify (the `ValidateSignature` operationId).
 	ValidateSignatureWithResponse(ctx context.Context, projectId ProjectId, body ValidateSignatureJSONRequestBody, reqEditors ...RequestEditorFn) (*ValidateSignatureResponse, error)
+
+	// VerifyMacWithBodyWithResponse Verify a MAC
+	//
+	// Checks an HMAC of a message with an enabled GENERATE_VERIFY_MAC key; mac_valid says whether it holds.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/verify-mac (the `VerifyMac` operationId).
+	VerifyMacWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyMacResponse, error)
+
+	// VerifyMacWithResponse Verify a MAC
+	//
+	// Checks an HMAC of a message with an enabled GENERATE_VERIFY_MAC key; mac_valid says whether it holds.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/verify-mac (the `VerifyMac` operationId).
+	VerifyMacWithResponse(ctx context.Context, projectId ProjectId, body VerifyMacJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyMacResponse, error)
 }
 
 // CancelKeyDeletionResponse200Headers the declared response headers of an HTTP 200 response for CancelKeyDeletion
@@ -5048,6 +5459,180 @@ func (r EncryptDataResponse) ContentType() string {
 	return ""
 }
 
+// GenerateMacResponse200Headers the declared response headers of an HTTP 200 response for GenerateMac
+type GenerateMacResponse200Headers struct {
+	XRequestId *string
+}
+
+// GenerateMacResponse400Headers the declared response headers of an HTTP 400 response for GenerateMac
+type GenerateMacResponse400Headers struct {
+	XRequestId *string
+}
+
+// GenerateMacResponse401Headers the declared response headers of an HTTP 401 response for GenerateMac
+type GenerateMacResponse401Headers struct {
+	XRequestId *string
+}
+
+// GenerateMacResponse403Headers the declared response headers of an HTTP 403 response for GenerateMac
+type GenerateMacResponse403Headers struct {
+	XRequestId *string
+}
+
+// GenerateMacResponse404Headers the declared response headers of an HTTP 404 response for GenerateMac
+type GenerateMacResponse404Headers struct {
+	XRequestId *string
+}
+
+// GenerateMacResponse413Headers the declared response headers of an HTTP 413 response for GenerateMac
+type GenerateMacResponse413Headers struct {
+	XRequestId *string
+}
+
+// GenerateMacResponse429Headers the declared response headers of an HTTP 429 response for GenerateMac
+type GenerateMacResponse429Headers struct {
+	XRequestId *string
+}
+
+// GenerateMacResponse500Headers the declared response headers of an HTTP 500 response for GenerateMac
+type GenerateMacResponse500Headers struct {
+	XRequestId *string
+}
+
+// GenerateMacResponse502Headers the declared response headers of an HTTP 502 response for GenerateMac
+type GenerateMacResponse502Headers struct {
+	XRequestId *string
+}
+
+// GenerateMacResponse504Headers the declared response headers of an HTTP 504 response for GenerateMac
+type GenerateMacResponse504Headers struct {
+	XRequestId *string
+}
+
+type GenerateMacResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GenerateMacResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GenerateMacResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *GenerateMacResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GenerateMacResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GenerateMacResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GenerateMacResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *GenerateMacResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GenerateMacResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GenerateMacResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *GenerateMacResponse502Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *GenerateMacResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GenerateMacResponse) GetJSON200() *GenerateMacResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GenerateMacResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GenerateMacResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GenerateMacResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GenerateMacResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GenerateMacResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GenerateMacResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GenerateMacResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r GenerateMacResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r GenerateMacResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r GenerateMacResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GenerateMacResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GenerateMacResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GenerateMacResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ShowPublicKeyResponse200Headers the declared response headers of an HTTP 200 response for ShowPublicKey
 type ShowPublicKeyResponse200Headers struct {
 	XRequestId *string
@@ -6600,6 +7185,180 @@ func (r ValidateSignatureResponse) ContentType() string {
 	return ""
 }
 
+// VerifyMacResponse200Headers the declared response headers of an HTTP 200 response for VerifyMac
+type VerifyMacResponse200Headers struct {
+	XRequestId *string
+}
+
+// VerifyMacResponse400Headers the declared response headers of an HTTP 400 response for VerifyMac
+type VerifyMacResponse400Headers struct {
+	XRequestId *string
+}
+
+// VerifyMacResponse401Headers the declared response headers of an HTTP 401 response for VerifyMac
+type VerifyMacResponse401Headers struct {
+	XRequestId *string
+}
+
+// VerifyMacResponse403Headers the declared response headers of an HTTP 403 response for VerifyMac
+type VerifyMacResponse403Headers struct {
+	XRequestId *string
+}
+
+// VerifyMacResponse404Headers the declared response headers of an HTTP 404 response for VerifyMac
+type VerifyMacResponse404Headers struct {
+	XRequestId *string
+}
+
+// VerifyMacResponse413Headers the declared response headers of an HTTP 413 response for VerifyMac
+type VerifyMacResponse413Headers struct {
+	XRequestId *string
+}
+
+// VerifyMacResponse429Headers the declared response headers of an HTTP 429 response for VerifyMac
+type VerifyMacResponse429Headers struct {
+	XRequestId *string
+}
+
+// VerifyMacResponse500Headers the declared response headers of an HTTP 500 response for VerifyMac
+type VerifyMacResponse500Headers struct {
+	XRequestId *string
+}
+
+// VerifyMacResponse502Headers the declared response headers of an HTTP 502 response for VerifyMac
+type VerifyMacResponse502Headers struct {
+	XRequestId *string
+}
+
+// VerifyMacResponse504Headers the declared response headers of an HTTP 504 response for VerifyMac
+type VerifyMacResponse504Headers struct {
+	XRequestId *string
+}
+
+type VerifyMacResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *VerifyMacResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *VerifyMacResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *VerifyMacResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *VerifyMacResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *VerifyMacResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *VerifyMacResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *VerifyMacResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *VerifyMacResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *VerifyMacResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *VerifyMacResponse502Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *VerifyMacResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r VerifyMacResponse) GetJSON200() *VerifyMacResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r VerifyMacResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r VerifyMacResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r VerifyMacResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r VerifyMacResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r VerifyMacResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r VerifyMacResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r VerifyMacResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r VerifyMacResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r VerifyMacResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r VerifyMacResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r VerifyMacResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r VerifyMacResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r VerifyMacResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CancelKeyDeletionWithBodyWithResponse Cancel the scheduled deletion of a key
 //
 // Cancels the scheduled deletion of a key. Only a key pending deletion (state "4") can have its deletion
@@ -6874,6 +7633,36 @@ func (c *ClientWithResponses) EncryptDataWithResponse(ctx context.Context, proje
 	return ParseEncryptDataResponse(rsp)
 }
 
+// GenerateMacWithBodyWithResponse Generate a MAC
+//
+// Computes an HMAC of a message with an enabled GENERATE_VERIFY_MAC key. No documented client call creates such a key (CreateKey lists no HMAC key spec); the mock takes them from its seed.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/generate-mac (the `GenerateMac` operationId).
+func (c *ClientWithResponses) GenerateMacWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GenerateMacResponse, error) {
+	rsp, err := c.GenerateMacWithBody(ctx, projectId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGenerateMacResponse(rsp)
+}
+
+// GenerateMacWithResponse Generate a MAC
+//
+// Computes an HMAC of a message with an enabled GENERATE_VERIFY_MAC key. No documented client call creates such a key (CreateKey lists no HMAC key spec); the mock takes them from its seed.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/generate-mac (the `GenerateMac` operationId).
+func (c *ClientWithResponses) GenerateMacWithResponse(ctx context.Context, projectId ProjectId, body GenerateMacJSONRequestBody, reqEditors ...RequestEditorFn) (*GenerateMacResponse, error) {
+	rsp, err := c.GenerateMac(ctx, projectId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGenerateMacResponse(rsp)
+}
+
 // ShowPublicKeyWithBodyWithResponse Get the public key of an asymmetric key
 //
 // Returns the public key of an asymmetric key as PEM (SubjectPublicKeyInfo). Symmetric keys have none.
@@ -7144,6 +7933,36 @@ func (c *ClientWithResponses) ValidateSignatureWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseValidateSignatureResponse(rsp)
+}
+
+// VerifyMacWithBodyWithResponse Verify a MAC
+//
+// Checks an HMAC of a message with an enabled GENERATE_VERIFY_MAC key; mac_valid says whether it holds.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/verify-mac (the `VerifyMac` operationId).
+func (c *ClientWithResponses) VerifyMacWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyMacResponse, error) {
+	rsp, err := c.VerifyMacWithBody(ctx, projectId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyMacResponse(rsp)
+}
+
+// VerifyMacWithResponse Verify a MAC
+//
+// Checks an HMAC of a message with an enabled GENERATE_VERIFY_MAC key; mac_valid says whether it holds.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/verify-mac (the `VerifyMac` operationId).
+func (c *ClientWithResponses) VerifyMacWithResponse(ctx context.Context, projectId ProjectId, body VerifyMacJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyMacResponse, error) {
+	rsp, err := c.VerifyMac(ctx, projectId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyMacResponse(rsp)
 }
 
 // ParseCancelKeyDeletionResponse parses an HTTP response from a CancelKeyDeletionWithResponse call
@@ -8861,6 +9680,198 @@ func ParseEncryptDataResponse(rsp *http.Response) (*EncryptDataResponse, error) 
 		response.Headers502 = &headers
 	case rsp.StatusCode == 504:
 		var headers EncryptDataResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGenerateMacResponse parses an HTTP response from a GenerateMacWithResponse call
+func ParseGenerateMacResponse(rsp *http.Response) (*GenerateMacResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GenerateMacResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GenerateMacResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GenerateMacResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers GenerateMacResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers GenerateMacResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GenerateMacResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers GenerateMacResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers GenerateMacResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers GenerateMacResponse429Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers GenerateMacResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers GenerateMacResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 504:
+		var headers GenerateMacResponse504Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -10594,6 +11605,198 @@ func ParseValidateSignatureResponse(rsp *http.Response) (*ValidateSignatureRespo
 	return response, nil
 }
 
+// ParseVerifyMacResponse parses an HTTP response from a VerifyMacWithResponse call
+func ParseVerifyMacResponse(rsp *http.Response) (*VerifyMacResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &VerifyMacResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest VerifyMacResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers VerifyMacResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers VerifyMacResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers VerifyMacResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers VerifyMacResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers VerifyMacResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers VerifyMacResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers VerifyMacResponse429Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers VerifyMacResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers VerifyMacResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 504:
+		var headers VerifyMacResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
 	// CancelKeyDeletion Cancel the scheduled deletion of a key
@@ -10623,6 +11826,9 @@ type ServerInterface interface {
 	// EncryptData Encrypt data
 	// (POST /v1.0/{project_id}/kms/encrypt-data)
 	EncryptData(w http.ResponseWriter, r *http.Request, projectId ProjectId)
+	// GenerateMac Generate a MAC
+	// (POST /v1.0/{project_id}/kms/generate-mac)
+	GenerateMac(w http.ResponseWriter, r *http.Request, projectId ProjectId)
 	// ShowPublicKey Get the public key of an asymmetric key
 	// (POST /v1.0/{project_id}/kms/get-publickey)
 	ShowPublicKey(w http.ResponseWriter, r *http.Request, projectId ProjectId)
@@ -10650,6 +11856,9 @@ type ServerInterface interface {
 	// ValidateSignature Verify a signature
 	// (POST /v1.0/{project_id}/kms/verify)
 	ValidateSignature(w http.ResponseWriter, r *http.Request, projectId ProjectId)
+	// VerifyMac Verify a MAC
+	// (POST /v1.0/{project_id}/kms/verify-mac)
+	VerifyMac(w http.ResponseWriter, r *http.Request, projectId ProjectId)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -10895,6 +12104,32 @@ func (siw *ServerInterfaceWrapper) EncryptData(w http.ResponseWriter, r *http.Re
 	handler.ServeHTTP(w, r)
 }
 
+// GenerateMac operation middleware
+func (siw *ServerInterfaceWrapper) GenerateMac(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectId ProjectId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GenerateMac(w, r, projectId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ShowPublicKey operation middleware
 func (siw *ServerInterfaceWrapper) ShowPublicKey(w http.ResponseWriter, r *http.Request) {
 
@@ -11129,6 +12364,32 @@ func (siw *ServerInterfaceWrapper) ValidateSignature(w http.ResponseWriter, r *h
 	handler.ServeHTTP(w, r)
 }
 
+// VerifyMac operation middleware
+func (siw *ServerInterfaceWrapper) VerifyMac(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectId ProjectId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.VerifyMac(w, r, projectId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 type UnescapedCookieParamError struct {
 	ParamName string
 	Err       error
@@ -11267,6 +12528,8 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/sign", wrapper.Sign)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/verify", wrapper.ValidateSignature)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/get-publickey", wrapper.ShowPublicKey)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/generate-mac", wrapper.GenerateMac)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/verify-mac", wrapper.VerifyMac)
 
 	return m
 }
@@ -13044,6 +14307,194 @@ func (response EncryptData504JSONResponse) VisitEncryptDataResponse(w http.Respo
 	return err
 }
 
+type GenerateMacRequestObject struct {
+	ProjectId ProjectId `json:"project_id"`
+	Body      *GenerateMacJSONRequestBody
+}
+
+type GenerateMacResponseObject interface {
+	VisitGenerateMacResponse(w http.ResponseWriter) error
+}
+
+type GenerateMac200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type GenerateMac200JSONResponse struct {
+	Body    GenerateMacResponseBody
+	Headers GenerateMac200ResponseHeaders
+}
+
+func (response GenerateMac200JSONResponse) VisitGenerateMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateMac400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GenerateMac400JSONResponse) VisitGenerateMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateMac401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GenerateMac401JSONResponse) VisitGenerateMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateMac403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GenerateMac403JSONResponse) VisitGenerateMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateMac404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GenerateMac404JSONResponse) VisitGenerateMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateMac413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GenerateMac413JSONResponse) VisitGenerateMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateMac429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GenerateMac429JSONResponse) VisitGenerateMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateMac500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response GenerateMac500JSONResponse) VisitGenerateMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateMac502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response GenerateMac502JSONResponse) VisitGenerateMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateMac504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response GenerateMac504JSONResponse) VisitGenerateMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ShowPublicKeyRequestObject struct {
 	ProjectId ProjectId `json:"project_id"`
 	Body      *ShowPublicKeyJSONRequestBody
@@ -14720,6 +16171,194 @@ func (response ValidateSignature504JSONResponse) VisitValidateSignatureResponse(
 	return err
 }
 
+type VerifyMacRequestObject struct {
+	ProjectId ProjectId `json:"project_id"`
+	Body      *VerifyMacJSONRequestBody
+}
+
+type VerifyMacResponseObject interface {
+	VisitVerifyMacResponse(w http.ResponseWriter) error
+}
+
+type VerifyMac200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type VerifyMac200JSONResponse struct {
+	Body    VerifyMacResponseBody
+	Headers VerifyMac200ResponseHeaders
+}
+
+func (response VerifyMac200JSONResponse) VisitVerifyMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMac400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response VerifyMac400JSONResponse) VisitVerifyMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMac401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response VerifyMac401JSONResponse) VisitVerifyMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMac403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response VerifyMac403JSONResponse) VisitVerifyMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMac404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response VerifyMac404JSONResponse) VisitVerifyMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMac413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response VerifyMac413JSONResponse) VisitVerifyMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMac429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response VerifyMac429JSONResponse) VisitVerifyMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMac500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response VerifyMac500JSONResponse) VisitVerifyMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMac502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response VerifyMac502JSONResponse) VisitVerifyMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMac504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response VerifyMac504JSONResponse) VisitVerifyMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// CancelKeyDeletion Cancel the scheduled deletion of a key
@@ -14749,6 +16388,9 @@ type StrictServerInterface interface {
 	// EncryptData Encrypt data
 	// (POST /v1.0/{project_id}/kms/encrypt-data)
 	EncryptData(ctx context.Context, request EncryptDataRequestObject) (EncryptDataResponseObject, error)
+	// GenerateMac Generate a MAC
+	// (POST /v1.0/{project_id}/kms/generate-mac)
+	GenerateMac(ctx context.Context, request GenerateMacRequestObject) (GenerateMacResponseObject, error)
 	// ShowPublicKey Get the public key of an asymmetric key
 	// (POST /v1.0/{project_id}/kms/get-publickey)
 	ShowPublicKey(ctx context.Context, request ShowPublicKeyRequestObject) (ShowPublicKeyResponseObject, error)
@@ -14776,6 +16418,9 @@ type StrictServerInterface interface {
 	// ValidateSignature Verify a signature
 	// (POST /v1.0/{project_id}/kms/verify)
 	ValidateSignature(ctx context.Context, request ValidateSignatureRequestObject) (ValidateSignatureResponseObject, error)
+	// VerifyMac Verify a MAC
+	// (POST /v1.0/{project_id}/kms/verify-mac)
+	VerifyMac(ctx context.Context, request VerifyMacRequestObject) (VerifyMacResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error)
@@ -15114,6 +16759,39 @@ func (sh *strictHandler) EncryptData(w http.ResponseWriter, r *http.Request, pro
 	}
 }
 
+// GenerateMac operation middleware
+func (sh *strictHandler) GenerateMac(w http.ResponseWriter, r *http.Request, projectId ProjectId) {
+	var request GenerateMacRequestObject
+
+	request.ProjectId = projectId
+
+	var body GenerateMacJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GenerateMac(ctx, request.(GenerateMacRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GenerateMac")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GenerateMacResponseObject); ok {
+		if err := validResponse.VisitGenerateMacResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ShowPublicKey operation middleware
 func (sh *strictHandler) ShowPublicKey(w http.ResponseWriter, r *http.Request, projectId ProjectId) {
 	var request ShowPublicKeyRequestObject
@@ -15411,153 +17089,197 @@ func (sh *strictHandler) ValidateSignature(w http.ResponseWriter, r *http.Reques
 	}
 }
 
+// VerifyMac operation middleware
+func (sh *strictHandler) VerifyMac(w http.ResponseWriter, r *http.Request, projectId ProjectId) {
+	var request VerifyMacRequestObject
+
+	request.ProjectId = projectId
+
+	var body VerifyMacJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.VerifyMac(ctx, request.(VerifyMacRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "VerifyMac")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(VerifyMacResponseObject); ok {
+		if err := validResponse.VisitVerifyMacResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H15c9u4su9XQfHeqtj3UDJJUZtTU6doSU70HCUeyzOJJ8qzIBKSOKYAHQKyraT83V9h4SZRm5c4c5/m",
-	"j4lMAgTQAH69oLvxQ3PJZEowwoxqxz+0MYIeCsXPLxfoPzNEWdvjf3mIuqE/ZT7B2rHW9hBm/tBHISBD",
-	"wMYIhLKwDoYkBHQ2nZKQFTVdo+4YTSD/AptPkXasURb6eKQ9PDzo2hSGcIKYavA8JH8jN7c99Qq0m0XQ",
-	"ZmAyowwMkGh4ql6pfrgwCFD4hgI3RKKTMKC8Hz7/zBSysaZrGE54T1TNa9/TdI333w+Rpx2zcIbS/Z7A",
-	"+w8Ij9hYOy5ZujbxcfrPKWQMhfzj//erUajDwnen8Ne3HyXr4b81PW/MIaJTgikSQz6B3jvI0B2c879c",
-	"ghnCjP+E02ngu5AP/+hvymnwI9Wl/w7RUDvW/usombwj+ZYetcKQhCfEm8vmsnS8HCMwkg2CELnIv0Ue",
-	"gBj4+BYGvgeizoFhSCaCnhSFt76LOAnTa6OgFkdBzlZeh1Txo9Q6Ej06gZ56ssWY0T2cTAMkfvKBxT+u",
-	"XeJx0p51ukWzbJiarp5P6EgN9AbNgU8BJgz4WAzmHGHPxyPgoQDxZgBlkM1oUeP9egbytmMyivGBZH0/",
-	"I/1OSTjwPQ/h5yKfUTIqOeSbURSCMeQEBFMUTnxKOckYAdB1EaWCojdo/mzUc2ZszHesCxnydDCYMTF3",
-	"MAjIHfKekYJqy136E0Rm7OfvPOZPkAfIjIE76DO+IDlovsxua2MOTzDoovAWha1oETzLujGXtp0D6Jwy",
-	"NAHo3kVi6IC47iwMkVcEDYIZdBlgyB1j34VBwieebf/JwUZ0BKJvz0jNj4Sdkhn2HkHCiHLOefvd5zza",
-	"8RXinLeBR5AELXTvUwZItAk5x0MYTGeDwKdj5EWghvCtHxI8QVgwXIU9nKsda5br1byhMbSGJrIhMgZl",
-	"z60OLVgaGAPTKtna89D9UggAlMxCFwG1lJeH8ozzcA7nAYHeJSEfYDhCT58Oa2k6VIuAIxKbA0YICHhb",
-	"L0hjhUtyk64ks+zWgHiCu4k+cYpDuRoijOEYPWUUHHDyE/mODIe+68MATOEI0beAIszAYJ6ud/iMk3RJ",
-	"SAfiuXpKnz5JJaOWs2fYOCSMBRxG2ThEdEwCT2wZsV1CBN0x8o7BlAS+O5dcjdyiEISQocCf+EwX/z82",
-	"DUPnyHxsgomPZwy95kSLISFvYXZeczb/wHDGxiT0vyPvOaZycb+1sUvCUAj5TgfARBbgTMTHQxJOxO9j",
-	"cF/gbwuM3CAs0GUoIPl1oK/DxSI80mMRmoQA3U+5KpFWQcDBjM5gEMwBxPQOhcnUcpx89umKxya+0wgR",
-	"ZKgJGbxB0XYU4zn+wZWgKQqZL/UR6Hk+HxgMrmFaGrv2IFtUhkyrltGGzCV1R9c82eZ1oMos6nWybqS7",
-	"8dJSasdg4DOqAwgms4D504Avd1CTakmNy6A1s27pAFIAgWyO0y7VO3uxbwuK2rcfpm7n6Wi6xjvse5tW",
-	"xRmat2NFRtWiU+RuPcjBHHBF9C3oZ6nUB3c+puBujDAYEDYGMERg5N8iXARWuSIoI99i5LMxCoEv1AuE",
-	"ZxPt+KvmtLrXVplL9PyXaXHM7HZsTdfed5yGeiV+lmrx07JpRT+7nZL2bZEsunZf4A0UbmHIe01VS3FD",
-	"i+0kzSStJI2INh50berjHGW//VEIxAG6RUHBBm44nzIyCuF07LsAUooo5dIOoC7CMPQJBQQH86KW12kP",
-	"3blEoEeBIjdETCr4su1rWf5HTLuGPx2j8BLdM03XzgPoY/F7O3Ksqsw3I18n2EWbFlU3KictBZFJ4mu0",
-	"JpOOkMHfyBULb2F3SwU+f3u7oofXjHdrieyX6cWJsKA68sAMeyiMdD0djNE99JDrT2AADtgdAe4YhtDl",
-	"Oi6AYDBn6HBhJ4qdmt6MtaXN6BROYWH47V9P345y9LzalE/ANkP1MRBledFnGZ+1w/jWLdH8JZAZmZ6Z",
-	"0tWr410IMVuL/CNeAqHraehj15/CYBPBz+OCD/py7XhnrRWDZK34S5e8zqMBWFr1MizKKpfXsQFprDMK",
-	"9eOj6wJnCFa5nM8SOKWE9EGXF9On+J0UvfigpNGCvgV9V9C/IJ72AQwIRpFRKmXY8Bma0K3IFbfGuzWB",
-	"921Z0zTEQKO/4iHAMIRzTawk5vPRPHKCnwvAcpaKliHvxjW8Dt/Et7dYOuJTQlLKdjKuv7oXZxskKIQZ",
-	"CqehT/kIY/vyghm5sgLmYODDnBXm8MeR/HCD5m+lAVyaBMRDGJWAwENDOAsYmEDKUCgNdPrzb4oF4BKS",
-	"fCFtkzUNMxpWZjTLGzSXFJEotQEBuryYqjKjcIS2qPOHKCcrUUZCpGYoS/Qz9RK0mzroaUZPi610EYnP",
-	"Ol0QfaOYCxuhP5ISzroufZKlHrXLdO12ktv9TzgQyq4wE3Fick2RfyrwIXZRIjvldDxn68qVuWFbrNua",
-	"Yv/jIdk8P2dtXiwXP/iLvD40kZBWuAz0U9WbjfJUP1WiD0LEZiGWqp8SsApCDDkQB1lcjX8D+qlzpH8d",
-	"/fbtB+9IuWLXHv67vyh68MfZTlq1FUdS/FP58pXqiU/wNQxGJPTZeLJRJY7rOHGVRzPuJ/OWTTJQZnls",
-	"XKRPFTXTSqhRr+yolMSfuh5Aiir2whcrpm2vmeH/eXYJM5+efJ0PnnPTz5uIQT+gu+17tQx/+r5/9S2z",
-	"Trnh1ACMRAijA5P/xZeiUF+oDrgMGvgYLeBO8Yep82I5QCMX8kqhobijZvOc8uSGtZpZIk/SjWUBqSXK",
-	"vfkWTCGlwGecwB5KATqkyijz3GD9KIRaRbpNuJm3ZFPGku5Vp9O6vGg3rputU+ePD5earl10nVb3+pPT",
-	"Or/uvneUsanbsa5bHxsXV+eXW5pSuvPJBLHQd5tS1Iq+zD/cfe/En1U9FDaW+GwzO3XiMQihTyXj5cIp",
-	"XzZZqT2qu9EOLHFqiabyA7lEjK3Hy3I9lgeUiU1YGfRkN4HPKAqG4AAjypAH+qJwH8hvHwIS5tiQubg3",
-	"DAkWDjE+6+GDYQCZDu58Ngb9xELePyyC1j10WTAXeKC0C3ZHAB3DKaLFHuaaGUafhtrx1y0ooz3ou5x6",
-	"xFOmKLqsSaWODfInlb/TASqOiiByA1nYc6UsapUy++2s0+31itIYvMIUnDqgyO/CBFGuTSw0axqWvUmq",
-	"Tg0v3U7eEsoQbuMCX1wQB9mzFD11YKYD6n/nvGAirO0zfIPJHea1D1fskRXzoXqolnNqXpLjHnBAAg+F",
-	"YBoSb+YyypWSIODgycuIIrLRZIJE5X/vNEebJiF7SJQVrR47ZZlv5s6fMjcsk03YiriCWbEzlsfE6Cgs",
-	"+9FZmlZ167Bk1SpwaA9dF5aHBizVytAzS8j0LBOWDWRVBxVv4MJB2RiWqsOSMayXBrV6qV6zql52mVay",
-	"hySVBclSWi0F6SsraL9gkkoxB2X3UkcbnNlkHhQ4HpEZK8SmVy0Wq1KV0kw1eiJlz0Lmq8JwoykrV/Jn",
-	"+oMLX9vWpp82rmsLxvbPcgznqSGkxA1ZIaV7RA9i4VnLmLY4jxPdj/5KfSv7IcHuco2nqQmYURTyMZMJ",
-	"9PGWo/1D1mmqOlErNEda4v3m8q8H2UYhruMHgU8v/QmiDE6mscF4F0ud/ktZqH1KZ483pj5SzdzOwL3B",
-	"dv2LW5rXWo23MiDnTY6+sF7zQDoyPC0tdbmDco1sjuuSGWbgQJY5BO1mykz7hgJyh1FYXIu6Jev5zrxC",
-	"NOJjlDU3G/UEOZPh5VMl1syfHQOUGfWad2UYwBwZq6eZyuyaZ9eOzLKEy8x3PkXpU3BD0zVzS9i7QKNZ",
-	"AAXyKXWDQ19m3necP+EBIonD/MlG4nyaSutEDpEyxwI77vzH2t4fsfJ4tZAwOWSE4SCQXkLRdHC1X9O1",
-	"IQwo2nJWLmWVU1nl8ccClG2xPHkdUU5ViphDWp4srSDXU88dnnxsECIYTLaaXV7XmwXIu45c4LfavGvW",
-	"J53T60eeeW1GpPTyX8Tw9OSuQK52OtBg6XRHyN0lZRTLitmGZ9iVysAooKpVLdhe3S0MSmWvMKzZg4Fd",
-	"tWGpOlyvaFbyLDvfftQeCvFve4vfpvWIozfDMsopCqhNuhUJdhzRMDWiYarna37njkh2tpvrPcW7GRtZ",
-	"8/2cpNfRRde5tgy7pn6WjKqlftpGnRdrNa7PZQX+S7oldVsN/uzMlPakXR2f4paThpN242bjVlc1qsYf",
-	"AdUyAcQyPwaSH05VFAt0mX+rdPqeZvU0oICX/1nqacDzafy3naoY7X29h3taOfXCn0xJyHjxKue7IfmO",
-	"sLQDRUTnXebDK2m6xodS1nStuiXVVPSNE3db6DiSVehaU3VW06OCTdXN5Elb9I8zBdG1NOFmNF96ewI/",
-	"25FxrIKzjTAlu/9sJykpaux0mBJzqBTbVlbb62ZLWm91rdt+9/H6z9ZF+/Rqy2mP1Fipv/JP+CP8Jwr9",
-	"4VxM4AefMqlmrj3DedxBiTBtbdQ/4Ah9EAWFphPeoHCbKh1Z8oXd+9Lk2ej7sqOKRxdVO8NY1ucwumfX",
-	"CVWyPrZLOM4IkwqfdNjWjjUfs5IleYs/4ctKNjPxsfwzadLHDI0kRVk4w+KIbtM4LuOCuc48XG5IDyD9",
-	"5aizq6h+hub0yb4+FXsrMT3fc/jUD5g8Dog54Fug+J50AYYDijDTgfPhg9CT0C0Kfya/1DXnw4fX4Zqq",
-	"6cdK+b8wMqxZjZt4hJco61vBQPrkfTMUcMUl8+mltfx4MMmU/xXxRAxez1D58dgiLL1c3tmC8/2TVmpH",
-	"nodFxugFz4T2u1b3UnodKHPOYWTd8UeIxkH8MX69oUAGRejgwvmsyqozt3TALBhDOkaZMAjZGMcU53M+",
-	"QK3VoWSsWQ6KZb/Lh7ygFC8f0E2JOwYTUQy5BHtUxq2YpYLnj3ymAlhS3hiAwjlQZd8qTFfaKfBp5lOL",
-	"Z2YqtqWUr2VJm+5GJ9ZX8uNaIwWtskA8lti6iNOaTNlchdIQBihiC8Q8iKl5+O98esaWmmwv+jcT2j8W",
-	"4QUTyFDowwCMEBbEj7wQ3oI+upfxyotFpR6GPBDwJ+lVfTOhwlIh623JeM9EpVZcSQTQRnCx1PePs8lA",
-	"5vUIkUtCjwJGlOuiDiDA8vVC5FViOzENYykSa0fX4Yp0HU7h01InuwyGDEwJ9WWQucQNvnl08aufAuZ+",
-	"/DpEtz6ZUVFusddP77QlOp0+9Fhy92g7HRmB2m7yBQiXzw/WHxas8tX+9sPUc89oN3XbsmW3L9Atudk2",
-	"TGS3c7vXBRN9vVN/VxlEhRwkzQ0vgIzKvnLtwTnNc9ibUzBAQxKi6OiIo7yw0iAvtedE9GOVb0fTqFdk",
-	"wO/KfVh9nnjIjevelpv1GR360sTKnbNUUwuoIOETxwiWykwUiQ06gAxMCGUrbL91s+7WLM8u1Ay7UrCr",
-	"llWoG3W7UCq7JbdStmx3mGP73dlCWxEjGZO789kg8N3tXGkf4Zosvn59g+b5To3yvTxNO291Cgjzbnqg",
-	"OxPkjjvXxkMiBRRFqTcUNC4+nEo/UhQJIkvy/Mo1V+D/nbTetT+C8z9OPrQb4Kx1JR72euG/e8LouOV5",
-	"QWqMucvFH2EllubTIJInSajE0MS/M5HIhBCuXD0Dmf0G4pRXbSzV+liwpDcUxMSQxVTYvvw0YOie7ehl",
-	"u9E/dCuhVlHkBVBukhB5LQKk5iOptZU7Rlq7eGS4DPVHmKPL1n7bXVkh5bS9ah1G489rZNXCfJFNz5uH",
-	"bBZuNRWy4MpBJd9aNYS4pQVpB8RVo/10DM7PGt3/MsGtWSzz7Xbe7Qqd7qLr6KDZugAHTvdj0QTd1u9/",
-	"tD42WkIIBRB7gEpFsdVodh3xoNuxij18mdlzXG2ioF7he7RSs1NedG8BFN8/L1jlStIx4EIMBgjULXBA",
-	"EQIfP122usWJdygPPdJyWC3LQGu7u24vLaRl9hX3K2Xu81W6Ozrj4BN7ltApcsHBRdfpdp3r/0moKCik",
-	"HrQaklSR4UznVOOvu52SKNDtWIdp7UJ97rzbTXlvLzyUxriFhzKyP3p41uia13+a1+Wcr2TfZT+WfSe/",
-	"KceTfCf5W9ZN/pblkxE+p9Ive3je7cbO5+kn6VHIJ2l6iGH9aZYXqyaPM/WTxykCxHWjv1KDj0vKoUep",
-	"FS7TFq/sOvs8RsLNfMIlzkjJG5IgIHfgoCd8NXqa8C/navFBT7pt9LTMWnkOjw55CvT/MytaAZ4c1xKU",
-	"YgS4Y+TeRDiaI2vkgx7HtBhUFqWNRUh7IWHjpzFcScptmW+09F6S/V6LjEB5bm1yi0nTE8vM9ZgEHtVB",
-	"vOfyvduevvk28nvV+WXaidXuzkKfzbn2PFEhdjf0Zp00cHbUPYtVMTVFXHnNZLLqNs8o8Ajw2XEP9x2V",
-	"b0qlfeo2zwrvO06jIMEQOCIL5W+9mWGUXOdM/It0sd6R916mRVJvx+bbsZUuIHoZvUT38lVfRclEE+Lj",
-	"UQ8zf4KAj0H/S6Hr3RSakKE+OOhfXV1ddTrN5uX7951Ot/tXP1ErzbLKH0b5wGIrtUxKGxD35hDACRHZ",
-	"ymQ7yAMqi5MUO0SqWvkkSVabIUayGeHUP0PiZMWHk0tyg3KMkW2nA2SyLIEbXwpKuSuI8qptLmq1nc4b",
-	"qoo65+1DHVCXTJHHoSWdalclHpxCNi6u6u+XAu+xbGK5u3wRRe4M2c6+h9gr3IU+YwiDT1OEnfM2KBWN",
-	"YgmkCka6/Vmny4VJA5B0Eg7IQIJMEjqptLAG/hABd+4GqIcPZOyADgKfq3xRYIGuvGj0yH2GU0EaiYQ0",
-	"5ULsoiD2oTnUZcYPCha+FwqLGv+X+SE67GFe2YMMFnhHjmT+mSSQtAi6In0iPc5uCT58oYHq2efvCN8Q",
-	"4ODWKJpFy6ge8s718PsZvEP+G8rrFVr304CEKEyxivg4wUOBPxD2aOChW1+mWVNZfwkVxwx8HDJ/AJki",
-	"DKf+USQfF3u4h0XcEV0IPOITEp3JwBABGbp2DPo/ejJipqcdg+i3CKXhD3qCY9zf39/3NI59cWyNfFks",
-	"Fnvaw0O/uKLR1eFv4GAAM3nYstFP5BaF1P/Ov0Q8HyUhUD3MFzc9FGMYBpCpqQ/DOYCZMLrU0FLDkWFP",
-	"6wfEnycfSo9UDFTMUpyPmTftIwqgQKIkLVxfbV+JHIHvIuXrF8HGFLpjBKyioenaLAz4TmVsSo+Pju7u",
-	"7opQvC6ScHSk6tKjD+1G62O3VbCKRnHMJiJigflMGMfk8gKNgMw80Gx9BmdoDjoQwxESGbm6auoPzjrd",
-	"Qz4vIkXbTM1Vsik1XROkF1veLBpFQ0Uq8GWmHWtiw8uzmLFgL0d8lx/9SNwsHo5uJvRIbka+owrRhhRs",
-	"nOT5fDZEYclyYkfYJBe0yJ5yg+ZFIHJnyORQiy5z4EA4GkiHukOhP47hLQI+o3GZHpbdCpAn1DeXTBAF",
-	"A+jexB55yWdKXKwGTpSJCuK55PjS5Y9vwxANBQEFb4rjHGV0ZoR6bS8eX8qSrWUzrK8I4kyKHCUZ2B++",
-	"xVFtkWy0fcLHSG7azo926zyM+YeXD1lRRsWXZ7KsW4bxkgPIOKBope0HtOist5RcMspBS2eui5CHvCLg",
-	"mkGU+1UAk0gJehfC6VRidT9y8us/Z/ZPW5Iwr0pM6qNUZndRxdxcJZNVVFQqba6UZEAXNezNNeK8zbyC",
-	"uUUTiwmGeT2rvrneYs7bB10rb0O6vDTdoq61FdmjSwRElS3osZABXcj0s8kEhvMYRzbBJBfq4EieLyN5",
-	"UrOQ8CHejg/6SvzORomuhm5RjgKYpO2TeQkhjpyexUPOpeVRtUjLkE7tJ94laQ0PRGrNMboXu2QBSBeC",
-	"Pl8FRDfkLNFMqwShCJdYyLGqSWvQC4HwylyyL4HDmZwcmmEZRr1mGPVWyzlttEzLajhOuW5Vm1ajWWlY",
-	"p/aJU3eqxkn59NRsOY7VbJyapeZpqVFpVE/Mlu3YpxXHbp2UmtWG2aydVBtmq+qUTu1muVE5qTq1ncmW",
-	"zcSi1cyyaZi2VS23bKvSqFqtVrVp21al2jo1zXLdaDZahlGrt8x6rVI6cWqNRq1kmbXqiVmuOFXLKTtm",
-	"9dSsnpRbp0azbJVrVathOS2r7Jy0qk7tpOyYjUqj5NSdstMyT8onZstwzFOrUWrarfLpo6cxZQXZig3t",
-	"GcuesTyCsYhFlwLxFA9piCS/0jC1nlnI4P6VrEI6VAKoMr0LFhH72fSXgof7h4LRKV03ZUYgOFIH+snT",
-	"PpjAuUq82MO5yT0PlFuNeVgEzaWYVcpVBpW4UfbFyxXlM2kBXoX/5ITba2ZpNLLt7/bIoqPg+42BRnfG",
-	"rGpVvpP599uQ1rTVcfZRPoJd8TUdvf51RfaHJDvEYgaJb/nh6JsHsiOQLjlOvQQ3THyvnp4H5HHj27OJ",
-	"PZv4iWwiSuMS8QgVs7QFj9hSmXBnlJEJCtPJcpUtRn5IWV1kQDYQXr1c8Y5UjtiKY/W0w7fZsrFvL1dE",
-	"7qDPqDhyz/j5xvXL6nA1jwucvZ4Okko+oF0iyhqdMy0dr5SKKUoFwudEDUYR7cJ/eUfs+Vn2nug4Ikn7",
-	"oA3MSm2IDGM4LFfsumXXy7DqWVa9antDyzMGu6tZjxn7HnX3qPsTUTfPtrMGcTNJtVZiror+pZljr+VM",
-	"yEVwSkJAo+yPUmLGBMhdJhLnizUuPTOTjJzAjy4kpcIUr7KeZ+E0nUHrVzfqZC0fzqhJnHfVFm251qf3",
-	"09/vv9uj5mnzfdlu/OcOomB66bWCf12cfvny5WWKaqty3uYkAd0a4lZk7f4VDPoZq84YBQEBdyQMsvlm",
-	"4wzNGnz3Jx28q408qz4fvPv9t0fSYA/0e6B/eaBXSw6opIg7GGAy2vdKqL9Q9nfpoyYCZQEZiiSzIsxA",
-	"nXIK0XcZpFWos0oKuz/AfLpAu5CmTTPLhlWt12uWZYhQveU0bCJ5WloONgyjatdM0yu7VtW1hzXPrg0G",
-	"dRPZ0PTcoaflZDzj7Zjlaq1SVe2klQnGQSQnQdnSE/1RZ7HLmciUq9wa5SU6v43OTpTZytxNt4mTcUVD",
-	"XJlxS9PWJs/SjB2UhVUJ+fdcZM9FXoyLyCX3CIVB+sCsZyIqGxRdPOBNW1wAI4kDzTZ+MyWZH3xBK5At",
-	"vbKV5X8Nt3mi68zuvjN7wNsD3k8BPIkTu+OdhK/1cCfT4An/lshDMIN2pQjtrO3RzspDO9nQHuxeH+ys",
-	"Pdjtwe5XBTsJE4/Bum2MwSojJAWzafZqKkCG0kCc59yXB2b/HIPu1uZT/fmMldvfcI9/miX21zNsvxBH",
-	"WnXx2B6196j9Yqj9WMvuCLGCTKOytWk3yRwjXMIxgJljOwApOG91wEFeJpnDIuhmz/hEEA0mOMcinEmS",
-	"sxdbn3oCNhhUYMmzrILn1ksFuwrdwqA88Aq1mjesQq9UHpoom1TnWFuTrCfs4c7pzV3r7ur9Gfmr/f1v",
-	"o+H8ftVWv5vO727z95HT4uVEhdbHZt43tifZ6pxJe2TdI+sLIes7xLYBvRToOvGLtcAb+JQVktTdEewu",
-	"n4m9i7JZvy78VUvVoVe2BoVSxbULtls3C/WqhQrDCrIMy0P1YQVtv5fzU7+/mO+spNjyeVi9alQsq2LI",
-	"c6qUm63nlYZGCdUtqw7LyK5C2xygimtVYaVkoIrhld2BN4CeNUC1ul0pe5WSadShZ5Rsb1D1cv2hn8eN",
-	"OucCMq02qFfM4cA27ZJte+V6zSoPoOHWXMOouTWznJZ1t5rHOJh/iw5n/bSXHLMzR8ff+FrMZILW4oTJ",
-	"IkN6krpGnds9akXtWcOeNbw8a+ArTvAGlQYiJz5yC79lwQei9Or5wjdviEYZwGiS01Z8qAjUZZQy/pdO",
-	"kdsHBAfz+LoAUQmGUajLW9B3Pnzoi7+oygnBa630yHg13qPSn2sy57vCC3M3SFi8yuGlJOw4/f7Xvd+F",
-	"9LtQmYp+mtuFiwuYhGxcqD7R+eJbdN3B1+0o8KIsbenyhz1D2zO0l2Ro6rKLrQ3/gn+F0aUWW2k0C1dg",
-	"vDZ7MTla7rQp19zh8aIqzBqkMfbC8x5r/sHCs4jqgEGAQpFaSeZO202SzlwBv86S7YfC4UIULAInCMhd",
-	"kupOBI/fjUkcBxh3UudFfEZBfzmyuK+LLCOyQA/nRJsnKR/Fuzc0HXLuYzeYeUh9OYorLwJnyFCoiCHS",
-	"bMX1kUhh3MOYgIDgEQp5x+NLBNg4JLPROCleBN2ZyJoIfAosw5DeIpgAj7gz/mWZCW2+OrtUFwXD1w9L",
-	"f6Yg6Bc7+1txm8b2XGED2oIDTMRE7VM87XH3Mbgr4W9NiPVjkjnJjJebkZeXSiGvyLa3EnNlvPRcpdMU",
-	"wCt5RRE4OErXKB+l3OB6OPaDs8qGqUetSau9dJ3jX06Xsp6Ojntk3CPjHhn/4cgocOZ5kTGyQ22ZqDS6",
-	"lCqKoUtl3sPJHd+xpzAJozSlBXlxXMp3mEqfYXUjuK5STQDIJcoe7qfvWuqDg/huqUPAn7xNEJjcInEP",
-	"XCr7aZQpAwYhgl5OqtRcODZtw9LF1wGZCTwOIR4hkC4g8Npbyp2UlDEsMzcDqkh8+s/xbl68GEyr7uAG",
-	"sf7isl8tK6r9ollR91C/h/rdoT7aQssou6vbM/VH6+DcH2Gaurf24ML5rMsba+MU5ipnurh0Jb4N90De",
-	"NXuYXEswDf1bDsCJA0rkIJ26l3/BKaUIuh1LHv/xfspTQRhfddbtlEQedPDXgXMozRfJnWg53nh8qP8Q",
-	"dI1vgdE6k1P/r88t46+/26W/3rXvry5vvl9ZF5OrSet7x7q661w65tXk//x9dffbb7lXiByvudxoe8xe",
-	"uHftVwDp1CU02t+nf/zn91b33Ylr/F25qZ+Q79/D8/rVB/s/N7Wjz/XmXxe3Z5UvX748d7ldKbi3Te/Z",
-	"w09gDxws4fLtkLs7+d2Ku4ZWMwhxF5G43SF1EZDA5JzmU8xg0RlxMy94Cxbu95FX5t2pC8F8Ju8fWob9",
-	"P3lhyFA3ddHS/34e8OrA+GKsaPnmtV+KGUU3Z0n3kZ1HtWcQewbx8gxCrrY0aK9kDak70wRWJpd1ff32",
-	"oC/dnvZVeMjKW8MkuC6u4JGIORTXLSHsTYkvb5GXdmp5mROX898CN/D5mACVHux+CMgdFvcIgj8uPggr",
-	"afZaoJsJLf4IRQMPxcl8LG78cQMy84ouERf3wNAX0eqcfLKgZGnCXpN2wbI1PbfjoN3UASqOiiApWuT7",
-	"51tMv8URn2Uu7yomrslCN+MkzM0CTrBQfFLllRlvuUZT5SSn8r7ZCQyCwuIdXclnVEzV8mfiWZTfSXi0",
-	"9AzNpjZMfTC1Xh6+Pfy/AAAA//8=",
+	"7H17c9o43+hX0fh9Z5q8jyG2uaez84wDpOWktNmQbttdeoKwBXhjJB5LJKGdfPczuvgGBkwS2u572D+2",
+	"wZZk6Sfpd7981xwynRGMMKPa6XdtgqCLAvHn5yv0nzmirOPyXy6iTuDNmEewdqp1XISZN/JQAMgIsAkC",
+	"gWysgxEJAJ3PZiRgRU3XqDNBU8hHYIsZ0k41ygIPj7XHx0ddm8EAThFTH7wMyN/IyfyeegU6rSLoMDCd",
+	"UwaGSHx4pl6peTjQ91HwigInQGKS0Kd8Hh4fZgbZRNM1DKd8Jqrnjedqusbn7wXI1U5ZMEfJeU/hwzuE",
+	"x2yinZYsXZt6OPlzBhlDAR/8//5lFBqw8M0u/Pn1e8l6/G9Nz1pzgOiMYIrEks+g+wYydA8X/JdDMEOY",
+	"8T/hbOZ7DuTLP/mbchh8T0zpvwM00k61/zqJN+9EvqUn7SAgwRlxF/JzaTheTxAYyw+CADnIu0MugBh4",
+	"+A76ngvCyYFRQKYCnhQFd56DOAiTZ6OgDkdB7lbWhFTzk8Q5EjM6g656kmPN6AFOZz4Sf/KFRX/cOMTl",
+	"oL3o9opmxTA1XT2f0rFa6C1aAI8CTBjwsFjMJcKuh8fART7inwGUQTanRY3P6wXA24nAKNYH4vP9gvA7",
+	"J8HQc12EXwp8RsmoZoBvTlEAJpADEMxQMPUo5SBjBEDHQZQKiN6ixYtBz56zCb+xDmTI1cFwzsTeQd8n",
+	"98h9QQiqK3ftTRGZsx9/85g3RS4gcwbuocf4geRIcz+3rYM5eoJ+DwV3KGiHh+BFzo25cu1sQBeUoSlA",
+	"Dw4SSwfEceZBgNwiaBLMoMMAQ84Eew70YzrxYvdPLjaEIxBze0FovifsnMyx+wQQhpCzLztvPmXBjp8Q",
+	"+7IDXIIk0kIPHmWAhJeQUzyEwWw+9D06QW6I1BC+8wKCpwgLgqtwD6dqp5rluHV3ZIyskYnKEBnDiuvU",
+	"RhYsDY2haZXK2svA/VowAJTMAwcBdZRXl/KC+3AJFz6B7jUh72AwRs/fDmtlO9QXAcdIbAEYIcDn39oj",
+	"jBVekpd0LZjltIbEFdRNzIlDHMrTEOIYjqNnjIIjDn4i35HRyHM86IMZHCP6GlCEGRgukv2OX3CTrgnp",
+	"QrxQT+nzN6lk1DPuDJsEhDGfo1E2CRCdEN8VV0ZclwBBZ4LcUzAjvucsJFUjdygAAWTI96Ye08X/T03D",
+	"0DlmPjXB1MNzhn7mRoslIXdpd37mbn7EcM4mJPC+IfcltnL5vnWwQ4JAMPl2F8CYF+BExMMjEkzF36fg",
+	"ocDfFhi5RVhgl5FAyT8H9XU5W4THesRCkwCghxkXJZIiCDia0zn0/QWAmN6jIN5ajidffLuitYlxmgGC",
+	"DLUgg7covI5iPaffuRA0QwHzpDwCXdfjC4P+DUxyYzcuZMvCkGnVU9KQuSLu6Jorv3njqzbLcp3sG8pu",
+	"vLXk2jEYeozqAILp3GfezOfHHdSlWFLnPGjdbFg6gBRAID/HYZeYXXl5bkuC2tfvpl7OktF0jU/Yc7ed",
+	"igu06ESCjOpFZ8jJvcjhAnBB9DUYpKE0APcepuB+gjAYEjYBMEBg7N0hXARWpSogI99i5LEJCoAnxAuE",
+	"51Pt9C/NbvdurArn6PlfpsVxZq9b1nTtbdduqlfiz1I9eloxrfDPXrekfV0Gi649FPgHCncw4LOm6kvR",
+	"h5a/E38m/kr8EfGNR12beThD2O+8Fwyxj+6QXygDJ1jMGBkHcDbxHAApRZRybgdQB2EYeIQCgv1FUcua",
+	"tIvuHSKwR4EiJ0BMCvjy2zey/fcIdk1vNkHBNXpgmq5d+tDD4u984FjXmV9Gfk6wg7Ydql7YTmoKQpXE",
+	"X+GZjCdChn8jRxy8pdstBfjs6+2IGd4wPq0VsF8nDyfCAurIBXPsoiCU9XQwQQ/QRY43hT44YvcEOBMY",
+	"QIfLuACC4YKh46WbKG5q8jLWVy6jXTiHhdHXfz3/OsrV824zvgF5luphINrypi+yPmuH9W06otlHILUy",
+	"PbWl60/HmwBithHzj3kLhG5mgYcdbwb9bQC/jBo+6qu9o5u1kQ2SvaKRrnmfJyNgqdVLkSirUtlEBqSy",
+	"zig0Tk9uCpwgWJVKNkngkBLcB109TB+id5L14ouSSgv6GgwcAf+CeDoA0CcYhUqphGLDY2hKc4Er+hqf",
+	"1hQ+dGRP0xALDX9FS4BBABeaOEnM46t54ga/FALLOCpaCrxbz/Am/CbGznF0xFCCU0pPMuq/fhYXWzgo",
+	"hBkKZoFH+Qoj/fKSGrm6Bs1B34MZJ8zmj0P+4RYtXksFuFQJiIcwbAGBi0Zw7jMwhZShQCro9Je/FEuI",
+	"S3DyhaRO1jTMcFmp1axe0ExQhKzUFgzQ481UlzmFY5Sjz0fRTnaijARI7VAa6BfqJei0dNDXjL4WaelC",
+	"EF90eyAco5iJNgJvLDmcTVP6IFs96Zbp2t00c/ofsC+EXaEm4sDkkiIfyvcgdlDMO2VMPOPqypO55Vps",
+	"upri/uMR2b4/Fx3eLBN/8BdZc2ghwa1wHuiHijdb+alBosUABIjNAyxFP8VgFQQbciQMWVyMfwUGCTvS",
+	"v05++/qdT6RSLdcf/3uwzHrwx+lJWvU1Jik+VDZ/pWbiEXwD/TEJPDaZbhWJoz521OXJhPvZtGUbD5Q6",
+	"HlsP6XNZzaQQajSqOwol0VA3Q0hRtbw0YtUslzfs8P+8OIeZDU9+zocveekXLcSg59Nd772ciBtSgiws",
+	"DqJTLQgklspoD48lKR0i6rlI2Is5o3aLFq+oQJhUF8iei6vyN+/Of3CUr4P7iedMhOAp7c4EU+IjqaGD",
+	"wCXOnMuoyAX2ZedYjb5GTpdS81XPvrGMcl39WTJqlvqTHyNN19rNm0vZgf8lxepeu8mfXZhiGGufQn40",
+	"y3iS8RyjKUYz3DjBfNqB5PZ+DIl7en/F48x9fdN+376yr9s3f7SvOudfbvjOeZJFF4yC+OsNwpzzRF3o",
+	"AIhd8AcKvNGC/xLYGKiTmNy29vvm1ZfL65tWW/zLl9V58159RdO1jO/mhLRCqgpb8YG9MZYz4uOqqUZT",
+	"FCAK+/xoyvfTicYm8Z5DAzAS0lgdmPwXP6JCgKc64FKY72G0RHmL302dN8sgtRKVr2WbizvK9i8pUW3B",
+	"1qkj8iztkGwg9SSSOr0GM0gp8BgHsIsSLA2kSi350uzKk2j0OtBt4xyyjmxCXdj70u22r686zZtW+9z+",
+	"+O5aIsN27+aD3b686b21Iwxv3SjEkRMZ9BbTKWKB57SksBGOzAfuvbWjYdUMJTIITfXprROPQQA9KllP",
+	"Lp7xY5OWW8O+Wy0hklKvwFQOkAnEyH6yKtliaaKPrSJKpS2nCTxGkT8CRxhRTkoHovEAyLGPAQkyrChc",
+	"4BkFBAuXMI/18dHIh0wH9x6bgEFsIxocF0H7ATrMXwh8oORrdk8AncAZosU+1nSNYPRhpJ3+lQMy2qO+",
+	"i90v2jIF0VVdQsJwlr2p/J0OUHFcBKEj1NKdK6WxVil13y66vX6/KM0ha4whCRNd9hSmiHJyuvRZ07DK",
+	"2+TKxPKS38k6QinAbT3gywfiKG1N1BMmYx1Q7xunBVNhb5rjW0zuseDZ1tyRNfuhZqiOc2JfYoMnOCK+",
+	"iwIwC4g7d5jgMn2fI0/eRjSRH403SHT+9057tG0T0mbStHDx1C1LjZm5fzGftZFNeRovMIVOfi6kC50U",
+	"+6HOb45uXdVyLTVJzyMeeitE9iCTTqGTTcS7djOk3uDo4/vmh/fnnatuu3UKIlZIWBsBFgwUcT08Pi6C",
+	"LgxukQskE3MK7icE3Sn/QI8BB2IQoJkP5eVTCxfm2fDqLVtN6lsMtBv5gM2s1TPOw4atXdngzG1VmuVV",
+	"/CDMAp2WDqrllJEpti8JKSN0m9BqTgOWrHoVjsojx4GVkQFL9Qp0zRIyXcuEFQNZtWHVHTpwWDFGpdqo",
+	"ZIwapWG9UWrUrZqbBnc1bQ+vLikRpIFK4JjqGiSzZH1IcEFKclZWbM5VpR4UOOElc1aIrGxaJD8kOiW5",
+	"x/CJFP8KqVGFjl5TBo34Z3LApdHymm+TdlRtya76Sa7hMrGEBF8tOyTUTOGDSE+ipawYnJkT0w9/JcZK",
+	"DyT4ukw7WWID5hQFfM1kCj2cc7UfZZ+W6hN+hWaIBXzeXNBzIduOJj3f9+i1N0WUwekssg3uYpTRfylj",
+	"pEfp/Ol2sydi73y2zC1myl/cqLjRQJjLVpi1OfrSec1C0qGNYeWoyxuUaU+xHYfMMQNHss0x6LQSFrlX",
+	"FJB7jILiRqxbsl7OvSFAY75G2XO7/UaAM15eNlQiJeyL4wBlMbvhUxn5MEOY6GumsrBlmTBDCxzhwuG9",
+	"R1MaOUPTNTMn2rtC47kPBeZTcjVHfal933H/hLOfBA7zpluB82Em1XAZQEpZgHe8+U81sz7h5PFuAWFy",
+	"yQjDoS8dQsPt4EyYpmsj6FOUc1euZZdz2WUHC/CKASDsy3KcU95HtFOdQiqRlKBKa+CWy9a8qr9eNTo/",
+	"22YcIOhPc+037+vOfeTehPFPua7zhhNLF/TmiQ4P23FU8kIsY/XkLq/BZZ1klNmqUYhz4iWlD04z3oZr",
+	"lKvVoVFANatWKLsNpzAsVdzCqF4eDsu1MizVRpt1LNUsYebr9/pjIfq7nONv03qC34VhGZUEBNS1zQWC",
+	"HVc0SqxolJj5hr8zVyQnm8N8t3fj2U8xiH1V6w8x1ioAxDE/BZJCzlQII3SYd6fUWX3N6mtAoWL+s9TX",
+	"gOvR6Hc50TG8+3of97VK4oU3nZGA8eY1TokD8g1hqQINgc6nzJdX0nSNL6Wi6VotJ9RU6KUdTVtIPZJ4",
+	"6FpLTVbTw4YtNc34SUfMj5MJMbUk4OY0m597BoXbkYKsQ2db0ZSc/ouZ0RPQ2MmSnrSw5rN0Pt+myTfw",
+	"nUeZFDz3oBcUWt2tEgkco3eioZB9glsU5OnSlS337NudBM9Wx8cdhT66LOwZxqqEh9EDu4mhkg6wWMHj",
+	"jDApAspoHe1U8zArWZK2eFN+rORnph6WP+NPepihsYQoC+ZYWKe3reM6apjpycn5huQCkiOHk10H9Qu0",
+	"oM929KyWczHu2WEj557PpCUsooCvgaJ7Mv4DDinCTAf2u3dCckJ3KPiR9FLX7HfvfpYbifj0U9n9Xxgz",
+	"bDiN22iEG4vvudBA0u1qOyrggktq6JWz/HRkkmr/K+ITsXg9BeWn4xah++X8Tg7K9086qSlTygo+E450",
+	"sS/eUeiHJn3oPAyaEw8jioBUbVE95Z01g2MZeRNiNNk98rCIfib83fjPPD5vG+UpGXScgdGEp1roiaF+",
+	"xB/vvbVXHdoSRsRM25yym0X2OTJadl1a9qgpV8svaEfLXj2fuJxYaHhYcrfqvGn3rqUrlVLdHYeaPG+M",
+	"aJSbJ9r8VxTIWEcdXNmfVNvQaJjIgwEmkE7SXpPyY5xa2J9ecjfT4/IlL6k7Vr0OZsSZgKlohhyCXSrD",
+	"Uc1SwfXGHlNxqQkXM0DhAqi2rxW1VnoH4NHUUMuOACpktZQtP0v9/dbYlJ/knr2Bv12nW3oqsHURfj2d",
+	"sYWKkCUMUMSWgHkUQfP439nwjHRw6VkMbqd0cCqiBqeQocCDPhgrJBW6Vr0GA/Qg05AsN5USNnKBz58k",
+	"T/XtlAodlOyXk6W6EJ3aUSeRFyMkBCtzfz+fDmW6rgA5JHApRywyIkEHEGD5eimgOtaKmYaxEmC9Y0RQ",
+	"VUYEJSjPyiR7DAYMzAj1ZO6YUeSUIJ2xBwmSO4heB+jOI3Mq2i3P+vmTtsSkkwauFR+2jt2ViSU6LX4A",
+	"4aqtaLNhaF0I1tfvpp5pj982bassp32F7sht3ujP3Wy0PxeZ6Jtj9XpK1S04XKlI2gNmVJqzGxcuaJYX",
+	"8oKCIRqRAIVmQo7lhf4NuYk7J5Ia1Ph1NDmdF3k81t7D2sukOdh67svysr6gl3ISWJl7lvjUElaQ6BNH",
+	"GCyRcDDmmSADU0LZGq1+w2w4dcstF+pGuVoo1yyr0DAa5UKp4pScasUqO6MMrf7OuveqWMmE3F/Oh77n",
+	"5IuQeULEkRj95hYtshlJ+V5aTi/b3YJw5EIu6M0FuKPJdfCISAZFQeoVBc2rd+fSOR6FjMiKpLb2zBX4",
+	"f2ftN5334PLj2btOE1y0v4iH/X7w775QJ+e0BCXWmHlcvDHOw0xzhCzZ0NhpPebIhHil/Nd9mdQO4gS/",
+	"HXG1HhYk6RUFETBkM5WNR3HsDD2wHUMHXoxJ5xDZh3dlPgfJ5H7EvXK53iSliydGwVJvjDl2ye3215Md",
+	"8rj+qUVlfWTdwdzLpeefh2we5NoK2XDtouKx1i0h+tIStwOiruF9OgWXF83ef5ngzixW+HW77PWETHfV",
+	"s3XQal+BI7v3vmiCXvv3j+33zbZgQkW8FZWCYrvZ6tniQa9rFfv4OnXnuNhEQaPK72i1Xk54TL4GUIx/",
+	"WbAq1Xhiwh11iEDDAkcUIfD+w3W7V5y6x9KcleTD6mkCWt89HmXlIK2Sr2heCUWup7LY0jlHPpEXEZ0h",
+	"Bxxd9exez775nxiKAkLqQbspQRWqRHUONf661y2JBr2ulVKVqOEue72EwmTpodRcLD2UGozw4UWzZ978",
+	"Yd5UMkZJv0sPln4nx5TriceJf8u+8W/ZPl7hSwr9coaXvV6kx0k+Sa5CPknCQyzrD7Oy3DV+nOofP04A",
+	"IOob/kosPmoplx6qkK6Tusz0Ofs0QSJ2Zso5zlDIGxHfJ/fgqC/8cvqaCJrhYvFRX7ro9LXUWXkJ750o",
+	"RHE/vv5r/do5gnAmyLkNMdM+fc7XH7O9OKb/kEAFCd4sipDY0v0EKzwDLtC5Ean3EjaJISE+gngHCESD",
+	"rF/9/8+81RpugF+8mOwuX78M5jmbinMiHVHJZfZ5mUbviXv+YRykBGVebjI8evvkJ+Prs+yTK2mG1KWy",
+	"1F5PiO9SHUREJNs19/nUZCsDu/baitPuzAOPLXocBCoQ/pbebmJvL056F5FuQW0RgDSdcbXXuqDAJcBj",
+	"p308sFVeVJWetNe6KLzt2s2CpO7AFtnSf+vPDaPk2BfiX6SL847ctzJ9p3o7MV9PrGQDMcvwJXqQrwYq",
+	"ljXcEA+P+5h5UwQ8DAafCz33ttCCDA3A0eDLly9fut1W6/rt22631/tzEOtJzIrKc0v5wiKziyye4BPn",
+	"9hjAKRFZdeV3kAtUtlHJR4uSCvJJXFQhBYz4MsKZd4GEEdiD02tyizK06x27C2RSV4E3PheUtqIg2qtv",
+	"c9mhY3dfUdXUvuwc64A6ZIZcjlqSJSFUguwZZJPiuvl+LvAZy0+sTpcfotDzasmaCbFbuA88xhAGH2YI",
+	"25cdUCoaxRJINAyVVRfdHpeODECSyeIgAzFmkqiTSpOB740QcBaOj/r4SAY+6cD3KNNBGBWlK4c/PfT0",
+	"41CQWk8hHjgQO8iP3P2OdZmZjoKl8QKhIub/Mi9Ax33MO7uQwQKfyInMkxineyiCnkjzTU/TV4IvX6hU",
+	"9PTzN4RfCHB0ZxTNomXUjvnk+vjtHN4j7xXl/Qrth5lPAhQkSEVkH3OR7w2FgQW46M6T6YBVdQpChd2M",
+	"r0PmuSIzhOHMOwkFvmIf97GIDqZL4cF8Q0IjIwwQkAHmp2DwvS/jWvvaKQj/FgGv/EFfUIyHh4eHvsZx",
+	"XxQBK18Wi8W+9vg4KK756PogdXA0hKl8wekYZXKHAup94yMR10NxoHIf88NNj8UaRj5kauuDYAFgKtg9",
+	"sbTEcmRw8uYF8efxQMmVioWKXYrqhvBPe4gCKDBRnL54oK6vxBy+5yDllhyijRl0JghYRUPTtXng85vK",
+	"2Iyenpzc398XoXhdJMH4RPWlJ+86zfb7XrtgFY3ihE1FuBXzmND2yuMFmj6Zu6DV/gQu0AJ0IYZjJDLH",
+	"9tTWH110e8d8X0Qq4bnaq/hSaromQC+uvFk0ioYKs+LHTDvVxIWXxsWJIC8n/JaffI89wh5Pbqf0RF5G",
+	"fqMK4YUUZJxkuac3RWNJciKf/bhmicjyd4sWRSByvMkkpsveveBI+ERJ399joRCZwDsEPEajNn0sp+Uj",
+	"V+gjHDJFFAyhcxs5D8fDlLicCOwwYyrEC0nxpXcyv4YBGgkACtoUZSOQORRCrNdxo/UlTDNauhLQmlQL",
+	"cZOTuFLQ49co9jzkjfInJg/5pnwu/7nzhWdb4x/TrIySCFPVgCzD2OcCUr5yWin/gpb9ileSoIe1Eujc",
+	"cRBykVsEXDIIaxQIxCQSY90HcDaTuHoQ+iMPXjJLfVmCMKtLBOqTRAUi0cXc3iWV/V50Km3vFFfqET3K",
+	"23tE9UV4BzPHJ5YLYfB+VmN7v+XaDI+6VskDuqxyMqKvlQvsYbEr0SUHPJYq9Qiefj6dwmAR4ZFtaJIz",
+	"dXAsHSaQND0uqWii6/ior8Xf6RD39ahbpnkDME4vLfNnQxzGZ4iHnEpL3wuRPiGZglq8i9NvH4kU8BP0",
+	"IG7JEiJdilj/KUh0S2YxzbRKEIrIrqVaAJpUb+4JCa+tebAPPJzKnKUZlmE06obRaLft82bbtKymbVca",
+	"Vq1lNVvVpnVePrMbds04q5yfm23btlrNc7PUOi81q83amdku2+Xzql1un5VatabZqp/Vmma7ZpfOy61K",
+	"s3pWs+s7gy2dL02rmxXTMMtWrdIuW9VmzWq3a61y2arW2uemWWkYrWbbMOqNttmoV0tndr3ZrJcss147",
+	"MytVu2bZFdusnZu1s0r73GhVrEq9ZjUtu21V7LN2za6fVWyzWW2W7IZdsdvmWeXMbBu2eW41S61yu3L+",
+	"5G1MaEFykaEDYTkQlicQFnHoEkg8QUOaohiFVExtJhYyM8laUiF9vwFUFYkEiYgcxwYrmQ8Gx4LQKVk3",
+	"oUYgOBQHBvHTAZjChUoQ3seZSeiPlJ+YeVwErZWAe8pFBpVgXM7FzWTlUzlNfgr9ycgVopml8bhc/lYe",
+	"W3Tsf7s10PjemNes6jey+HYX0Lq2PklImExlV/yaTL3x15rUNXFqm+X0N1+zc2lsX8iOiHTFE3Af1DB2",
+	"Jnx+EqOnre9AJg5k4geSiTAHVUgjVHhlDhqRU5hw5pSRKQqSRR2ULkYOpLQuMncEEG7qXPAORY5Ii2P1",
+	"tePX6baRszoXRO6hx6jwIUk5rkf9K8pbIIsKXPw8GSSROUW7RpQ1uxdaMrQyEf6YSN6REeAcJt8QDvk7",
+	"4p4fpe8JzRFxzhptaFbrI2QYo1GlWm5Y5UYF1lzLatTK7shyjeHuYtZT1n7Auges+wOxbpZuZwPGTWUE",
+	"XItzVaICmjJ7rVbsKIJzEgAa5miWHDMmQN4yUeBJnHHpahznzQZeWDifClW8qs6TRqfJ9H+/ulInrfmw",
+	"xy1iv6m1aduxPryd/f7wrTxunbfeVsrN/9xD5M+u3bb/r6vzz58/76epti4zfUaq7twobk11mV9BoZ/S",
+	"6kyQ7xNwTwI/nRU+qiSiwTd/0OGb+ti1Govhm99/eyIMDoj+gOj3j+jVkQMqo+sOCpiU9L0W1V8p/bv0",
+	"URMx/YCMRCp4ETejrJyC9V1F0iorg0rdfjBgPp+hXcoxqZkVw6o1GnXLMkTs6WoOSZH5MckHG4ZRK9dN",
+	"0604Vs0pj+puuT4cNkxUhqbrjFwtI10j/45ZqdWrNfWdpDDBOBLJyK648kR/ki12NY2icpXbILyE9tvQ",
+	"dqLUVuZusk2UNzBc4trkgJq2Mc+fZuwgLKwrHHWgIgcqsjcqIo/cEwQG6QOzmYioxHV02cCb1LgARmIH",
+	"mjx+MyVZxWNJKpBf+slalv811OaZrjO7+84cEN4B4f0QhCfxxO74TqKvzehOZuwU/i2hh2AK25VCbGfl",
+	"x3ZWFraTHzogu5+P7KwDsjsgu18V2Uk08RRcl0cZrJLXUjCfpbOwATKSCuIs574sZPbPUejmVp/qL6es",
+	"zI1f1lQ73b9L36+g2N4TRVpXHvSAtQ9Ye29Y+6ma3TDZXkGlAVjjOEGmMxHXCLEs3y18wcN8QILzTKDs",
+	"rELRwsHiPUmW8XZ8D2EGHOj7YTVvfhEmKgDnKDKECx89YQ18q4YSWT2OpS1wSpxbwOAtEornqQxl8xgF",
+	"FMn7lCYdiRSo/wxOeCWYfzlRaxTy/gxr1Jpykr+CRU4cTM04rzXvWrXbN384n+q3zbdBeVzvfKHn5a4/",
+	"Inf0/Hpacc4ujW+tP43ftoHsaVA5YPIDJt8/Jg+PHICgazcTuNyOfCO24HNWkHnecpvq4tR2quw/TLlh",
+	"AEjBZbsLjrJS3R0XQS/tsyGCIjHBGRa+VBa/gxriufhzOKzCkmtZBddplArlGnQKw8rQLdTr7qgG3VJl",
+	"ZKJ01r9TbUM2waCPu+e39+37L28vyJ+db38bTfv3Lx31d8v+3Wn9PrbbvJ3o0H7fyhojP8jWJ3U84NcD",
+	"ft0bfmV5kN7uiJfzqIW4akyIdld9HN6EhVR+LvqrlWojt2INC6WqUy6UnYZZaNQsVBhVkWVYLmqMqij/",
+	"Xc6uOrS3WAgJsVX/hkbNqFpW1ZB+B4mwCdctjYwSalhWA1ZQuQbL5hBVHasGqyUDVQ234gzdIXStIao3",
+	"ytWKWy2ZRgO6RqnsDmtuZnzLy4TFZFTD1erDRtUcDctmuVQuu5VG3aoMoeHUHcOoO3WzktRd5NrHKDlL",
+	"jgmn425WAm1SrkBf+VlMFSHRolodojhPnFtP+WE86UQdSMOBNOyfNPATJ2iDSuuTEe+eIw5F0IGwsk82",
+	"8/1OqDNUilIaJ90XAxWBqowu8znQGXIGsqBLWKlKdIJBGLr4Ggzsd+8GSkkic/zwXms97H4a7VGVdzRZ",
+	"bkjhC3M3lLBcRWxfHHZU+emvgx+d9KNTmed+mBudgwuYBGxSqD3Tme5rWGnrr3wQ2CtJW6k7diBoB4K2",
+	"T4Km6qzlNuQK+hWE9dRySTRL1dd+NnkxObbc6VJuKB+3VxFmA6YxDszzAdf8g5lnEaUHfR8FIlWezIW5",
+	"Gyct+2zL+iHurnCgEw2LwPZ9ch+nLhXJQO4nJIrrjiap8yYeo2CwmilioIusUbJBH2dkD4lT+Ip3r2gy",
+	"hYiHHX/uIjVymCekCOwRQ4EChkibGPVHosZCH2MCfILHKOATj6ocsUlA5uNJ3LwIenORBRd4FFiGIW2w",
+	"OGVfHRJ3sT5bYA/5o5+fZuSFklrszZdjTbmv/FRhC7YFR5iIjTqk7Dvg3afgXYn+NqTMeEpyPpnBeDvm",
+	"5a0SmFdkT12Lc2X+i4VKjywQr6QVRWDjMP2ufJRwa+7jyK/ZqhimHn5Nau2lKzQfOdnKej52PGDGA2Y8",
+	"YMZ/OGYUeOZlMWOoh8qZeDqsmhnGRCcyqUbucnoc+UGCMO10QVa2TcSCUBkDosuYEF2lDgKQc5R9PEgW",
+	"gxyAo6j45THgT17HGJjcIVGoNpHNOsx8BP0AQTcj9XUmOjbLhqWL0QGZC3wcQBx6A4YVLzm+dldy4cVt",
+	"DMvMzGgtEln/c6JVliuXarUd3CA2V1b91bJcl/ea5fqA6g+ofndUH16hVSy7axgL9cab0Lk3xjTh+Hx0",
+	"ZX/SZUn9qCSFqoEhqsJF5fqPZDH847jMzCzw7jgCjh1QQu/pXufNe+U5veSUUgS9riXNf3ye0ioIo1qs",
+	"vW5J1LUAfx7Zx1J9ERdtzfDG40v9p3hARy7O3em59+entvHn353Sn286D1+ub799sa6mX6btb13ry333",
+	"2ja/TP/P31/uf/stsyTU6Ybqi/lx9lJh2F8BSSeKiml/n3/8z+/t3pszx/i7ets4I9++BZeNL+/K/7mt",
+	"n3xqtP68uruofv78+aXb7QrBg276QB5+AHngyBKulq/e3cnvTtSOW08gRG05Ua0nUdhN4OSMzyeIwbIz",
+	"4nZa8Bos1WuTNX3vVcVSj8l6cqto/w/eGDLUSxTO+99PA346YtwbKVqtpPlLEaOwEqJ0H9l5VQcCcSAQ",
+	"+ycQ8rQlkfZTScOWMEpRkPBZQZSvQVRYNzfGDysN/4PiHV844u9lgiQzq3D/IiGSG9ce13NW09t5vQc8",
+	"fMDDPxAPbwp9TFQhFjgsLn/719dHfaUe8V8iRkHW4ZVIb/nsjkUWD1HAFGF3RjzMwFFoKZTlUQn2F69V",
+	"wDoFVMYQeQEg91hU5gYfr94JO1W60ObtlBa/B+IDj8XpYiJqaDo+mbtFh4hSmDDwRP4nDjjZUFINoTFP",
+	"OsGWNT1z4qDT0gEqjosgblrkN+drBL/lFV+kyuEW4+AQoR3jIMysq0OwUD0l2itDymqPlqryQ4UWik6h",
+	"7xeWq97Gw6gsBavDRLsox4mlJOmbn04WnhgwcV4evz7+vwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

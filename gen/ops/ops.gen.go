@@ -41,6 +41,10 @@ const (
 	Verify = "verify"
 	// GetPublickey is KMS ShowPublicKey: POST /v1.0/{project_id}/kms/get-publickey.
 	GetPublickey = "get-publickey"
+	// GenerateMac is KMS GenerateMac: POST /v1.0/{project_id}/kms/generate-mac.
+	GenerateMac = "generate-mac"
+	// VerifyMac is KMS VerifyMac: POST /v1.0/{project_id}/kms/verify-mac.
+	VerifyMac = "verify-mac"
 	// ListSecrets is CSMS ListSecrets: GET /v1/{project_id}/secrets.
 	ListSecrets = "list-secrets"
 	// CreateSecret is CSMS CreateSecret: POST /v1/{project_id}/secrets.
@@ -79,6 +83,8 @@ var All = []string{
 	Sign,
 	Verify,
 	GetPublickey,
+	GenerateMac,
+	VerifyMac,
 	ListSecrets,
 	CreateSecret,
 	ShowSecret,
