@@ -4,6 +4,7 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -24,6 +25,7 @@ import (
 	kmsmodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/kms/v2/model"
 	"github.com/stretchr/testify/require"
 	tjsm2 "github.com/tjfoc/gmsm/sm2"
+	tjsm3 "github.com/tjfoc/gmsm/sm3"
 	tjx509 "github.com/tjfoc/gmsm/x509"
 
 	"github.com/dewconform/dewconform/identity"
@@ -69,6 +71,18 @@ func TestOfficialSDKAsymmetric(t *testing.T) {
 			Spec: spec, Usage: "SIGN_VERIFY", Origin: "kms", EnterpriseProjectID: "0", KeystoreID: "0",
 			State: mock.KeyEnabled, Created: time.Now(),
 		}, Material: make([]byte, 32), Private: private, Grants: []mock.Grant{}})
+	}
+	// MAC keys: no API creates them; the state (or a seed) does, here with a secret the test knows.
+	macSecret := make([]byte, 32)
+	_, err = rand.Read(macSecret)
+	require.NoError(t, err)
+	macKeys := map[string]string{"HMAC_SHA_256": "44444444-4444-4444-8444-444444444444", "HMAC_SM3": "55555555-5555-4555-8555-555555555555"}
+	for alg, spec := range map[string]string{"HMAC_SHA_256": "HMAC_256", "HMAC_SM3": "HMAC_SM3"} {
+		st.Keys = append(st.Keys, mock.StateKey{Key: mock.Key{
+			ID: macKeys[alg], ProjectID: alice.ProjectID, DomainID: "d", Alias: "mac-" + spec, Realm: "cn-north-4",
+			Spec: spec, Usage: "GENERATE_VERIFY_MAC", Origin: "kms", EnterpriseProjectID: "0", KeystoreID: "0",
+			State: mock.KeyEnabled, Created: time.Now(),
+		}, Material: macSecret, Grants: []mock.Grant{}})
 	}
 	srv, err := mock.New(mock.Options{})
 	require.NoError(t, err)
@@ -189,6 +203,29 @@ func TestOfficialSDKAsymmetric(t *testing.T) {
 		_, err = asn1.Unmarshal(sm2Sig, &rs)
 		require.NoError(t, err, "tjfoc's SM2 signature is DER")
 	})
+
+	for alg, id := range macKeys {
+		t.Run("mac/"+alg, func(t *testing.T) {
+			msg := base64.StdEncoding.EncodeToString(message)
+			r, err := c.GenerateMac(&kmsmodel.GenerateMacRequest{Body: &kmsmodel.GenerateMacRequestBody{
+				KeyId: id, Message: msg, MacAlgorithm: enumOf[kmsmodel.GenerateMacRequestBodyMacAlgorithm](t, alg)}})
+			require.NoError(t, err)
+			got, err := base64.StdEncoding.DecodeString(*r.Mac)
+			require.NoError(t, err)
+			// Outside the mock: Go's crypto/hmac over SHA-256, or over tjfoc/gmsm's SM3.
+			h := sha256.New
+			if alg == "HMAC_SM3" {
+				h = tjsm3.New
+			}
+			m := hmac.New(h, macSecret)
+			m.Write(message)
+			require.True(t, hmac.Equal(m.Sum(nil), got), "the MAC is the HMAC of the message under the key's secret")
+			v, err := c.VerifyMac(&kmsmodel.VerifyMacRequest{Body: &kmsmodel.VerifyMacRequestBody{
+				KeyId: id, Message: msg, Mac: *r.Mac, MacAlgorithm: enumOf[kmsmodel.VerifyMacRequestBodyMacAlgorithm](t, alg)}})
+			require.NoError(t, err)
+			require.True(t, *v.MacValid)
+		})
+	}
 
 	for _, tc := range []struct{ spec, alg string }{{"RSA_2048", "RSAES_OAEP_SHA_256"}, {"SM2", "SM2_ENCRYPT"}} {
 		t.Run("encrypt/"+tc.spec, func(t *testing.T) {

@@ -90,6 +90,28 @@ func asymFaults() []Fault {
 			Wrap: refusalAsCipher(func(req map[string]any, _ *answer) bool {
 				return str(req["encryption_algorithm"]) == "RSAES_OAEP_SHA_256" && len(str(req["plain_text"])) > 190
 			})},
+		{Name: "mac-of-another-message", Class: ClassShape, Operation: ops.GenerateMac, Rule: "M-MAC-CORRECT",
+			Description: "generate-mac answers the HMAC of a different message (one bit changed)",
+			Proxy:       VerdictMockOnly, ProxyReason: macProxyReason,
+			Wrap: editRequest(ops.GenerateMac, func(doc map[string]any) {
+				if msg, err := base64.StdEncoding.DecodeString(str(doc["message"])); err == nil && len(msg) > 0 {
+					msg[0] ^= 0x01
+					doc["message"] = base64.StdEncoding.EncodeToString(msg)
+				}
+			})},
+		{Name: "sign-key-generates-mac", Class: ClassState, Operation: ops.GenerateMac, Rule: "M-USAGE",
+			Description: "a SIGN_VERIFY key's refused generate-mac is answered 200 with a MAC",
+			Wrap: refusalAs(ops.GenerateMac, "mac", func(req map[string]any, _ *answer) bool {
+				return str(req["mac_algorithm"]) == "HMAC_SHA_256"
+			})},
+		{Name: "verify-mac-accepts-changed", Class: ClassShape, Operation: ops.VerifyMac, Rule: "M-VERIFY-CHANGED",
+			Description: "verify-mac answers mac_valid true for every MAC",
+			Proxy:       VerdictMockOnly, ProxyReason: macProxyReason,
+			Wrap: onSuccess(ops.VerifyMac, func(_ *http.Request, doc map[string]any) { doc["mac_valid"] = true })},
+		{Name: "mac-key-signs", Class: ClassState, Operation: ops.Sign, Rule: "M-MAC-ONLY",
+			Description: "a MAC key signs: its refused sign is answered 200 with a signature",
+			Proxy:       VerdictMockOnly, ProxyReason: macProxyReason,
+			Wrap: macKeySigns()},
 		{Name: "asym-decrypt-wrong-plaintext", Class: ClassShape, Operation: ops.DecryptData, Rule: "A-ASYM-DECRYPT",
 			Description: "decrypt-data with an asymmetric algorithm answers a plain_text other than what was encrypted",
 			Wrap: rewriteSeeing(ops.DecryptData, func(req map[string]any, a *answer) {
@@ -101,6 +123,29 @@ func asymFaults() []Fault {
 				}
 			})},
 	}
+}
+
+// macProxyReason: the scenarios that reach these faults need a MAC key, which only the mock's seed makes.
+const macProxyReason = "the scenarios need a GENERATE_VERIFY_MAC key, which no documented API creates: only the mock's control API seeds one (@mock-only)"
+
+// macKeySigns answers sign's refusals with 200 and a random signature when the key is a MAC key (the
+// fault asks describe-key, as the caller).
+func macKeySigns() middleware {
+	return on(ops.Sign, func(next http.Handler, w http.ResponseWriter, r *http.Request) {
+		body := requestBody(r)
+		a := capture(next, r)
+		if a.status == http.StatusBadRequest {
+			id := str(decodeObject(body)["key_id"])
+			q, _ := json.Marshal(map[string]string{"key_id": id})
+			d := side(next, r, http.MethodPost, kmsPath(r, ops.DescribeKey), q)
+			if str(member(d.object(), "key_info")["key_usage"]) == "GENERATE_VERIFY_MAC" {
+				sig := make([]byte, 72)
+				_, _ = rand.Read(sig)
+				a = jsonAnswer(http.StatusOK, map[string]any{"key_id": id, "signature": base64.StdEncoding.EncodeToString(sig)})
+			}
+		}
+		a.write(w)
+	})
 }
 
 func str(v any) string { s, _ := v.(string); return s }

@@ -218,6 +218,12 @@ func (p *prober) asymKey(spec, usage string) string {
 	return id
 }
 
+// macKey seeds a MAC key of alice's with a fixed secret (no API creates one).
+func (p *prober) macKey(id string) {
+	p.call("", http.MethodPost, "/_dewconform/seed", map[string]any{"keys": []map[string]any{{"owner": "alice", "alias": "selftest-mac-" + id[:1],
+		"id": id, "spec": "HMAC_256", "usage": "GENERATE_VERIFY_MAC", "material": strings.Repeat("ab", 32)}}}, false)
+}
+
 // signThenVerify signs with key (the signature is random, so not noted) and notes what verify says of
 // the signature over verifyMsg; signatures and digests are base64.
 func (p *prober) signThenVerify(key, alg, msgType, msg, verifyMsg string) {
@@ -296,10 +302,23 @@ func situations() map[string][]func(p *prober) {
 				p.kms("alice", "sign", map[string]any{"key_id": key, "message": base64.StdEncoding.EncodeToString(make([]byte, 20)), "signing_algorithm": "ECDSA_SHA_256"}, true)
 				p.kms("alice", "sign", map[string]any{"key_id": p.asymKey("SM2", "SIGN_VERIFY"), "message": hello, "message_type": "RAW", "signing_algorithm": "SM2DSA_SM3"}, true)
 				p.kms("alice", "sign", map[string]any{"key_id": p.asymKey("RSA_2048", "ENCRYPT_DECRYPT"), "message": digest, "signing_algorithm": "RSASSA_PSS_SHA_256"}, true)
+				p.macKey("8d0466b0-e727-4d9c-b35d-f84bb474a37f")
+				p.kms("alice", "sign", map[string]any{"key_id": "8d0466b0-e727-4d9c-b35d-f84bb474a37f", "message": digest, "signing_algorithm": "ECDSA_SHA_256"}, true)
 				p.kms("alice", "disable-key", map[string]any{"key_id": key}, false)
 				p.kms("alice", "sign", map[string]any{"key_id": key, "message": digest, "signing_algorithm": "ECDSA_SHA_256"}, true)
 			},
 		},
+		"generate-mac": {func(p *prober) {
+			p.macKey("6d0466b0-e727-4d9c-b35d-f84bb474a37f")
+			p.kms("alice", "generate-mac", map[string]any{"key_id": "6d0466b0-e727-4d9c-b35d-f84bb474a37f", "mac_algorithm": "HMAC_SHA_256", "message": hello}, true)
+			p.kms("alice", "generate-mac", map[string]any{"key_id": p.asymKey("EC_P256", "SIGN_VERIFY"), "mac_algorithm": "HMAC_SHA_256", "message": hello}, true)
+		}},
+		"verify-mac": {func(p *prober) {
+			id := "7d0466b0-e727-4d9c-b35d-f84bb474a37f"
+			p.macKey(id)
+			mac, _ := p.kms("alice", "generate-mac", map[string]any{"key_id": id, "mac_algorithm": "HMAC_SHA_256", "message": hello}, false)["mac"].(string)
+			p.kms("alice", "verify-mac", map[string]any{"key_id": id, "mac_algorithm": "HMAC_SHA_256", "message": digest, "mac": mac}, true)
+		}},
 		"verify": {func(p *prober) {
 			p.signThenVerify(p.asymKey("EC_P256", "SIGN_VERIFY"), "ECDSA_SHA_256", "RAW", hello, base64.StdEncoding.EncodeToString([]byte("hellO")))
 		}},
