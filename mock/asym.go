@@ -186,6 +186,16 @@ func parsePrivate(spec string, b []byte) (any, error) {
 // publicPEM is the public key as get-publickey answers it: a PEM SubjectPublicKeyInfo with CRLF line
 // ends, as in the ShowPublicKey example.
 func publicPEM(priv any) (string, error) {
+	der, err := publicDER(priv)
+	if err != nil {
+		return "", err
+	}
+	s := string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+	return strings.ReplaceAll(s, "\n", "\r\n"), nil
+}
+
+// publicDER is the DER SubjectPublicKeyInfo of an asymmetric private key's public half.
+func publicDER(priv any) ([]byte, error) {
 	var der []byte
 	var err error
 	switch k := priv.(type) {
@@ -211,13 +221,12 @@ func publicPEM(priv any) (string, error) {
 			Key: asn1.BitString{Bytes: k.PubKey().SerializeUncompressed(), BitLength: 65 * 8},
 		})
 	default:
-		return "", errors.New("not an asymmetric private key")
+		return nil, errors.New("not an asymmetric private key")
 	}
 	if err != nil {
-		return "", fmt.Errorf("public key: %w", err)
+		return nil, fmt.Errorf("public key: %w", err)
 	}
-	s := string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
-	return strings.ReplaceAll(s, "\n", "\r\n"), nil
+	return der, nil
 }
 
 // sigAlg is one signing algorithm: the key family it needs, its hash, and for RSA its padding.

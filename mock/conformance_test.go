@@ -62,6 +62,16 @@ func conformFixtures(t *testing.T, e *env) map[string]func() conformCall {
 			gen["mac"] = r.json(t)["mac"].(string)
 			return conformCall{ok: gen, bad: `{}`}
 		},
+		ops.CreateRsaDatakeyPair: func() conformCall {
+			k := key("conform-rsa-pair")
+			return conformCall{ok: map[string]any{"key_id": k, "key_spec": "RSA_2048"},
+				bad: map[string]any{"key_id": asymKey("conform-rsa-pair-asym", "EC_P256", "SIGN_VERIFY"), "key_spec": "RSA_2048"}}
+		},
+		ops.CreateEcDatakeyPair: func() conformCall {
+			k := key("conform-ec-pair")
+			return conformCall{ok: map[string]any{"key_id": k, "key_spec": "ECC_NIST_P521", "with_plain_text": false},
+				bad: map[string]any{"key_id": asymKey("conform-ec-pair-asym", "EC_P256", "SIGN_VERIFY"), "key_spec": "SM2"}}
+		},
 		ops.Sign: func() conformCall {
 			k := asymKey("conform-sign", "EC_P256", "SIGN_VERIFY")
 			digest := base64.StdEncoding.EncodeToString(make([]byte, 32))

@@ -120,6 +120,7 @@ func (w *World) definitions() []stepDef {
 		{thenExpr(`^` + who + ` cannot read the value of that secret$`), then1(w, w.cannotReadSecret)},
 	}
 	defs = append(defs, w.asymDefinitions()...)
+	defs = append(defs, w.dataKeyPairDefinitions()...)
 	return defs
 }
 

@@ -22,6 +22,42 @@ import (
 	"github.com/oapi-codegen/runtime"
 )
 
+// Defines values for CreateDataKeyPairResponseBodyKeySpec.
+const (
+	CreateDataKeyPairResponseBodyKeySpecECCNISTP256   CreateDataKeyPairResponseBodyKeySpec = "ECC_NIST_P256"
+	CreateDataKeyPairResponseBodyKeySpecECCNISTP384   CreateDataKeyPairResponseBodyKeySpec = "ECC_NIST_P384"
+	CreateDataKeyPairResponseBodyKeySpecECCNISTP521   CreateDataKeyPairResponseBodyKeySpec = "ECC_NIST_P521"
+	CreateDataKeyPairResponseBodyKeySpecECCSECGP256K1 CreateDataKeyPairResponseBodyKeySpec = "ECC_SECG_P256K1"
+	CreateDataKeyPairResponseBodyKeySpecRSA2048       CreateDataKeyPairResponseBodyKeySpec = "RSA_2048"
+	CreateDataKeyPairResponseBodyKeySpecRSA3072       CreateDataKeyPairResponseBodyKeySpec = "RSA_3072"
+	CreateDataKeyPairResponseBodyKeySpecRSA4096       CreateDataKeyPairResponseBodyKeySpec = "RSA_4096"
+	CreateDataKeyPairResponseBodyKeySpecSM2           CreateDataKeyPairResponseBodyKeySpec = "SM2"
+)
+
+// Valid indicates whether the value is a known member of the CreateDataKeyPairResponseBodyKeySpec enum.
+func (e CreateDataKeyPairResponseBodyKeySpec) Valid() bool {
+	switch e {
+	case CreateDataKeyPairResponseBodyKeySpecECCNISTP256:
+		return true
+	case CreateDataKeyPairResponseBodyKeySpecECCNISTP384:
+		return true
+	case CreateDataKeyPairResponseBodyKeySpecECCNISTP521:
+		return true
+	case CreateDataKeyPairResponseBodyKeySpecECCSECGP256K1:
+		return true
+	case CreateDataKeyPairResponseBodyKeySpecRSA2048:
+		return true
+	case CreateDataKeyPairResponseBodyKeySpecRSA3072:
+		return true
+	case CreateDataKeyPairResponseBodyKeySpecRSA4096:
+		return true
+	case CreateDataKeyPairResponseBodyKeySpecSM2:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CreateDatakeyRequestBodyKeySpec.
 const (
 	CreateDatakeyRequestBodyKeySpecAES128  CreateDatakeyRequestBodyKeySpec = "AES_128"
@@ -67,6 +103,54 @@ func (e CreateDatakeyRequestBodyPinType) Valid() bool {
 	case CreateDatakeyRequestBodyPinTypeCipherText:
 		return true
 	case CreateDatakeyRequestBodyPinTypePlainText:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateEcDatakeyPairRequestBodyKeySpec.
+const (
+	CreateEcDatakeyPairRequestBodyKeySpecECCNISTP256   CreateEcDatakeyPairRequestBodyKeySpec = "ECC_NIST_P256"
+	CreateEcDatakeyPairRequestBodyKeySpecECCNISTP384   CreateEcDatakeyPairRequestBodyKeySpec = "ECC_NIST_P384"
+	CreateEcDatakeyPairRequestBodyKeySpecECCNISTP521   CreateEcDatakeyPairRequestBodyKeySpec = "ECC_NIST_P521"
+	CreateEcDatakeyPairRequestBodyKeySpecECCSECGP256K1 CreateEcDatakeyPairRequestBodyKeySpec = "ECC_SECG_P256K1"
+	CreateEcDatakeyPairRequestBodyKeySpecSM2           CreateEcDatakeyPairRequestBodyKeySpec = "SM2"
+)
+
+// Valid indicates whether the value is a known member of the CreateEcDatakeyPairRequestBodyKeySpec enum.
+func (e CreateEcDatakeyPairRequestBodyKeySpec) Valid() bool {
+	switch e {
+	case CreateEcDatakeyPairRequestBodyKeySpecECCNISTP256:
+		return true
+	case CreateEcDatakeyPairRequestBodyKeySpecECCNISTP384:
+		return true
+	case CreateEcDatakeyPairRequestBodyKeySpecECCNISTP521:
+		return true
+	case CreateEcDatakeyPairRequestBodyKeySpecECCSECGP256K1:
+		return true
+	case CreateEcDatakeyPairRequestBodyKeySpecSM2:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateRsaDatakeyPairRequestBodyKeySpec.
+const (
+	CreateRsaDatakeyPairRequestBodyKeySpecRSA2048 CreateRsaDatakeyPairRequestBodyKeySpec = "RSA_2048"
+	CreateRsaDatakeyPairRequestBodyKeySpecRSA3072 CreateRsaDatakeyPairRequestBodyKeySpec = "RSA_3072"
+	CreateRsaDatakeyPairRequestBodyKeySpecRSA4096 CreateRsaDatakeyPairRequestBodyKeySpec = "RSA_4096"
+)
+
+// Valid indicates whether the value is a known member of the CreateRsaDatakeyPairRequestBodyKeySpec enum.
+func (e CreateRsaDatakeyPairRequestBodyKeySpec) Valid() bool {
+	switch e {
+	case CreateRsaDatakeyPairRequestBodyKeySpecRSA2048:
+		return true
+	case CreateRsaDatakeyPairRequestBodyKeySpecRSA3072:
+		return true
+	case CreateRsaDatakeyPairRequestBodyKeySpecRSA4096:
 		return true
 	default:
 		return false
@@ -526,6 +610,31 @@ func (e VerifyResponseBodySignatureValid) Valid() bool {
 	}
 }
 
+// CreateDataKeyPairResponseBody defines model for CreateDataKeyPairResponseBody.
+type CreateDataKeyPairResponseBody struct {
+	// CiphertextRecipient The private key encrypted for a Qingtian enclave (not modelled).
+	CiphertextRecipient *string `json:"ciphertext_recipient,omitempty"`
+
+	// KeyId Key ID, 36 bytes.
+	KeyId   KeyIdResponse                         `json:"key_id"`
+	KeySpec *CreateDataKeyPairResponseBodyKeySpec `json:"key_spec,omitempty"`
+
+	// PrivateKeyCipherText The private key wrapped under the key, base64 (in the mock, a ciphertext that decrypt-data opens).
+	PrivateKeyCipherText string `json:"private_key_cipher_text"`
+
+	// PrivateKeyPlainText The private key, base64 of a DER PKCS#8 PrivateKeyInfo (UNCONFIRMED encoding); absent when with_plain_text is false.
+	PrivateKeyPlainText *string `json:"private_key_plain_text,omitempty"`
+
+	// PublicKey The public key, base64 of a DER SubjectPublicKeyInfo (UNCONFIRMED: the pages give no encoding; DeriveSharedSecret takes public keys in this form).
+	PublicKey string `json:"public_key"`
+
+	// WrappedPrivateKey The private key encrypted under a caller's key (not modelled; at most one of the three private key fields has a value).
+	WrappedPrivateKey *string `json:"wrapped_private_key,omitempty"`
+}
+
+// CreateDataKeyPairResponseBodyKeySpec defines model for CreateDataKeyPairResponseBody.KeySpec.
+type CreateDataKeyPairResponseBodyKeySpec string
+
 // CreateDatakeyRequestBody defines model for CreateDatakeyRequestBody.
 type CreateDatakeyRequestBody struct {
 	AdditionalAuthenticatedData *string `json:"additional_authenticated_data,omitempty"`
@@ -568,6 +677,34 @@ type CreateDatakeyResponseBody struct {
 	// PlainText The data key in plaintext, hexadecimal (two characters a byte).
 	PlainText string `json:"plain_text"`
 }
+
+// CreateEcDatakeyPairRequestBody defines model for CreateEcDatakeyPairRequestBody.
+type CreateEcDatakeyPairRequestBody struct {
+	AdditionalAuthenticatedData *string `json:"additional_authenticated_data,omitempty"`
+
+	// KeyId Key ID, 36 bytes.
+	//
+	// Example: 0d0466b0-e727-4d9c-b35d-f84bb474a37f
+	KeyId   KeyIdRequest                          `json:"key_id"`
+	KeySpec CreateEcDatakeyPairRequestBodyKeySpec `json:"key_spec"`
+
+	// Pin PIN for level-4 cryptographic assessment scenarios only.
+	Pin *string `json:"pin,omitempty"`
+
+	// PinType CipherText (default) or PlainText; level-4 assessment scenarios only.
+	PinType *string `json:"pin_type,omitempty"`
+
+	// Sequence Serial number of the request message, at most 36 bytes.
+	//
+	// Example: 919c82d4-8046-4722-9094-35c3c6524cff
+	Sequence *Sequence `json:"sequence,omitempty"`
+
+	// WithPlainText Whether the answer carries the private key in plaintext (default true).
+	WithPlainText *bool `json:"with_plain_text,omitempty"`
+}
+
+// CreateEcDatakeyPairRequestBodyKeySpec defines model for CreateEcDatakeyPairRequestBody.KeySpec.
+type CreateEcDatakeyPairRequestBodyKeySpec string
 
 // CreateGrantRequestBody defines model for CreateGrantRequestBody.
 type CreateGrantRequestBody struct {
@@ -632,6 +769,28 @@ type CreateKeyRequestBody struct {
 type CreateKeyResponseBody struct {
 	KeyInfo KeKInfo `json:"key_info"`
 }
+
+// CreateRsaDatakeyPairRequestBody defines model for CreateRsaDatakeyPairRequestBody.
+type CreateRsaDatakeyPairRequestBody struct {
+	AdditionalAuthenticatedData *string `json:"additional_authenticated_data,omitempty"`
+
+	// KeyId Key ID, 36 bytes.
+	//
+	// Example: 0d0466b0-e727-4d9c-b35d-f84bb474a37f
+	KeyId   KeyIdRequest                           `json:"key_id"`
+	KeySpec CreateRsaDatakeyPairRequestBodyKeySpec `json:"key_spec"`
+
+	// Sequence Serial number of the request message, at most 36 bytes.
+	//
+	// Example: 919c82d4-8046-4722-9094-35c3c6524cff
+	Sequence *Sequence `json:"sequence,omitempty"`
+
+	// WithPlainText Whether the answer carries the private key in plaintext (default true).
+	WithPlainText *bool `json:"with_plain_text,omitempty"`
+}
+
+// CreateRsaDatakeyPairRequestBodyKeySpec defines model for CreateRsaDatakeyPairRequestBody.KeySpec.
+type CreateRsaDatakeyPairRequestBodyKeySpec string
 
 // DecryptDataRequestBody defines model for DecryptDataRequestBody.
 type DecryptDataRequestBody struct {
@@ -1219,11 +1378,17 @@ type CancelKeyDeletionJSONRequestBody = OperateKeyRequestBody
 // CreateDatakeyJSONRequestBody defines body for CreateDatakey for application/json ContentType.
 type CreateDatakeyJSONRequestBody = CreateDatakeyRequestBody
 
+// CreateEcDatakeyPairJSONRequestBody defines body for CreateEcDatakeyPair for application/json ContentType.
+type CreateEcDatakeyPairJSONRequestBody = CreateEcDatakeyPairRequestBody
+
 // CreateGrantJSONRequestBody defines body for CreateGrant for application/json ContentType.
 type CreateGrantJSONRequestBody = CreateGrantRequestBody
 
 // CreateKeyJSONRequestBody defines body for CreateKey for application/json ContentType.
 type CreateKeyJSONRequestBody = CreateKeyRequestBody
+
+// CreateRsaDatakeyPairJSONRequestBody defines body for CreateRsaDatakeyPair for application/json ContentType.
+type CreateRsaDatakeyPairJSONRequestBody = CreateRsaDatakeyPairRequestBody
 
 // DecryptDataJSONRequestBody defines body for DecryptData for application/json ContentType.
 type DecryptDataJSONRequestBody = DecryptDataRequestBody
@@ -1447,6 +1612,24 @@ type ClientInterface interface {
 	// Corresponds with POST /v1.0/{project_id}/kms/create-datakey (the `CreateDatakey` operationId).
 	CreateDatakey(ctx context.Context, projectId ProjectId, body CreateDatakeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// CreateEcDatakeyPairWithBody Create an elliptic-curve data key pair
+	//
+	// Generates an EC key pair (P-256, P-384, P-521, secp256k1 or SM2) and returns its public key, its private key wrapped under the (symmetric) key, and the private key in plaintext unless with_plain_text is false.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/create-ec-datakey-pair (the `CreateEcDatakeyPair` operationId).
+	CreateEcDatakeyPairWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateEcDatakeyPair Create an elliptic-curve data key pair
+	//
+	// Generates an EC key pair (P-256, P-384, P-521, secp256k1 or SM2) and returns its public key, its private key wrapped under the (symmetric) key, and the private key in plaintext unless with_plain_text is false.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/create-ec-datakey-pair (the `CreateEcDatakeyPair` operationId).
+	CreateEcDatakeyPair(ctx context.Context, projectId ProjectId, body CreateEcDatakeyPairJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CreateGrantWithBody Create a grant
 	//
 	// Grants a user or an account (`grantee_principal`) the listed operations on a key. `operations` may not be
@@ -1484,6 +1667,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1.0/{project_id}/kms/create-key (the `CreateKey` operationId).
 	CreateKey(ctx context.Context, projectId ProjectId, body CreateKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRsaDatakeyPairWithBody Create an RSA data key pair
+	//
+	// Generates an RSA key pair and returns its public key, its private key wrapped under the (symmetric) key, and the private key in plaintext unless with_plain_text is false.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/create-rsa-datakey-pair (the `CreateRsaDatakeyPair` operationId).
+	CreateRsaDatakeyPairWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRsaDatakeyPair Create an RSA data key pair
+	//
+	// Generates an RSA key pair and returns its public key, its private key wrapped under the (symmetric) key, and the private key in plaintext unless with_plain_text is false.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/create-rsa-datakey-pair (the `CreateRsaDatakeyPair` operationId).
+	CreateRsaDatakeyPair(ctx context.Context, projectId ProjectId, body CreateRsaDatakeyPairJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DecryptDataWithBody Decrypt data
 	//
@@ -1854,6 +2055,44 @@ func (c *Client) CreateDatakey(ctx context.Context, projectId ProjectId, body Cr
 	return c.Client.Do(req)
 }
 
+// CreateEcDatakeyPairWithBody Create an elliptic-curve data key pair
+//
+// Generates an EC key pair (P-256, P-384, P-521, secp256k1 or SM2) and returns its public key, its private key wrapped under the (symmetric) key, and the private key in plaintext unless with_plain_text is false.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/create-ec-datakey-pair (the `CreateEcDatakeyPair` operationId).
+func (c *Client) CreateEcDatakeyPairWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateEcDatakeyPairRequestWithBody(c.Server, projectId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateEcDatakeyPair Create an elliptic-curve data key pair
+//
+// Generates an EC key pair (P-256, P-384, P-521, secp256k1 or SM2) and returns its public key, its private key wrapped under the (symmetric) key, and the private key in plaintext unless with_plain_text is false.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/create-ec-datakey-pair (the `CreateEcDatakeyPair` operationId).
+func (c *Client) CreateEcDatakeyPair(ctx context.Context, projectId ProjectId, body CreateEcDatakeyPairJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateEcDatakeyPairRequest(c.Server, projectId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // CreateGrantWithBody Create a grant
 //
 // Grants a user or an account (`grantee_principal`) the listed operations on a key. `operations` may not be
@@ -1922,6 +2161,44 @@ func (c *Client) CreateKeyWithBody(ctx context.Context, projectId ProjectId, con
 // Corresponds with POST /v1.0/{project_id}/kms/create-key (the `CreateKey` operationId).
 func (c *Client) CreateKey(ctx context.Context, projectId ProjectId, body CreateKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateKeyRequest(c.Server, projectId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRsaDatakeyPairWithBody Create an RSA data key pair
+//
+// Generates an RSA key pair and returns its public key, its private key wrapped under the (symmetric) key, and the private key in plaintext unless with_plain_text is false.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/create-rsa-datakey-pair (the `CreateRsaDatakeyPair` operationId).
+func (c *Client) CreateRsaDatakeyPairWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRsaDatakeyPairRequestWithBody(c.Server, projectId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRsaDatakeyPair Create an RSA data key pair
+//
+// Generates an RSA key pair and returns its public key, its private key wrapped under the (symmetric) key, and the private key in plaintext unless with_plain_text is false.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/create-rsa-datakey-pair (the `CreateRsaDatakeyPair` operationId).
+func (c *Client) CreateRsaDatakeyPair(ctx context.Context, projectId ProjectId, body CreateRsaDatakeyPairJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRsaDatakeyPairRequest(c.Server, projectId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2636,6 +2913,53 @@ func NewCreateDatakeyRequestWithBody(server string, projectId ProjectId, content
 	return req, nil
 }
 
+// NewCreateEcDatakeyPairRequest calls the generic CreateEcDatakeyPair builder with application/json body
+func NewCreateEcDatakeyPairRequest(server string, projectId ProjectId, body CreateEcDatakeyPairJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateEcDatakeyPairRequestWithBody(server, projectId, "application/json", bodyReader)
+}
+
+// NewCreateEcDatakeyPairRequestWithBody constructs an http.Request for the CreateEcDatakeyPair method, with any body, and a specified content type
+func NewCreateEcDatakeyPairRequestWithBody(server string, projectId ProjectId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "project_id", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1.0/%s/kms/create-ec-datakey-pair", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewCreateGrantRequest calls the generic CreateGrant builder with application/json body
 func NewCreateGrantRequest(server string, projectId ProjectId, body CreateGrantJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -2711,6 +3035,53 @@ func NewCreateKeyRequestWithBody(server string, projectId ProjectId, contentType
 	}
 
 	operationPath := fmt.Sprintf("/v1.0/%s/kms/create-key", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCreateRsaDatakeyPairRequest calls the generic CreateRsaDatakeyPair builder with application/json body
+func NewCreateRsaDatakeyPairRequest(server string, projectId ProjectId, body CreateRsaDatakeyPairJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateRsaDatakeyPairRequestWithBody(server, projectId, "application/json", bodyReader)
+}
+
+// NewCreateRsaDatakeyPairRequestWithBody constructs an http.Request for the CreateRsaDatakeyPair method, with any body, and a specified content type
+func NewCreateRsaDatakeyPairRequestWithBody(server string, projectId ProjectId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "project_id", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1.0/%s/kms/create-rsa-datakey-pair", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -3564,6 +3935,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1.0/{project_id}/kms/create-datakey (the `CreateDatakey` operationId).
 	CreateDatakeyWithResponse(ctx context.Context, projectId ProjectId, body CreateDatakeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateDatakeyResponse, error)
 
+	// CreateEcDatakeyPairWithBodyWithResponse Create an elliptic-curve data key pair
+	//
+	// Generates an EC key pair (P-256, P-384, P-521, secp256k1 or SM2) and returns its public key, its private key wrapped under the (symmetric) key, and the private key in plaintext unless with_plain_text is false.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/create-ec-datakey-pair (the `CreateEcDatakeyPair` operationId).
+	CreateEcDatakeyPairWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateEcDatakeyPairResponse, error)
+
+	// CreateEcDatakeyPairWithResponse Create an elliptic-curve data key pair
+	//
+	// Generates an EC key pair (P-256, P-384, P-521, secp256k1 or SM2) and returns its public key, its private key wrapped under the (symmetric) key, and the private key in plaintext unless with_plain_text is false.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/create-ec-datakey-pair (the `CreateEcDatakeyPair` operationId).
+	CreateEcDatakeyPairWithResponse(ctx context.Context, projectId ProjectId, body CreateEcDatakeyPairJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateEcDatakeyPairResponse, error)
+
 	// CreateGrantWithBodyWithResponse Create a grant
 	//
 	// Grants a user or an account (`grantee_principal`) the listed operations on a key. `operations` may not be
@@ -3601,6 +3990,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1.0/{project_id}/kms/create-key (the `CreateKey` operationId).
 	CreateKeyWithResponse(ctx context.Context, projectId ProjectId, body CreateKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateKeyResponse, error)
+
+	// CreateRsaDatakeyPairWithBodyWithResponse Create an RSA data key pair
+	//
+	// Generates an RSA key pair and returns its public key, its private key wrapped under the (symmetric) key, and the private key in plaintext unless with_plain_text is false.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/create-rsa-datakey-pair (the `CreateRsaDatakeyPair` operationId).
+	CreateRsaDatakeyPairWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRsaDatakeyPairResponse, error)
+
+	// CreateRsaDatakeyPairWithResponse Create an RSA data key pair
+	//
+	// Generates an RSA key pair and returns its public key, its private key wrapped under the (symmetric) key, and the private key in plaintext unless with_plain_text is false.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/create-rsa-datakey-pair (the `CreateRsaDatakeyPair` operationId).
+	CreateRsaDatakeyPairWithResponse(ctx context.Context, projectId ProjectId, body CreateRsaDatakeyPairJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRsaDatakeyPairResponse, error)
 
 	// DecryptDataWithBodyWithResponse Decrypt data
 	//
@@ -4241,6 +4648,180 @@ func (r CreateDatakeyResponse) ContentType() string {
 	return ""
 }
 
+// CreateEcDatakeyPairResponse200Headers the declared response headers of an HTTP 200 response for CreateEcDatakeyPair
+type CreateEcDatakeyPairResponse200Headers struct {
+	XRequestId *string
+}
+
+// CreateEcDatakeyPairResponse400Headers the declared response headers of an HTTP 400 response for CreateEcDatakeyPair
+type CreateEcDatakeyPairResponse400Headers struct {
+	XRequestId *string
+}
+
+// CreateEcDatakeyPairResponse401Headers the declared response headers of an HTTP 401 response for CreateEcDatakeyPair
+type CreateEcDatakeyPairResponse401Headers struct {
+	XRequestId *string
+}
+
+// CreateEcDatakeyPairResponse403Headers the declared response headers of an HTTP 403 response for CreateEcDatakeyPair
+type CreateEcDatakeyPairResponse403Headers struct {
+	XRequestId *string
+}
+
+// CreateEcDatakeyPairResponse404Headers the declared response headers of an HTTP 404 response for CreateEcDatakeyPair
+type CreateEcDatakeyPairResponse404Headers struct {
+	XRequestId *string
+}
+
+// CreateEcDatakeyPairResponse413Headers the declared response headers of an HTTP 413 response for CreateEcDatakeyPair
+type CreateEcDatakeyPairResponse413Headers struct {
+	XRequestId *string
+}
+
+// CreateEcDatakeyPairResponse429Headers the declared response headers of an HTTP 429 response for CreateEcDatakeyPair
+type CreateEcDatakeyPairResponse429Headers struct {
+	XRequestId *string
+}
+
+// CreateEcDatakeyPairResponse500Headers the declared response headers of an HTTP 500 response for CreateEcDatakeyPair
+type CreateEcDatakeyPairResponse500Headers struct {
+	XRequestId *string
+}
+
+// CreateEcDatakeyPairResponse502Headers the declared response headers of an HTTP 502 response for CreateEcDatakeyPair
+type CreateEcDatakeyPairResponse502Headers struct {
+	XRequestId *string
+}
+
+// CreateEcDatakeyPairResponse504Headers the declared response headers of an HTTP 504 response for CreateEcDatakeyPair
+type CreateEcDatakeyPairResponse504Headers struct {
+	XRequestId *string
+}
+
+type CreateEcDatakeyPairResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CreateDataKeyPairResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CreateEcDatakeyPairResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *CreateEcDatakeyPairResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateEcDatakeyPairResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *CreateEcDatakeyPairResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *CreateEcDatakeyPairResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *CreateEcDatakeyPairResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateEcDatakeyPairResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *CreateEcDatakeyPairResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *CreateEcDatakeyPairResponse502Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *CreateEcDatakeyPairResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateEcDatakeyPairResponse) GetJSON200() *CreateDataKeyPairResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateEcDatakeyPairResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateEcDatakeyPairResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateEcDatakeyPairResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateEcDatakeyPairResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateEcDatakeyPairResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateEcDatakeyPairResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateEcDatakeyPairResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r CreateEcDatakeyPairResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r CreateEcDatakeyPairResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateEcDatakeyPairResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateEcDatakeyPairResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateEcDatakeyPairResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateEcDatakeyPairResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CreateGrantResponse200Headers the declared response headers of an HTTP 200 response for CreateGrant
 type CreateGrantResponse200Headers struct {
 	XRequestId *string
@@ -4583,6 +5164,180 @@ func (r CreateKeyResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateRsaDatakeyPairResponse200Headers the declared response headers of an HTTP 200 response for CreateRsaDatakeyPair
+type CreateRsaDatakeyPairResponse200Headers struct {
+	XRequestId *string
+}
+
+// CreateRsaDatakeyPairResponse400Headers the declared response headers of an HTTP 400 response for CreateRsaDatakeyPair
+type CreateRsaDatakeyPairResponse400Headers struct {
+	XRequestId *string
+}
+
+// CreateRsaDatakeyPairResponse401Headers the declared response headers of an HTTP 401 response for CreateRsaDatakeyPair
+type CreateRsaDatakeyPairResponse401Headers struct {
+	XRequestId *string
+}
+
+// CreateRsaDatakeyPairResponse403Headers the declared response headers of an HTTP 403 response for CreateRsaDatakeyPair
+type CreateRsaDatakeyPairResponse403Headers struct {
+	XRequestId *string
+}
+
+// CreateRsaDatakeyPairResponse404Headers the declared response headers of an HTTP 404 response for CreateRsaDatakeyPair
+type CreateRsaDatakeyPairResponse404Headers struct {
+	XRequestId *string
+}
+
+// CreateRsaDatakeyPairResponse413Headers the declared response headers of an HTTP 413 response for CreateRsaDatakeyPair
+type CreateRsaDatakeyPairResponse413Headers struct {
+	XRequestId *string
+}
+
+// CreateRsaDatakeyPairResponse429Headers the declared response headers of an HTTP 429 response for CreateRsaDatakeyPair
+type CreateRsaDatakeyPairResponse429Headers struct {
+	XRequestId *string
+}
+
+// CreateRsaDatakeyPairResponse500Headers the declared response headers of an HTTP 500 response for CreateRsaDatakeyPair
+type CreateRsaDatakeyPairResponse500Headers struct {
+	XRequestId *string
+}
+
+// CreateRsaDatakeyPairResponse502Headers the declared response headers of an HTTP 502 response for CreateRsaDatakeyPair
+type CreateRsaDatakeyPairResponse502Headers struct {
+	XRequestId *string
+}
+
+// CreateRsaDatakeyPairResponse504Headers the declared response headers of an HTTP 504 response for CreateRsaDatakeyPair
+type CreateRsaDatakeyPairResponse504Headers struct {
+	XRequestId *string
+}
+
+type CreateRsaDatakeyPairResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CreateDataKeyPairResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CreateRsaDatakeyPairResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *CreateRsaDatakeyPairResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateRsaDatakeyPairResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *CreateRsaDatakeyPairResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *CreateRsaDatakeyPairResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *CreateRsaDatakeyPairResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateRsaDatakeyPairResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *CreateRsaDatakeyPairResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *CreateRsaDatakeyPairResponse502Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *CreateRsaDatakeyPairResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateRsaDatakeyPairResponse) GetJSON200() *CreateDataKeyPairResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateRsaDatakeyPairResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateRsaDatakeyPairResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateRsaDatakeyPairResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateRsaDatakeyPairResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateRsaDatakeyPairResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateRsaDatakeyPairResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateRsaDatakeyPairResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r CreateRsaDatakeyPairResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r CreateRsaDatakeyPairResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateRsaDatakeyPairResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateRsaDatakeyPairResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateRsaDatakeyPairResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateRsaDatakeyPairResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7421,6 +8176,36 @@ func (c *ClientWithResponses) CreateDatakeyWithResponse(ctx context.Context, pro
 	return ParseCreateDatakeyResponse(rsp)
 }
 
+// CreateEcDatakeyPairWithBodyWithResponse Create an elliptic-curve data key pair
+//
+// Generates an EC key pair (P-256, P-384, P-521, secp256k1 or SM2) and returns its public key, its private key wrapped under the (symmetric) key, and the private key in plaintext unless with_plain_text is false.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/create-ec-datakey-pair (the `CreateEcDatakeyPair` operationId).
+func (c *ClientWithResponses) CreateEcDatakeyPairWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateEcDatakeyPairResponse, error) {
+	rsp, err := c.CreateEcDatakeyPairWithBody(ctx, projectId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateEcDatakeyPairResponse(rsp)
+}
+
+// CreateEcDatakeyPairWithResponse Create an elliptic-curve data key pair
+//
+// Generates an EC key pair (P-256, P-384, P-521, secp256k1 or SM2) and returns its public key, its private key wrapped under the (symmetric) key, and the private key in plaintext unless with_plain_text is false.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/create-ec-datakey-pair (the `CreateEcDatakeyPair` operationId).
+func (c *ClientWithResponses) CreateEcDatakeyPairWithResponse(ctx context.Context, projectId ProjectId, body CreateEcDatakeyPairJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateEcDatakeyPairResponse, error) {
+	rsp, err := c.CreateEcDatakeyPair(ctx, projectId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateEcDatakeyPairResponse(rsp)
+}
+
 // CreateGrantWithBodyWithResponse Create a grant
 //
 // Grants a user or an account (`grantee_principal`) the listed operations on a key. `operations` may not be
@@ -7481,6 +8266,36 @@ func (c *ClientWithResponses) CreateKeyWithResponse(ctx context.Context, project
 		return nil, err
 	}
 	return ParseCreateKeyResponse(rsp)
+}
+
+// CreateRsaDatakeyPairWithBodyWithResponse Create an RSA data key pair
+//
+// Generates an RSA key pair and returns its public key, its private key wrapped under the (symmetric) key, and the private key in plaintext unless with_plain_text is false.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/create-rsa-datakey-pair (the `CreateRsaDatakeyPair` operationId).
+func (c *ClientWithResponses) CreateRsaDatakeyPairWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRsaDatakeyPairResponse, error) {
+	rsp, err := c.CreateRsaDatakeyPairWithBody(ctx, projectId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRsaDatakeyPairResponse(rsp)
+}
+
+// CreateRsaDatakeyPairWithResponse Create an RSA data key pair
+//
+// Generates an RSA key pair and returns its public key, its private key wrapped under the (symmetric) key, and the private key in plaintext unless with_plain_text is false.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/create-rsa-datakey-pair (the `CreateRsaDatakeyPair` operationId).
+func (c *ClientWithResponses) CreateRsaDatakeyPairWithResponse(ctx context.Context, projectId ProjectId, body CreateRsaDatakeyPairJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRsaDatakeyPairResponse, error) {
+	rsp, err := c.CreateRsaDatakeyPair(ctx, projectId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRsaDatakeyPairResponse(rsp)
 }
 
 // DecryptDataWithBodyWithResponse Decrypt data
@@ -8349,6 +9164,198 @@ func ParseCreateDatakeyResponse(rsp *http.Response) (*CreateDatakeyResponse, err
 	return response, nil
 }
 
+// ParseCreateEcDatakeyPairResponse parses an HTTP response from a CreateEcDatakeyPairWithResponse call
+func ParseCreateEcDatakeyPairResponse(rsp *http.Response) (*CreateEcDatakeyPairResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateEcDatakeyPairResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CreateDataKeyPairResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers CreateEcDatakeyPairResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers CreateEcDatakeyPairResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateEcDatakeyPairResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers CreateEcDatakeyPairResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers CreateEcDatakeyPairResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers CreateEcDatakeyPairResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateEcDatakeyPairResponse429Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers CreateEcDatakeyPairResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers CreateEcDatakeyPairResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 504:
+		var headers CreateEcDatakeyPairResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseCreateGrantResponse parses an HTTP response from a CreateGrantWithResponse call
 func ParseCreateGrantResponse(rsp *http.Response) (*CreateGrantResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -8720,6 +9727,198 @@ func ParseCreateKeyResponse(rsp *http.Response) (*CreateKeyResponse, error) {
 		response.Headers502 = &headers
 	case rsp.StatusCode == 504:
 		var headers CreateKeyResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateRsaDatakeyPairResponse parses an HTTP response from a CreateRsaDatakeyPairWithResponse call
+func ParseCreateRsaDatakeyPairResponse(rsp *http.Response) (*CreateRsaDatakeyPairResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateRsaDatakeyPairResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CreateDataKeyPairResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers CreateRsaDatakeyPairResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers CreateRsaDatakeyPairResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateRsaDatakeyPairResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers CreateRsaDatakeyPairResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers CreateRsaDatakeyPairResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers CreateRsaDatakeyPairResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateRsaDatakeyPairResponse429Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers CreateRsaDatakeyPairResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers CreateRsaDatakeyPairResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 504:
+		var headers CreateRsaDatakeyPairResponse504Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -11805,12 +13004,18 @@ type ServerInterface interface {
 	// CreateDatakey Create a data key
 	// (POST /v1.0/{project_id}/kms/create-datakey)
 	CreateDatakey(w http.ResponseWriter, r *http.Request, projectId ProjectId)
+	// CreateEcDatakeyPair Create an elliptic-curve data key pair
+	// (POST /v1.0/{project_id}/kms/create-ec-datakey-pair)
+	CreateEcDatakeyPair(w http.ResponseWriter, r *http.Request, projectId ProjectId)
 	// CreateGrant Create a grant
 	// (POST /v1.0/{project_id}/kms/create-grant)
 	CreateGrant(w http.ResponseWriter, r *http.Request, projectId ProjectId)
 	// CreateKey Create a key
 	// (POST /v1.0/{project_id}/kms/create-key)
 	CreateKey(w http.ResponseWriter, r *http.Request, projectId ProjectId)
+	// CreateRsaDatakeyPair Create an RSA data key pair
+	// (POST /v1.0/{project_id}/kms/create-rsa-datakey-pair)
+	CreateRsaDatakeyPair(w http.ResponseWriter, r *http.Request, projectId ProjectId)
 	// DecryptData Decrypt data
 	// (POST /v1.0/{project_id}/kms/decrypt-data)
 	DecryptData(w http.ResponseWriter, r *http.Request, projectId ProjectId)
@@ -11922,6 +13127,32 @@ func (siw *ServerInterfaceWrapper) CreateDatakey(w http.ResponseWriter, r *http.
 	handler.ServeHTTP(w, r)
 }
 
+// CreateEcDatakeyPair operation middleware
+func (siw *ServerInterfaceWrapper) CreateEcDatakeyPair(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectId ProjectId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateEcDatakeyPair(w, r, projectId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // CreateGrant operation middleware
 func (siw *ServerInterfaceWrapper) CreateGrant(w http.ResponseWriter, r *http.Request) {
 
@@ -11965,6 +13196,32 @@ func (siw *ServerInterfaceWrapper) CreateKey(w http.ResponseWriter, r *http.Requ
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.CreateKey(w, r, projectId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateRsaDatakeyPair operation middleware
+func (siw *ServerInterfaceWrapper) CreateRsaDatakeyPair(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectId ProjectId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateRsaDatakeyPair(w, r, projectId)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -12530,6 +13787,8 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/get-publickey", wrapper.ShowPublicKey)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/generate-mac", wrapper.GenerateMac)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/verify-mac", wrapper.VerifyMac)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/create-rsa-datakey-pair", wrapper.CreateRsaDatakeyPair)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/create-ec-datakey-pair", wrapper.CreateEcDatakeyPair)
 
 	return m
 }
@@ -12991,6 +14250,194 @@ func (response CreateDatakey504JSONResponse) VisitCreateDatakeyResponse(w http.R
 	return err
 }
 
+type CreateEcDatakeyPairRequestObject struct {
+	ProjectId ProjectId `json:"project_id"`
+	Body      *CreateEcDatakeyPairJSONRequestBody
+}
+
+type CreateEcDatakeyPairResponseObject interface {
+	VisitCreateEcDatakeyPairResponse(w http.ResponseWriter) error
+}
+
+type CreateEcDatakeyPair200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type CreateEcDatakeyPair200JSONResponse struct {
+	Body    CreateDataKeyPairResponseBody
+	Headers CreateEcDatakeyPair200ResponseHeaders
+}
+
+func (response CreateEcDatakeyPair200JSONResponse) VisitCreateEcDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEcDatakeyPair400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateEcDatakeyPair400JSONResponse) VisitCreateEcDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEcDatakeyPair401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateEcDatakeyPair401JSONResponse) VisitCreateEcDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEcDatakeyPair403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateEcDatakeyPair403JSONResponse) VisitCreateEcDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEcDatakeyPair404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CreateEcDatakeyPair404JSONResponse) VisitCreateEcDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEcDatakeyPair413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateEcDatakeyPair413JSONResponse) VisitCreateEcDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEcDatakeyPair429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateEcDatakeyPair429JSONResponse) VisitCreateEcDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEcDatakeyPair500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response CreateEcDatakeyPair500JSONResponse) VisitCreateEcDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEcDatakeyPair502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response CreateEcDatakeyPair502JSONResponse) VisitCreateEcDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEcDatakeyPair504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response CreateEcDatakeyPair504JSONResponse) VisitCreateEcDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateGrantRequestObject struct {
 	ProjectId ProjectId `json:"project_id"`
 	Body      *CreateGrantJSONRequestBody
@@ -13353,6 +14800,194 @@ func (response CreateKey502JSONResponse) VisitCreateKeyResponse(w http.ResponseW
 type CreateKey504JSONResponse struct{ GatewayTimeoutJSONResponse }
 
 func (response CreateKey504JSONResponse) VisitCreateKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRsaDatakeyPairRequestObject struct {
+	ProjectId ProjectId `json:"project_id"`
+	Body      *CreateRsaDatakeyPairJSONRequestBody
+}
+
+type CreateRsaDatakeyPairResponseObject interface {
+	VisitCreateRsaDatakeyPairResponse(w http.ResponseWriter) error
+}
+
+type CreateRsaDatakeyPair200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type CreateRsaDatakeyPair200JSONResponse struct {
+	Body    CreateDataKeyPairResponseBody
+	Headers CreateRsaDatakeyPair200ResponseHeaders
+}
+
+func (response CreateRsaDatakeyPair200JSONResponse) VisitCreateRsaDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRsaDatakeyPair400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateRsaDatakeyPair400JSONResponse) VisitCreateRsaDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRsaDatakeyPair401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateRsaDatakeyPair401JSONResponse) VisitCreateRsaDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRsaDatakeyPair403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateRsaDatakeyPair403JSONResponse) VisitCreateRsaDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRsaDatakeyPair404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CreateRsaDatakeyPair404JSONResponse) VisitCreateRsaDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRsaDatakeyPair413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateRsaDatakeyPair413JSONResponse) VisitCreateRsaDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRsaDatakeyPair429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateRsaDatakeyPair429JSONResponse) VisitCreateRsaDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRsaDatakeyPair500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response CreateRsaDatakeyPair500JSONResponse) VisitCreateRsaDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRsaDatakeyPair502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response CreateRsaDatakeyPair502JSONResponse) VisitCreateRsaDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRsaDatakeyPair504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response CreateRsaDatakeyPair504JSONResponse) VisitCreateRsaDatakeyPairResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -16367,12 +18002,18 @@ type StrictServerInterface interface {
 	// CreateDatakey Create a data key
 	// (POST /v1.0/{project_id}/kms/create-datakey)
 	CreateDatakey(ctx context.Context, request CreateDatakeyRequestObject) (CreateDatakeyResponseObject, error)
+	// CreateEcDatakeyPair Create an elliptic-curve data key pair
+	// (POST /v1.0/{project_id}/kms/create-ec-datakey-pair)
+	CreateEcDatakeyPair(ctx context.Context, request CreateEcDatakeyPairRequestObject) (CreateEcDatakeyPairResponseObject, error)
 	// CreateGrant Create a grant
 	// (POST /v1.0/{project_id}/kms/create-grant)
 	CreateGrant(ctx context.Context, request CreateGrantRequestObject) (CreateGrantResponseObject, error)
 	// CreateKey Create a key
 	// (POST /v1.0/{project_id}/kms/create-key)
 	CreateKey(ctx context.Context, request CreateKeyRequestObject) (CreateKeyResponseObject, error)
+	// CreateRsaDatakeyPair Create an RSA data key pair
+	// (POST /v1.0/{project_id}/kms/create-rsa-datakey-pair)
+	CreateRsaDatakeyPair(ctx context.Context, request CreateRsaDatakeyPairRequestObject) (CreateRsaDatakeyPairResponseObject, error)
 	// DecryptData Decrypt data
 	// (POST /v1.0/{project_id}/kms/decrypt-data)
 	DecryptData(ctx context.Context, request DecryptDataRequestObject) (DecryptDataResponseObject, error)
@@ -16528,6 +18169,39 @@ func (sh *strictHandler) CreateDatakey(w http.ResponseWriter, r *http.Request, p
 	}
 }
 
+// CreateEcDatakeyPair operation middleware
+func (sh *strictHandler) CreateEcDatakeyPair(w http.ResponseWriter, r *http.Request, projectId ProjectId) {
+	var request CreateEcDatakeyPairRequestObject
+
+	request.ProjectId = projectId
+
+	var body CreateEcDatakeyPairJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateEcDatakeyPair(ctx, request.(CreateEcDatakeyPairRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateEcDatakeyPair")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateEcDatakeyPairResponseObject); ok {
+		if err := validResponse.VisitCreateEcDatakeyPairResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // CreateGrant operation middleware
 func (sh *strictHandler) CreateGrant(w http.ResponseWriter, r *http.Request, projectId ProjectId) {
 	var request CreateGrantRequestObject
@@ -16587,6 +18261,39 @@ func (sh *strictHandler) CreateKey(w http.ResponseWriter, r *http.Request, proje
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(CreateKeyResponseObject); ok {
 		if err := validResponse.VisitCreateKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateRsaDatakeyPair operation middleware
+func (sh *strictHandler) CreateRsaDatakeyPair(w http.ResponseWriter, r *http.Request, projectId ProjectId) {
+	var request CreateRsaDatakeyPairRequestObject
+
+	request.ProjectId = projectId
+
+	var body CreateRsaDatakeyPairJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateRsaDatakeyPair(ctx, request.(CreateRsaDatakeyPairRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateRsaDatakeyPair")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateRsaDatakeyPairResponseObject); ok {
+		if err := validResponse.VisitCreateRsaDatakeyPairResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -17127,159 +18834,171 @@ func (sh *strictHandler) VerifyMac(w http.ResponseWriter, r *http.Request, proje
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H17c9o43+hX0fh9Z5q8jyG2uaez84wDpOWktNmQbttdeoKwBXhjJB5LJKGdfPczuvgGBkwS2u572D+2",
-	"wZZk6Sfpd7981xwynRGMMKPa6XdtgqCLAvHn5yv0nzmirOPyXy6iTuDNmEewdqp1XISZN/JQAMgIsAkC",
-	"gWysgxEJAJ3PZiRgRU3XqDNBU8hHYIsZ0k41ygIPj7XHx0ddm8EAThFTH7wMyN/IyfyeegU6rSLoMDCd",
-	"UwaGSHx4pl6peTjQ91HwigInQGKS0Kd8Hh4fZgbZRNM1DKd8Jqrnjedqusbn7wXI1U5ZMEfJeU/hwzuE",
-	"x2yinZYsXZt6OPlzBhlDAR/8//5lFBqw8M0u/Pn1e8l6/G9Nz1pzgOiMYIrEks+g+wYydA8X/JdDMEOY",
-	"8T/hbOZ7DuTLP/mbchh8T0zpvwM00k61/zqJN+9EvqUn7SAgwRlxF/JzaTheTxAYyw+CADnIu0MugBh4",
-	"+A76ngvCyYFRQKYCnhQFd56DOAiTZ6OgDkdB7lbWhFTzk8Q5EjM6g656kmPN6AFOZz4Sf/KFRX/cOMTl",
-	"oL3o9opmxTA1XT2f0rFa6C1aAI8CTBjwsFjMJcKuh8fART7inwGUQTanRY3P6wXA24nAKNYH4vP9gvA7",
-	"J8HQc12EXwp8RsmoZoBvTlEAJpADEMxQMPUo5SBjBEDHQZQKiN6ixYtBz56zCb+xDmTI1cFwzsTeQd8n",
-	"98h9QQiqK3ftTRGZsx9/85g3RS4gcwbuocf4geRIcz+3rYM5eoJ+DwV3KGiHh+BFzo25cu1sQBeUoSlA",
-	"Dw4SSwfEceZBgNwiaBLMoMMAQ84Eew70YzrxYvdPLjaEIxBze0FovifsnMyx+wQQhpCzLztvPmXBjp8Q",
-	"+7IDXIIk0kIPHmWAhJeQUzyEwWw+9D06QW6I1BC+8wKCpwgLgqtwD6dqp5rluHV3ZIyskYnKEBnDiuvU",
-	"RhYsDY2haZXK2svA/VowAJTMAwcBdZRXl/KC+3AJFz6B7jUh72AwRs/fDmtlO9QXAcdIbAEYIcDn39oj",
-	"jBVekpd0LZjltIbEFdRNzIlDHMrTEOIYjqNnjIIjDn4i35HRyHM86IMZHCP6GlCEGRgukv2OX3CTrgnp",
-	"QrxQT+nzN6lk1DPuDJsEhDGfo1E2CRCdEN8VV0ZclwBBZ4LcUzAjvucsJFUjdygAAWTI96Ye08X/T03D",
-	"0DlmPjXB1MNzhn7mRoslIXdpd37mbn7EcM4mJPC+IfcltnL5vnWwQ4JAMPl2F8CYF+BExMMjEkzF36fg",
-	"ocDfFhi5RVhgl5FAyT8H9XU5W4THesRCkwCghxkXJZIiCDia0zn0/QWAmN6jIN5ajidffLuitYlxmgGC",
-	"DLUgg7covI5iPaffuRA0QwHzpDwCXdfjC4P+DUxyYzcuZMvCkGnVU9KQuSLu6Jorv3njqzbLcp3sG8pu",
-	"vLXk2jEYeozqAILp3GfezOfHHdSlWFLnPGjdbFg6gBRAID/HYZeYXXl5bkuC2tfvpl7OktF0jU/Yc7ed",
-	"igu06ESCjOpFZ8jJvcjhAnBB9DUYpKE0APcepuB+gjAYEjYBMEBg7N0hXARWpSogI99i5LEJCoAnxAuE",
-	"51Pt9C/NbvdurArn6PlfpsVxZq9b1nTtbdduqlfiz1I9eloxrfDPXrekfV0Gi649FPgHCncw4LOm6kvR",
-	"h5a/E38m/kr8EfGNR12beThD2O+8Fwyxj+6QXygDJ1jMGBkHcDbxHAApRZRybgdQB2EYeIQCgv1FUcua",
-	"tIvuHSKwR4EiJ0BMCvjy2zey/fcIdk1vNkHBNXpgmq5d+tDD4u984FjXmV9Gfk6wg7Ydql7YTmoKQpXE",
-	"X+GZjCdChn8jRxy8pdstBfjs6+2IGd4wPq0VsF8nDyfCAurIBXPsoiCU9XQwQQ/QRY43hT44YvcEOBMY",
-	"QIfLuACC4YKh46WbKG5q8jLWVy6jXTiHhdHXfz3/OsrV824zvgF5luphINrypi+yPmuH9W06otlHILUy",
-	"PbWl60/HmwBithHzj3kLhG5mgYcdbwb9bQC/jBo+6qu9o5u1kQ2SvaKRrnmfJyNgqdVLkSirUtlEBqSy",
-	"zig0Tk9uCpwgWJVKNkngkBLcB109TB+id5L14ouSSgv6GgwcAf+CeDoA0CcYhUqphGLDY2hKc4Er+hqf",
-	"1hQ+dGRP0xALDX9FS4BBABeaOEnM46t54ga/FALLOCpaCrxbz/Am/CbGznF0xFCCU0pPMuq/fhYXWzgo",
-	"hBkKZoFH+Qoj/fKSGrm6Bs1B34MZJ8zmj0P+4RYtXksFuFQJiIcwbAGBi0Zw7jMwhZShQCro9Je/FEuI",
-	"S3DyhaRO1jTMcFmp1axe0ExQhKzUFgzQ481UlzmFY5Sjz0fRTnaijARI7VAa6BfqJei0dNDXjL4WaelC",
-	"EF90eyAco5iJNgJvLDmcTVP6IFs96Zbp2t00c/ofsC+EXaEm4sDkkiIfyvcgdlDMO2VMPOPqypO55Vps",
-	"upri/uMR2b4/Fx3eLBN/8BdZc2ghwa1wHuiHijdb+alBosUABIjNAyxFP8VgFQQbciQMWVyMfwUGCTvS",
-	"v05++/qdT6RSLdcf/3uwzHrwx+lJWvU1Jik+VDZ/pWbiEXwD/TEJPDaZbhWJoz521OXJhPvZtGUbD5Q6",
-	"HlsP6XNZzaQQajSqOwol0VA3Q0hRtbw0YtUslzfs8P+8OIeZDU9+zocveekXLcSg59Nd772ciBtSgiws",
-	"DqJTLQgklspoD48lKR0i6rlI2Is5o3aLFq+oQJhUF8iei6vyN+/Of3CUr4P7iedMhOAp7c4EU+IjqaGD",
-	"wCXOnMuoyAX2ZedYjb5GTpdS81XPvrGMcl39WTJqlvqTHyNN19rNm0vZgf8lxepeu8mfXZhiGGufQn40",
-	"y3iS8RyjKUYz3DjBfNqB5PZ+DIl7en/F48x9fdN+376yr9s3f7SvOudfbvjOeZJFF4yC+OsNwpzzRF3o",
-	"AIhd8AcKvNGC/xLYGKiTmNy29vvm1ZfL65tWW/zLl9V58159RdO1jO/mhLRCqgpb8YG9MZYz4uOqqUZT",
-	"FCAK+/xoyvfTicYm8Z5DAzAS0lgdmPwXP6JCgKc64FKY72G0RHmL302dN8sgtRKVr2WbizvK9i8pUW3B",
-	"1qkj8iztkGwg9SSSOr0GM0gp8BgHsIsSLA2kSi350uzKk2j0OtBt4xyyjmxCXdj70u22r686zZtW+9z+",
-	"+O5aIsN27+aD3b686b21Iwxv3SjEkRMZ9BbTKWKB57SksBGOzAfuvbWjYdUMJTIITfXprROPQQA9KllP",
-	"Lp7xY5OWW8O+Wy0hklKvwFQOkAnEyH6yKtliaaKPrSJKpS2nCTxGkT8CRxhRTkoHovEAyLGPAQkyrChc",
-	"4BkFBAuXMI/18dHIh0wH9x6bgEFsIxocF0H7ATrMXwh8oORrdk8AncAZosU+1nSNYPRhpJ3+lQMy2qO+",
-	"i90v2jIF0VVdQsJwlr2p/J0OUHFcBKEj1NKdK6WxVil13y66vX6/KM0ha4whCRNd9hSmiHJyuvRZ07DK",
-	"2+TKxPKS38k6QinAbT3gywfiKG1N1BMmYx1Q7xunBVNhb5rjW0zuseDZ1tyRNfuhZqiOc2JfYoMnOCK+",
-	"iwIwC4g7d5jgMn2fI0/eRjSRH403SHT+9057tG0T0mbStHDx1C1LjZm5fzGftZFNeRovMIVOfi6kC50U",
-	"+6HOb45uXdVyLTVJzyMeeitE9iCTTqGTTcS7djOk3uDo4/vmh/fnnatuu3UKIlZIWBsBFgwUcT08Pi6C",
-	"LgxukQskE3MK7icE3Sn/QI8BB2IQoJkP5eVTCxfm2fDqLVtN6lsMtBv5gM2s1TPOw4atXdngzG1VmuVV",
-	"/CDMAp2WDqrllJEpti8JKSN0m9BqTgOWrHoVjsojx4GVkQFL9Qp0zRIyXcuEFQNZtWHVHTpwWDFGpdqo",
-	"ZIwapWG9UWrUrZqbBnc1bQ+vLikRpIFK4JjqGiSzZH1IcEFKclZWbM5VpR4UOOElc1aIrGxaJD8kOiW5",
-	"x/CJFP8KqVGFjl5TBo34Z3LApdHymm+TdlRtya76Sa7hMrGEBF8tOyTUTOGDSE+ipawYnJkT0w9/JcZK",
-	"DyT4ukw7WWID5hQFfM1kCj2cc7UfZZ+W6hN+hWaIBXzeXNBzIduOJj3f9+i1N0WUwekssg3uYpTRfylj",
-	"pEfp/Ol2sydi73y2zC1myl/cqLjRQJjLVpi1OfrSec1C0qGNYeWoyxuUaU+xHYfMMQNHss0x6LQSFrlX",
-	"FJB7jILiRqxbsl7OvSFAY75G2XO7/UaAM15eNlQiJeyL4wBlMbvhUxn5MEOY6GumsrBlmTBDCxzhwuG9",
-	"R1MaOUPTNTMn2rtC47kPBeZTcjVHfal933H/hLOfBA7zpluB82Em1XAZQEpZgHe8+U81sz7h5PFuAWFy",
-	"yQjDoS8dQsPt4EyYpmsj6FOUc1euZZdz2WUHC/CKASDsy3KcU95HtFOdQiqRlKBKa+CWy9a8qr9eNTo/",
-	"22YcIOhPc+037+vOfeTehPFPua7zhhNLF/TmiQ4P23FU8kIsY/XkLq/BZZ1klNmqUYhz4iWlD04z3oZr",
-	"lKvVoVFANatWKLsNpzAsVdzCqF4eDsu1MizVRpt1LNUsYebr9/pjIfq7nONv03qC34VhGZUEBNS1zQWC",
-	"HVc0SqxolJj5hr8zVyQnm8N8t3fj2U8xiH1V6w8x1ioAxDE/BZJCzlQII3SYd6fUWX3N6mtAoWL+s9TX",
-	"gOvR6Hc50TG8+3of97VK4oU3nZGA8eY1TokD8g1hqQINgc6nzJdX0nSNL6Wi6VotJ9RU6KUdTVtIPZJ4",
-	"6FpLTVbTw4YtNc34SUfMj5MJMbUk4OY0m597BoXbkYKsQ2db0ZSc/ouZ0RPQ2MmSnrSw5rN0Pt+myTfw",
-	"nUeZFDz3oBcUWt2tEgkco3eioZB9glsU5OnSlS337NudBM9Wx8cdhT66LOwZxqqEh9EDu4mhkg6wWMHj",
-	"jDApAspoHe1U8zArWZK2eFN+rORnph6WP+NPepihsYQoC+ZYWKe3reM6apjpycn5huQCkiOHk10H9Qu0",
-	"oM929KyWczHu2WEj557PpCUsooCvgaJ7Mv4DDinCTAf2u3dCckJ3KPiR9FLX7HfvfpYbifj0U9n9Xxgz",
-	"bDiN22iEG4vvudBA0u1qOyrggktq6JWz/HRkkmr/K+ITsXg9BeWn4xah++X8Tg7K9086qSlTygo+E450",
-	"sS/eUeiHJn3oPAyaEw8jioBUbVE95Z01g2MZeRNiNNk98rCIfib83fjPPD5vG+UpGXScgdGEp1roiaF+",
-	"xB/vvbVXHdoSRsRM25yym0X2OTJadl1a9qgpV8svaEfLXj2fuJxYaHhYcrfqvGn3rqUrlVLdHYeaPG+M",
-	"aJSbJ9r8VxTIWEcdXNmfVNvQaJjIgwEmkE7SXpPyY5xa2J9ecjfT4/IlL6k7Vr0OZsSZgKlohhyCXSrD",
-	"Uc1SwfXGHlNxqQkXM0DhAqi2rxW1VnoH4NHUUMuOACpktZQtP0v9/dbYlJ/knr2Bv12nW3oqsHURfj2d",
-	"sYWKkCUMUMSWgHkUQfP439nwjHRw6VkMbqd0cCqiBqeQocCDPhgrJBW6Vr0GA/Qg05AsN5USNnKBz58k",
-	"T/XtlAodlOyXk6W6EJ3aUSeRFyMkBCtzfz+fDmW6rgA5JHApRywyIkEHEGD5eimgOtaKmYaxEmC9Y0RQ",
-	"VUYEJSjPyiR7DAYMzAj1ZO6YUeSUIJ2xBwmSO4heB+jOI3Mq2i3P+vmTtsSkkwauFR+2jt2ViSU6LX4A",
-	"4aqtaLNhaF0I1tfvpp5pj982bassp32F7sht3ujP3Wy0PxeZ6Jtj9XpK1S04XKlI2gNmVJqzGxcuaJYX",
-	"8oKCIRqRAIVmQo7lhf4NuYk7J5Ia1Ph1NDmdF3k81t7D2sukOdh67svysr6gl3ISWJl7lvjUElaQ6BNH",
-	"GCyRcDDmmSADU0LZGq1+w2w4dcstF+pGuVoo1yyr0DAa5UKp4pScasUqO6MMrf7OuveqWMmE3F/Oh77n",
-	"5IuQeULEkRj95hYtshlJ+V5aTi/b3YJw5EIu6M0FuKPJdfCISAZFQeoVBc2rd+fSOR6FjMiKpLb2zBX4",
-	"f2ftN5334PLj2btOE1y0v4iH/X7w775QJ+e0BCXWmHlcvDHOw0xzhCzZ0NhpPebIhHil/Nd9mdQO4gS/",
-	"HXG1HhYk6RUFETBkM5WNR3HsDD2wHUMHXoxJ5xDZh3dlPgfJ5H7EvXK53iSliydGwVJvjDl2ye3215Md",
-	"8rj+qUVlfWTdwdzLpeefh2we5NoK2XDtouKx1i0h+tIStwOiruF9OgWXF83ef5ngzixW+HW77PWETHfV",
-	"s3XQal+BI7v3vmiCXvv3j+33zbZgQkW8FZWCYrvZ6tniQa9rFfv4OnXnuNhEQaPK72i1Xk54TL4GUIx/",
-	"WbAq1Xhiwh11iEDDAkcUIfD+w3W7V5y6x9KcleTD6mkCWt89HmXlIK2Sr2heCUWup7LY0jlHPpEXEZ0h",
-	"Bxxd9exez775nxiKAkLqQbspQRWqRHUONf661y2JBr2ulVKVqOEue72EwmTpodRcLD2UGozw4UWzZ978",
-	"Yd5UMkZJv0sPln4nx5TriceJf8u+8W/ZPl7hSwr9coaXvV6kx0k+Sa5CPknCQyzrD7Oy3DV+nOofP04A",
-	"IOob/kosPmoplx6qkK6Tusz0Ofs0QSJ2Zso5zlDIGxHfJ/fgqC/8cvqaCJrhYvFRX7ro9LXUWXkJ750o",
-	"RHE/vv5r/do5gnAmyLkNMdM+fc7XH7O9OKb/kEAFCd4sipDY0v0EKzwDLtC5Ean3EjaJISE+gngHCESD",
-	"rF/9/8+81RpugF+8mOwuX78M5jmbinMiHVHJZfZ5mUbviXv+YRykBGVebjI8evvkJ+Prs+yTK2mG1KWy",
-	"1F5PiO9SHUREJNs19/nUZCsDu/baitPuzAOPLXocBCoQ/pbebmJvL056F5FuQW0RgDSdcbXXuqDAJcBj",
-	"p308sFVeVJWetNe6KLzt2s2CpO7AFtnSf+vPDaPk2BfiX6SL847ctzJ9p3o7MV9PrGQDMcvwJXqQrwYq",
-	"ljXcEA+P+5h5UwQ8DAafCz33ttCCDA3A0eDLly9fut1W6/rt22631/tzEOtJzIrKc0v5wiKziyye4BPn",
-	"9hjAKRFZdeV3kAtUtlHJR4uSCvJJXFQhBYz4MsKZd4GEEdiD02tyizK06x27C2RSV4E3PheUtqIg2qtv",
-	"c9mhY3dfUdXUvuwc64A6ZIZcjlqSJSFUguwZZJPiuvl+LvAZy0+sTpcfotDzasmaCbFbuA88xhAGH2YI",
-	"25cdUCoaxRJINAyVVRfdHpeODECSyeIgAzFmkqiTSpOB740QcBaOj/r4SAY+6cD3KNNBGBWlK4c/PfT0",
-	"41CQWk8hHjgQO8iP3P2OdZmZjoKl8QKhIub/Mi9Ax33MO7uQwQKfyInMkxineyiCnkjzTU/TV4IvX6hU",
-	"9PTzN4RfCHB0ZxTNomXUjvnk+vjtHN4j7xXl/Qrth5lPAhQkSEVkH3OR7w2FgQW46M6T6YBVdQpChd2M",
-	"r0PmuSIzhOHMOwkFvmIf97GIDqZL4cF8Q0IjIwwQkAHmp2DwvS/jWvvaKQj/FgGv/EFfUIyHh4eHvsZx",
-	"XxQBK18Wi8W+9vg4KK756PogdXA0hKl8wekYZXKHAup94yMR10NxoHIf88NNj8UaRj5kauuDYAFgKtg9",
-	"sbTEcmRw8uYF8efxQMmVioWKXYrqhvBPe4gCKDBRnL54oK6vxBy+5yDllhyijRl0JghYRUPTtXng85vK",
-	"2Iyenpzc398XoXhdJMH4RPWlJ+86zfb7XrtgFY3ihE1FuBXzmND2yuMFmj6Zu6DV/gQu0AJ0IYZjJDLH",
-	"9tTWH110e8d8X0Qq4bnaq/hSaromQC+uvFk0ioYKs+LHTDvVxIWXxsWJIC8n/JaffI89wh5Pbqf0RF5G",
-	"fqMK4YUUZJxkuac3RWNJciKf/bhmicjyd4sWRSByvMkkpsveveBI+ERJ399joRCZwDsEPEajNn0sp+Uj",
-	"V+gjHDJFFAyhcxs5D8fDlLicCOwwYyrEC0nxpXcyv4YBGgkACtoUZSOQORRCrNdxo/UlTDNauhLQmlQL",
-	"cZOTuFLQ49co9jzkjfInJg/5pnwu/7nzhWdb4x/TrIySCFPVgCzD2OcCUr5yWin/gpb9ileSoIe1Eujc",
-	"cRBykVsEXDIIaxQIxCQSY90HcDaTuHoQ+iMPXjJLfVmCMKtLBOqTRAUi0cXc3iWV/V50Km3vFFfqET3K",
-	"23tE9UV4BzPHJ5YLYfB+VmN7v+XaDI+6VskDuqxyMqKvlQvsYbEr0SUHPJYq9Qiefj6dwmAR4ZFtaJIz",
-	"dXAsHSaQND0uqWii6/ior8Xf6RD39ahbpnkDME4vLfNnQxzGZ4iHnEpL3wuRPiGZglq8i9NvH4kU8BP0",
-	"IG7JEiJdilj/KUh0S2YxzbRKEIrIrqVaAJpUb+4JCa+tebAPPJzKnKUZlmE06obRaLft82bbtKymbVca",
-	"Vq1lNVvVpnVePrMbds04q5yfm23btlrNc7PUOi81q83amdku2+Xzql1un5VatabZqp/Vmma7ZpfOy61K",
-	"s3pWs+s7gy2dL02rmxXTMMtWrdIuW9VmzWq3a61y2arW2uemWWkYrWbbMOqNttmoV0tndr3ZrJcss147",
-	"MytVu2bZFdusnZu1s0r73GhVrEq9ZjUtu21V7LN2za6fVWyzWW2W7IZdsdvmWeXMbBu2eW41S61yu3L+",
-	"5G1MaEFykaEDYTkQlicQFnHoEkg8QUOaohiFVExtJhYyM8laUiF9vwFUFYkEiYgcxwYrmQ8Gx4LQKVk3",
-	"oUYgOBQHBvHTAZjChUoQ3seZSeiPlJ+YeVwErZWAe8pFBpVgXM7FzWTlUzlNfgr9ycgVopml8bhc/lYe",
-	"W3Tsf7s10PjemNes6jey+HYX0Lq2PklImExlV/yaTL3x15rUNXFqm+X0N1+zc2lsX8iOiHTFE3Af1DB2",
-	"Jnx+EqOnre9AJg5k4geSiTAHVUgjVHhlDhqRU5hw5pSRKQqSRR2ULkYOpLQuMncEEG7qXPAORY5Ii2P1",
-	"tePX6baRszoXRO6hx6jwIUk5rkf9K8pbIIsKXPw8GSSROUW7RpQ1uxdaMrQyEf6YSN6REeAcJt8QDvk7",
-	"4p4fpe8JzRFxzhptaFbrI2QYo1GlWm5Y5UYF1lzLatTK7shyjeHuYtZT1n7Auges+wOxbpZuZwPGTWUE",
-	"XItzVaICmjJ7rVbsKIJzEgAa5miWHDMmQN4yUeBJnHHpahznzQZeWDifClW8qs6TRqfJ9H+/ulInrfmw",
-	"xy1iv6m1aduxPryd/f7wrTxunbfeVsrN/9xD5M+u3bb/r6vzz58/76epti4zfUaq7twobk11mV9BoZ/S",
-	"6kyQ7xNwTwI/nRU+qiSiwTd/0OGb+ti1Govhm99/eyIMDoj+gOj3j+jVkQMqo+sOCpiU9L0W1V8p/bv0",
-	"URMx/YCMRCp4ETejrJyC9V1F0iorg0rdfjBgPp+hXcoxqZkVw6o1GnXLMkTs6WoOSZH5MckHG4ZRK9dN",
-	"0604Vs0pj+puuT4cNkxUhqbrjFwtI10j/45ZqdWrNfWdpDDBOBLJyK648kR/ki12NY2icpXbILyE9tvQ",
-	"dqLUVuZusk2UNzBc4trkgJq2Mc+fZuwgLKwrHHWgIgcqsjcqIo/cEwQG6QOzmYioxHV02cCb1LgARmIH",
-	"mjx+MyVZxWNJKpBf+slalv811OaZrjO7+84cEN4B4f0QhCfxxO74TqKvzehOZuwU/i2hh2AK25VCbGfl",
-	"x3ZWFraTHzogu5+P7KwDsjsgu18V2Uk08RRcl0cZrJLXUjCfpbOwATKSCuIs574sZPbPUejmVp/qL6es",
-	"zI1f1lQ73b9L36+g2N4TRVpXHvSAtQ9Ye29Y+6ma3TDZXkGlAVjjOEGmMxHXCLEs3y18wcN8QILzTKDs",
-	"rELRwsHiPUmW8XZ8D2EGHOj7YTVvfhEmKgDnKDKECx89YQ18q4YSWT2OpS1wSpxbwOAtEornqQxl8xgF",
-	"FMn7lCYdiRSo/wxOeCWYfzlRaxTy/gxr1Jpykr+CRU4cTM04rzXvWrXbN384n+q3zbdBeVzvfKHn5a4/",
-	"Inf0/Hpacc4ujW+tP43ftoHsaVA5YPIDJt8/Jg+PHICgazcTuNyOfCO24HNWkHnecpvq4tR2quw/TLlh",
-	"AEjBZbsLjrJS3R0XQS/tsyGCIjHBGRa+VBa/gxriufhzOKzCkmtZBddplArlGnQKw8rQLdTr7qgG3VJl",
-	"ZKJ01r9TbUM2waCPu+e39+37L28vyJ+db38bTfv3Lx31d8v+3Wn9PrbbvJ3o0H7fyhojP8jWJ3U84NcD",
-	"ft0bfmV5kN7uiJfzqIW4akyIdld9HN6EhVR+LvqrlWojt2INC6WqUy6UnYZZaNQsVBhVkWVYLmqMqij/",
-	"Xc6uOrS3WAgJsVX/hkbNqFpW1ZB+B4mwCdctjYwSalhWA1ZQuQbL5hBVHasGqyUDVQ234gzdIXStIao3",
-	"ytWKWy2ZRgO6RqnsDmtuZnzLy4TFZFTD1erDRtUcDctmuVQuu5VG3aoMoeHUHcOoO3WzktRd5NrHKDlL",
-	"jgmn425WAm1SrkBf+VlMFSHRolodojhPnFtP+WE86UQdSMOBNOyfNPATJ2iDSuuTEe+eIw5F0IGwsk82",
-	"8/1OqDNUilIaJ90XAxWBqowu8znQGXIGsqBLWKlKdIJBGLr4Ggzsd+8GSkkic/zwXms97H4a7VGVdzRZ",
-	"bkjhC3M3lLBcRWxfHHZU+emvgx+d9KNTmed+mBudgwuYBGxSqD3Tme5rWGnrr3wQ2CtJW6k7diBoB4K2",
-	"T4Km6qzlNuQK+hWE9dRySTRL1dd+NnkxObbc6VJuKB+3VxFmA6YxDszzAdf8g5lnEaUHfR8FIlWezIW5",
-	"Gyct+2zL+iHurnCgEw2LwPZ9ch+nLhXJQO4nJIrrjiap8yYeo2CwmilioIusUbJBH2dkD4lT+Ip3r2gy",
-	"hYiHHX/uIjVymCekCOwRQ4EChkibGPVHosZCH2MCfILHKOATj6ocsUlA5uNJ3LwIenORBRd4FFiGIW2w",
-	"OGVfHRJ3sT5bYA/5o5+fZuSFklrszZdjTbmv/FRhC7YFR5iIjTqk7Dvg3afgXYn+NqTMeEpyPpnBeDvm",
-	"5a0SmFdkT12Lc2X+i4VKjywQr6QVRWDjMP2ufJRwa+7jyK/ZqhimHn5Nau2lKzQfOdnKej52PGDGA2Y8",
-	"YMZ/OGYUeOZlMWOoh8qZeDqsmhnGRCcyqUbucnoc+UGCMO10QVa2TcSCUBkDosuYEF2lDgKQc5R9PEgW",
-	"gxyAo6j45THgT17HGJjcIVGoNpHNOsx8BP0AQTcj9XUmOjbLhqWL0QGZC3wcQBx6A4YVLzm+dldy4cVt",
-	"DMvMzGgtEln/c6JVliuXarUd3CA2V1b91bJcl/ea5fqA6g+ofndUH16hVSy7axgL9cab0Lk3xjTh+Hx0",
-	"ZX/SZUn9qCSFqoEhqsJF5fqPZDH847jMzCzw7jgCjh1QQu/pXufNe+U5veSUUgS9riXNf3ye0ioIo1qs",
-	"vW5J1LUAfx7Zx1J9ERdtzfDG40v9p3hARy7O3em59+entvHn353Sn286D1+ub799sa6mX6btb13ry333",
-	"2ja/TP/P31/uf/stsyTU6Ybqi/lx9lJh2F8BSSeKiml/n3/8z+/t3pszx/i7ets4I9++BZeNL+/K/7mt",
-	"n3xqtP68uruofv78+aXb7QrBg276QB5+AHngyBKulq/e3cnvTtSOW08gRG05Ua0nUdhN4OSMzyeIwbIz",
-	"4nZa8Bos1WuTNX3vVcVSj8l6cqto/w/eGDLUSxTO+99PA346YtwbKVqtpPlLEaOwEqJ0H9l5VQcCcSAQ",
-	"+ycQ8rQlkfZTScOWMEpRkPBZQZSvQVRYNzfGDysN/4PiHV844u9lgiQzq3D/IiGSG9ce13NW09t5vQc8",
-	"fMDDPxAPbwp9TFQhFjgsLn/719dHfaUe8V8iRkHW4ZVIb/nsjkUWD1HAFGF3RjzMwFFoKZTlUQn2F69V",
-	"wDoFVMYQeQEg91hU5gYfr94JO1W60ObtlBa/B+IDj8XpYiJqaDo+mbtFh4hSmDDwRP4nDjjZUFINoTFP",
-	"OsGWNT1z4qDT0gEqjosgblrkN+drBL/lFV+kyuEW4+AQoR3jIMysq0OwUD0l2itDymqPlqryQ4UWik6h",
-	"7xeWq97Gw6gsBavDRLsox4mlJOmbn04WnhgwcV4evz7+vwAAAP//",
+	"7H17c+I4s/dXUfk8VZucxxDb3DO19ZQDJMObYTYbsjs7u8ybCFuANsZiLZGEmcp3P6WLb2DAJDCXc9g/",
+	"doItyVJL+nWru9X9RXPIZEp85DOqnX7Rxgi6KBB//nGN/pkhyjou/+Ui6gR4yjDxtVOt4yKf4SFGASBD",
+	"wMYIBLKwDoYkAHQ2nZKAFTVdo84YTSBvgc2nSDvVKAuwP9Ken591bQoDOEFMffAqIH8jJ/N76hXotIqg",
+	"w8BkRhkYIPHhqXql+uFAz0PBTxQ4ARKdhB7l/cC8mSlkY03XfDjhPVE1b7Gr6RrvPw6Qq52yYIaS/Z7A",
+	"p3fIH7GxdlqydG2C/eTPKWQMBbzx//+XUWjAwme78OenLyXr+V+anjXmANEp8SkSQz6D7gVk6BHO+S+H",
+	"+Az5jP8Jp1MPO5AP/+RvymnwJdGlfwVoqJ1q/3UST96JfEtP2kFAgjPizuXn0nS8GSMwkh8EAXIQfkAu",
+	"gD7A/gP0sAvCzoFhQCaCnhQFD9hBnITJtVFQi6MgZyurQ6r4SWIdiR6dQVc9yTFm9AQnUw+JP/nAoj9u",
+	"HeJy0l52e0WzYpiarp5P6EgN9B7NAabAJwxgXwzmCvku9kfARR7inwGUQTajRY33awfk7URkFOMD8fre",
+	"If3OSTDArov8XZHPKBnVDPLNKArAGHICgikKJphSTjJGAHQcRKmg6D2a74x69oyN+Y51IEOuDgYzJuYO",
+	"eh55RO4OKai23A2eIDJjX3/nMTxBLiAzBh4hZnxBctDcz27r+ByeoNdDwQMK2uEi2Mm6MZe2nQ3onDI0",
+	"AejJQWLogDjOLAiQWwRN4jPoMMCQM/axA72YT+xs/8nBhnQEom87pOZ7ws7JzHdfQMKQcvZV5+JDFu34",
+	"CrGvOsAlSIIWesKUARJuQs7xkA+ms4GH6Ri5Iagh/wEHxJ8gXzBchT2cq51qluPW3aExtIYmKkNkDCqu",
+	"UxtasDQwBqZVKmu7ofuNEAAomQUOAmopLw9lh/NwBecege4NIe9gMEKvnw5raTrUFwFHJDYHjBDg8W/t",
+	"kcYKl+QmXUlm2a0BcQV3E33iFIdyNYQYwzF6yig44uQn8h0ZDrGDoQemcIToG0CRz8Bgnqx3vMNJuiGk",
+	"C/25ekpfP0klo56xZ9g4IIx5HEbZOEB0TDxXbBmxXQIEnTFyT8GUeNiZS65GHlAAAsiQhyeY6eL/p6Zh",
+	"6ByZT00wwf6MoW850WJIyF2YnW85m7/5cMbGJMCfkbuLqVzcbx3fIUEghHy7C2AsC3Amgv0hCSbi71Pw",
+	"VOBvC4zcI1+gy1BA8reBvi4Xi/yRHonQJADoacqPEskjCDia0Rn0vDmAPn1EQTy1HCd3Pl3R2EQ7zQBB",
+	"hlqQwUs0v4I4uFZivhjU6Rd+EpqigGF5KHHwdIwChp7YbYAcPMVqmpfBaBrgB8ikpI18J5hPGXKFMAPB",
+	"r9gfMQx9/sKDD0iu3QlxkechVwx14XSka/doLiZv/XxconnHDYcQVqNT5IjF5s8m2ulf2nXPvrWMMgcM",
+	"/mfJqFnqz7LR4OJuu9m8fd/p3dxeWZX071K9nPpdsUz1u9duXojyl/xJr2tpnxZHoWtPBd6HwgMM+DmT",
+	"qs7EfYm7EveEfyjuh/gV9UL8ivrAu5DuAT9Hy3m45YSQs3fLp2/zpD0GcDpFLpj5LgpCgV4HA0hRtQyO",
+	"lIQxIc69DiCIFwbnNwy4SEx5wYUMAjJFPhXTmjghmysOyP8++fnTv5cPyJx4Lnp0iNjuBYqcADF5Il8Y",
+	"5dSD2M83yGg4ZAggaLWvwdVls/dfdXAly/Dl5A8JOPrtffOX9+ed6267xRct4UfF4zcADgSyPo6RDx4x",
+	"Gye+zRnwEHoU7XXYXOBz+KhXDFW8zx5pbzb4GznsShTJGuip1KFwDgJG+AHxw1449jeghQL8gHpjGCC3",
+	"J3oFGLxHNPFNKsVQTggSTF45/8+6plbkbWKyt8EeuZBhrAbir1PI8wZA/oNL1j4KtUZccEg3OcTIc6mQ",
+	"IyB4gN4MZUDWuol7TuqU/gqhbfVeTU10DCtETCCnTIzi9ygUqrIBHLou5pSC3i1Mnqlv+UZdUGmZVn1x",
+	"xpbmxJXfvPVUmcXpkHVDWgo0ELoXHwwwoxw5JjOP4akn6F2XyqU6YATUzYalA0Fj+TmxfuLelTespk9f",
+	"TL38/K9X8xKpjlpgJbkGOZgDDvNvwF2aSnfgEftUosaAsDGAARI7zC8Cq1IVlJFvfYTZGAUACyVRyL/s",
+	"du9WMgT+l2nVBdxzlvC2azfVK/GnZBTiz4pphX/2uqWczMlu96IPLX4n/kz8lfgj4hscobCfobLtvBeS",
+	"gIcekFcoA7FDySiA0zF2AKQUUcrPrIA6yIcBJhQQ35sXt0VHDsWifMz7m2Jb3chddcXRWvydjxyrKnOR",
+	"iq8T30GbFlUvLLcCBHLs7s3y2RrmFy3ORVyMGPwYPUEXOXgCPXDEHglwxjCADkMB34qDOZNol9iJYqcm",
+	"N2N9aTPahXNYGK7A9ReKdpv4fBJsRFledCfjs7YY34v4QDwyPTWlq1dH21HrQ8rwO+MAtb3AZ7gb9yho",
+	"J2gujpKFtFa7nr3DdyBvfyeAl+5AjFzgyEVDOPPYMT+ORiD2JurbFr15Ee7p2oKkLHsr+hRa2NKd/zBG",
+	"ggtyiJJHZODAIMCIKitfLJolt3o0UsAbTYpoA0I8BH1t5QaM1urqDXcRQJ+t3WgjXgIhLq76Dp5CbxON",
+	"rqKCz/py7Whm12qPZK2opRte58VbVhpDU4hgVSrr5C4pwhuFxunJbYFLYFalki2DcUoJpQ1dXq2/RO+k",
+	"xooPStp66Btw5wj6F8TTOwA9LqsrW17CHoQZmtBc5Iq+xrs1gU8dWdM0xEDDX9EQYBDAuSZWDsN8NC+c",
+	"4F1JDBlLRUuRd+MaXidQiLZzLB3RlFAwpTsZ1V/di8sNRxbkMxRMA0z5CCOz/IL1vbqCT0EPw4wVZvPH",
+	"ocB+j+ZvpN+AtKRIoAlLQBDCyARShgJp19R3vyk2cS3TNMxwWKnRLG/QTFKEzHcDAvR4MVVlRuEI5ajz",
+	"mygnK1FGAqRmKE30S/USdFo66GtGX4uMmyGJL7s9ELaRyW9IgEeSw67r0i+y1Av508Mks/u/+J6wEQjr",
+	"Gicmhh7gTXkY+g6KuWVGxzO2rlyZG7bFuq0p9r8/JJvn57LDi2XiB3+xug/XFP6IYuUGBe8O5cV12ttP",
+	"/zfFo5bU/PJ181U1URuPvneJEncgQGwW+NLWos7CUll9FGk9fwJ3C3rJL7wjlWq5/vyvu8VTIn+c7qRV",
+	"31rFqXqCiX8LvREJMBtPNtqgojp2VOXF2+nVUsmm42pqeWyEt9dqBZL6QqNR3fI4FTV1K5XnCy1WzXJ5",
+	"zQz/986VAdn05Ot8sEt2MW8hBrFHt+MYYUfcUIbI4v8gWtVCtPKl9wf2R1IIGyCKXSQcNLmIf4/mP1HB",
+	"aqkusOxt127K37w6/8GFBR08jrEzFodU6ehJfEo8ZVaEwCXOjJ9nkQvsq86xan2FSlUqOHOYCGOdRait",
+	"6LWbKXXAHvWxUS/X2g6jHq7tYD5FbnJ6fwvFwvT8iseZ83rRft++tm/at7+3rzvnH2/5zGHJnoSIKf66",
+	"QD4/s6AudAD0XfA7CvBwzn9JG5Raiclpa79vXn+8urlttcW/fFidi/fqK5quZXw3J6UVqCq04g3jkS97",
+	"xNtVXY26KEgU1vnanO+bM411mlhODcBIyGN1YPJffIkKXSvVha3Nwz5a4LzFL6bOi2WwWgnlKw9cxa3t",
+	"qLs7i29A69QSeZUiPza4h6bdN2AKKQWYcQKn7O+QKgvSrsWVF/HoVaTbJDlkLdmE0N/72O22b647zdtW",
+	"+9z+7d2NBMN27/YXu31123trRwhv3SrgyAkGvflkgliAnZaSw1XLvOHeWztqVvVQgkHoG5ueOvEYBBBT",
+	"KXry44Ww/KY0HmHdja5HklMv0VQ2kEnEyGFpWSfiS5/Y2A1JWR9lNwFmFHlDcOQjylnpnSh8B2TbQpu8",
+	"7LbETxzDgPjiDgZmff9o6EGmC2cJcBc7Zd0dF0H7CTrMm6ds748E0DGcIlrs+5quER/9MtRO/8pBGe1Z",
+	"38bRLpoyRdFlLVTCUy17Uvk7HaDiqAjCmwcLe66URq1Sar9ddnv9flFarlfYrRM+cdldmCDK2enCZ03D",
+	"Km/SSCSGl/xO1hJKEW7jAl9cEEdp9z094aOpA4o/c14wEa4BM//eJ4++kNlW7JEV86F6qJZzYl5iD0Nw",
+	"RDwXBWAaEHfmMCFleh4HT15GFJEfjSdIVP7PVnO0aRLSfonpw8VLpyzVZub8xXLWWjHlZbLABDr5pZAu",
+	"dFLih1q/Oap1VcmV3CTdj7jpjRTZw5l0Ap1sJt61m7FHXU7Xq+Mi6MLgHrlACjGn4HFM0IO6kIMZcKAP",
+	"AjT1oNx8auDCkybceosG7vr+XNResR7WTO3SBGdOq7JJLOODMCh1WjqollP+ALErgDhlhH7KWs1pwJJV",
+	"r8Jheeg4sDI0YKlega5ZQqZrmbBiIKs2qLoDBw4qxrBUG5aMYaM0qDdKjbpVc9PkrqZdl6oLSgTpSyAw",
+	"proCZBbsVgkpSJ2clcMRl6pSDwqc8ZIZK0RqQC06PyQqJaXH8Ik8/hVSrQrrjqZMYfHPZIMLreX1tEm6",
+	"vGgLLjAf5BiuEkNIyNWyQkLNFD6I9CRayv7FhTnR/fBXoq10Q0Kuy7SwJiZgRlHAx0wmEPs5R/ubrNNS",
+	"dcKv0IxjAe83P+i5kG2GSex5mN7gCaIMTqaRVXkbc57+XZmxMaWzl1tcX4je+azgGwzc37k5eq1pOZeV",
+	"OWty9IX1mgXSoXVqaanLHZRpibMdh8x8Bo5kmWPQaSVsuT9RQB59FBTXom7J2p0nWoBGfIyy5mbLnyBn",
+	"PLxsqkRK2J1jgDL7CC/joQczDhN9zVS22Szjd2i7Jfxw+IhpSiNnaLpm5r36gEYzDwrkU+dqDn2ped9y",
+	"/sTtGkkchicbifPLVKrhMoiU8h3Ycue/1ED/wustAWFyyMiHA0/ewAqngwthmq6Jiwg5Z+VGVjmXVbbw",
+	"HVgyAIR1WY51yuuIcqpSyCWSJ6jSCrrl8lJY1l8vuyu82tsgQNCb5JpvXtedeci9DQMO5NrOa1YsndPb",
+	"F7rKbMao5IZYRPXkLK/Ask4yrMOyUYhL4iWlD04L3oZrlKvVgVFANatWKLsNpzAoVdzCsF4eDMq1MizV",
+	"hut1LNWsw8ynL/XnQvR3OcffpvUCjx3DMioJCqhtm4sEW45omBjRMNHzNX9njkh2Nof5bu/Gs29iEPuk",
+	"xh8i1jIBxDI/BZJDTlXMEOgw/KDUWX3N6mtAQTH/WeprwMU0+l1OVAz3vt73+1ol8QJPpiRgvHiNc+KA",
+	"fEa+VIGGROdd5sMrabrGh1LRdK2Wk2oq1okddVuceiTz0LWW6qymhwVbqpvxk47oH2cTomtJws1otjz3",
+	"mguc23GQtW4r62BKdn9nZvQENbaypCctrPksna+3afIJfIcpkwfPPegFhVZ344kEjtA7UVCcfYJ7FOSp",
+	"0pUl93wNJ0mejS6zWx766OJhzzCWT3g+emK3MVXSd+GWcJwRJo+A8nq8dqphn5UsyVvwhC8r+ZkJ9uXP",
+	"+JPYZ2gkKcqCmS+s05vGcRMVzPQB5nJDcgDJlsPOrqL6JZrTV7sIV8u5BPfsG37n2GPSEhZxwDdA8T15",
+	"VU9eBdaB/e6dODmhBxR8TX6pa/a7d9/KjUR8+qXi/neMDGtW4yYe4cbH91wwkHS72gwF/OCSanppLb8c",
+	"TFLlv0c8EYPXU1R+ObYI3S+Xd3Jwvh9ppaZMKUt4JhzpYl+8o9APTfrQYR80x9hHFAGp2qJ6yjtrCkfS",
+	"YThENFk98rCIfib83fjPPD5vL/PDFp5qoSeG+hF/vPfWXnZoSxgRM21zym6WDJyw4Lq06FFTrpZ3aEfL",
+	"Hj3vuOzYTeZFv1bnot27ka5U0UU/pcnDI0SjYJjR5P9EgbyWroNr+4MqGxoNE4HnwBjScdprUn6Mcwv7",
+	"wy5nM90uH/KCumPZ62BKnDGYiGLIIb5LZeQAs1Rw8QgzFUIg4WIGKJwDVfaN4tZK7wAwTTW16AigoguU",
+	"ss/PUn+/8VbTN3LPXiPfrtItvZTYuoh3NJmyuQpmQBigiC0Q8yii5vF/sukZ6eDSvbi7n9C7U3GtYQIZ",
+	"CjD0wEiBVOha9QbcoScZ92+xqDxhIxd4/ElyVd9PqNBByXo5RapLUakdVRKB6EJGsNT397PJQMbHDZBD",
+	"ApdyYJE3EnQAgS9fL8S+iLVipmEsxcLY8i5ZVd4lS3CepU72GAwYmBKKZbDGYeSUIJ2x7xIs9y56HaAH",
+	"TGZUlFvs9es7bYlOJw1cSz5sHbsrI7l1WnwBwmVb0XrD0KrLe5++mHqmPX5Tt62y7PY1eiD3ee8Nb2ej",
+	"/bZgoq+/5dlTqm4h4UpF0h6QUWnObl04p1leyHMKBmhIAhSaCTnKC/0bchN7TsSfqfHtaHI+L8I7rdyH",
+	"td1EpNm47stys+7QSzlJrMw5S3xqARUkfPoRgiUifMcyUxhHKVur3zAbTt1yy4W6Ua4WyjXLKjSMRrlQ",
+	"qjglp1qxys4wQ6u/te69KkYyJo9RjKv93DjaIgjXVbtbEI5cyF0RgEuEbZWU+omC5vW7c+kcj0JBZOmk",
+	"tnLNFfh/Z+2Lzntw9dvZu04TXLY/iof9fvCfvlAn57QEbYg/1cMjP48wzQFZiqGx03oskYnjlfJf92QU",
+	"aegn5O1IqsW+YEk/URARQxZT4S+VxM7QE9vy6sDOhHROkX14V+ZzkEzOR1wrl+tN8nTxwgusFI98ji65",
+	"3f56skIe1z81qKyPrFqYe9n0/POQzYJcUyELrhxU3NaqIURfWpB2QFQ13E+nMoKhCR7MYkVEeOn1xJnu",
+	"umfrIu7fkd17XzRBr/3rb+33zbYQQsV9KyoPiu1mq2eLB72uVez7N6k9x49NFDSqfI9W6+WEx+SbMIJi",
+	"wapU444Jd9QBAg0LHFGEwPtfbtq94sQ9luaspBxWTzPQ+vb3UZYW0jL7ivqVUORilTaCzjj4RF5EdIoc",
+	"cHTds3s9+/a/YyoKCqkH7aYkVagS1TnV+OtetyQK9LpWSlWimrvq9RIKk4WHUnOx8FBqMMKHl82eefu7",
+	"eVvJaCX9Lt1Y+p1sU44nbif+HQY+Cn/L8vEId3yVvtezr3q9SI+TfJIchXySpIcY1u9mZbFq/DhVP36c",
+	"IEBUN/yVGHxUUg49VCHdJHWZ2ZfyJ1ziDA95Q+J55BEc9YVfTl8Tl2b4sfioL110+lpqrezCeye6orgf",
+	"X/+Vfu0cIJwxcu5DZNqnz/nqZbYXx/SvclFBkjeLIySmdD+XFV5BF+jciljXCZvExnASSxSIGlk9+v/L",
+	"stUKaYBvvJjtLm6/DOE5m4tzJh1xyUXxeZFH70l6/moSpCRlXmkyXHr7lCfj7bPokyt5htSlstRcj4nn",
+	"Uh1ETCTbNff13GSjALty24rV7swCzOY9TgJ1Ef6e3q8Tby9PepeRbkFNEYA0neKg17qkwCUAs9O+f2er",
+	"RAQqH0CvdVl427WbBcndgS3SE/3cnxlGybEvxb9IF+sduW9lvHz1dmy+GVvJAqKX4Uv0JF/dqbus4YRg",
+	"f9T3GZ4ggH1w90eh594XWpChO3B09/Hjx4/dbqt18/Ztt9vr/XkX60nMikosQfnAIrOLzFbmEef+GMAJ",
+	"EWks5HeQC1R4fylHixxm8kmcxSxFjHgzwim+RMIIjOHkhtyjDO16x+4CmUVB4MYfBaWtKIjy6tv87NCx",
+	"uz9RVdS+6hzrgDpkilwOLckcbCpe/BSycXFVf/8o8B7LTyx3ly+i0PNqwZoJfbfwGGDGkA9+mSLfvuqA",
+	"UtEolkCiYKisuuz2+OnIACQZZlDErA+RSUInlSYDDw8RcOaOh/r+kbz4pAMPU6aD8FaUrhz+9NDTj1NB",
+	"aj3F8cCBvoO8yN3vWJcxDSlYaC8QKmL+L8MBOu77vLILGSzwjpzIkLZxuIci6Im8OvQ0vSX48IVKRU8/",
+	"vyB8Q4CjB6NoFi2jdsw71/ffzuAjwj9RXq/Qfpp6JEBBglVE9jEXeXggDCzARQ9Y5t9Q6eAIFXYzPg4Z",
+	"IY1MkQ+n+CQ88BX7ft8Xt4PpwvVgPiGhkREGCMgL5qfg7ktf3mvta6cg/FtceOUP+oJjPD09PfU1jn3R",
+	"DVj5slgs9rXn57viio+uvqQOjgYwlaAjfUeZPKCA4s+8JeJiFF9U7vt8cdNjMYahB5ma+iCYA5i67J4Y",
+	"WmI48nLy+gHx53FDyZGKgYpZihL1hVHAoECiOF/Indq+Ejk87CDllhzCxhQ6YwSsoqHp2izw+E5lbEpP",
+	"T04eHx+LULwukmB0ourSk3edZvt9r12wikZxzCbiuhXDTGh75fICTY/MXNBqfwCXaA660IcjJKLM9tTU",
+	"H112e8d8XkTU95maq3hTaromSC+2vFk0ioa6ZsWXmXaqiQ0vjYtjwV5O+C4/+RJ7hD2f3E/oidyMfEcV",
+	"wg0p2DjJck9visKS5UQ++3GSQBEf8h7Ni0BEB5Txphe9e8GR8ImSvr/HQiEyhg8IYEajMn1fdktkIcAM",
+	"OGSCKBhA5z5yHo6bKfFzIrDDkG7Qn0uOL72T+TYM0FAQUPCmKBqBjKEQol7HjcaXMM1o6dSbK0ItxEVO",
+	"4tScz5+iu+ehbJQ/E1AoN+Vz+c+doCfbGv+cFmXUiTCVftMyjH0OIOUrp5XyD2jRr3gp61CYnIzOHAch",
+	"F7lFwE8GYVIwAUwiMFaY4IULKqE/8t0u00KVJQmzqkSkPkmk/BRVzM1VUummRKXS5kpxakxRo7y5RpTQ",
+	"j1cwc3xiMfMcr2c1NtdbTIb2rGuVPKTLyt8o6lq5yB5mlxVVctBjITWmkOlnkwkM5hGObIJJLtTBkXSY",
+	"QNL0uKCiibbjs74Sv9NX3FdDtwzzBmCcCUClgPHD+xniIefS0vdChE9Ixcjk7+JMCUciW8cYPYldsgCk",
+	"CzfWvwmIbogspplWCUJxs2shbYsm1Zt7AuGV6Wn2gcOpyFmaYRlGo24YjXbbPm+2Tctq2nalYdVaVrNV",
+	"bVrn5TO7YdeMs8r5udm2bavVPDdLrfNSs9qsnZntsl0+r9rl9lmpVWuarfpZrWm2a3bpvNyqNKtnNbu+",
+	"NdnS8dK0ulkxDbNs1SrtslVt1qx2u9Yql61qrX1umpWG0Wq2DaPeaJuNerV0ZtebzXrJMuu1M7NStWuW",
+	"XbHN2rlZO6u0z41WxarUa1bTsttWxT5r1+z6WcU2m9VmyW7YFbttnlXOzLZhm+dWs9QqtyvnL57GhBYk",
+	"Fxs6MJYDY3kBYxGLLgHiCR7SFGk0pGJqPbNAThQBZQpxsJpphG7O4tTUbkp5HuIAHAm7pg6uCqV6mf9T",
+	"sUwdUORMrUr13gTK1LfATWjK+0P8Xpti74iGoeaOZRXe3NoozjNfuEqsyz6XxahS+WJ+DJk/eT9nKXPM",
+	"UtDsMLLjFsi2MofOd3NcyB77yhSPmj1qEfui1qZtx/rl7fTXp8/lUeu89bZSbv7zCJE3vXHb3r+vz//4",
+	"4w9tdRJFrdu5eGuP2nb3rHtxNv/notctN+xR+6LZVH8/tt+eXRiP8LFzZv/66yjtMHSqdc/vH9uPH99e",
+	"kj87n/82mvavHzvq75b9q9P6dWS3X8KGslKWHljRgRXtmRX5AHkeX11OwZkFD4lMY1MJpiF/siM0z8Oj",
+	"ZPSs1ZxJaoyhSlMtjjGRc/PdUnSeu2PBN5Q+NqHqJn6osrqLn96BCZyr9Cd9PzPFzpHyZTaPi6C1FBSG",
+	"Agf6Kn2K7IubqW5Kxd36JkwnI56VZpZGo3L5c3lk0ZH3+d5Ao0djVrOqn8n880NA69rqQFZhwK9t8TwZ",
+	"HuqvFeHV4vBriyHaPmXHe9o8kC1RdslbfR+sMHZ4f32gvZeN78A/DvzjKx5lwjiJIZ9QIQBy8IicCi9n",
+	"RhmZoCCZskrZC2RDyjIg4xsBcZWKHxlCtVhkabD62vGbdNnoQhXADDxCfqYZkiB9uSqqX1EebVlc4PLb",
+	"6ckS0b20G0RZs3uZFrHjK/qJAFMZQTjCAFHi0tiW2PO1bBKhyTyOq6YNzGp9iAxjOKxUyw2r3KjAmmtZ",
+	"jVrZHVquMdheFfiSsR9Q94C6XxF1s+wPmxE3oPAlqqPrnh3rjn4QnVA629sPqBRKBFLZhT5odfa770wh",
+	"lBj3QRd04CoHrvI1dUEc6V+pAEoFSF/JX1TcNpryAlxOYFgE5yQA0YelcsYnQOKLyJQsFr68eRmnEQJY",
+	"+LsNMZJMSqW5TTOKZDT0793G/WL4209RbVWirozMRbnxb0Wyze+BP6W4xhh5HgGPJPDSSbKixIoavPid",
+	"Di7qI9dqzAcXv/78Qhoc0P+A/vtHf7XkgEpwsYU9OqXoXQn11+qwIK/siBBngAxFZix5aJBOn0LLsgzS",
+	"KkidymR18Od8ve5kIeS+ZlYMq9Zo1C3LEKF4lkPqi0D4SZWLYRi1ct003Ypj1ZzysO6W64NBw0RlaLrO",
+	"0NUyotfz75iVWr1aU99J6q0YB5GMYPNLT/QXHS2Wo8qrm0Nr9GShO2voSqYsJOZ2arQojHo4xJWx0jVt",
+	"bdhzzdhCL7Uqj+6Bixy4yN64iFxy2+um1JWA9UxExfGmi/6uSeU+YCS+T5DnGkFJJjVcOBXIL31jhf7/",
+	"Gm7zypsE218lOADeAfC+CuBJnNge7yR8rYc7mcBAuPuHF6ZSaFcK0c7Kj3ZWFtrJDx3A7tuDnXUAuwPY",
+	"fa9gJ2HiJViXRxmscnlQMJumg1IDMpQK4qy7Tllg9uModHOrT/XdKStz40sqs//XvOH0PSi298SRUjQ9",
+	"oPYBtb8Gar9UsxvGHi+oqGgrfPTIZDpTPiIiCYO4GhuGRxWSZwKyL9rv29f2TVvlebrlFYQv33sCXOLM",
+	"JshnyAWOh5HPgAM9T/n3Ub4RxioewVHkcyXcwYU18K1qSgQ5PJa2wAlx7gGD90gonicysgdmFFAk91Oa",
+	"dSQyQvwoviILsc0W81ZEEcBeYY1akV3/e7DIiYWpGee15kOrdn/xu/Ohft98G5RH9c5Hel7uekPyQM9v",
+	"JhXn7Mr43PrT+HkTyV5GlQOSH5B8/0geLjkAQddubu+UMUKsID2XcpvqYr8+Aes+gCk3DAApuGp3wVFW",
+	"5O/jIuilfTZEjBif+BkWvlRQ84Ma4rX4ORhUYcm1rILrNEqFcg06hUFl4BbqdXdYg26pMjTRoh/bmuDq",
+	"Qd/P4+XGy4kK7fetrDbyk2x1jPsDvh7wdW/4yvKA3vbAy2XUQpxEM4TdZR+HizCv5LeFv1qpNnQr1qBQ",
+	"qjrlQtlpmIVGzUKFYRVZhuWixrCK8u/l7CSse7t2Jym27N/QqBlVy6oa0u8gcUPPdUtDo4QaltWAFVSu",
+	"wbI5QFXHqsFqyUBVw604A3cAXWuA6o1yteJWS6bRgK5RKruDmpt5lXI3NzAxpbPF+5D1QaNqDgdls1wq",
+	"l91Ko25VBtBw6o5h1J26WUnqLnLNYxSrMkeH01c8l+50plyBPvG1mMrJqEWpC0Wu0jjUuPLDeNGKOrCG",
+	"A2vYP2vgK07wBhXlNCP8V44rj4IPhIlOs4Xvd0KdoTI20DgHmWioCD5gNiYzJsPb0Sly7mR+yzBxr6gE",
+	"g/CW/BtwZ797d6eUJDLkKa+10sPum/EelYhUk9lXFV6Y20HCYlLlfUnYUSLcvw5+dNKPTgXi/mpudI5f",
+	"8EnAxoXaK53pPoWJh//KR4G9srSlNMwHhnZgaPtkaCrtdG5DruBfQZheOteJZiEZ9bdmLyZHy6025Zps",
+	"2ns9wqxBGuMgPB+w5gcWnsUtPeh5KBCRw2VqgO0kaVlnU4ApsXeFA50oWAS255HHOJODiDv1OCZRCJGo",
+	"kzovghkFd8tBie7UfXVRoO9nBKqKM5qIdz/RZLQq7DvezEWq5TAkVRHYQ4YCRQwRRT6qj0TKub7vE+AR",
+	"f4QC3vEo6SsbB2Q2GsfFi6A3E0lBAKbAMgxpg/VT9tUBceerg6f3kDf89hGtdhQ/aW++HCuyH+fnChvQ",
+	"Fhz5REzUIYL5AXdfgrsS/tZEZ3pJrHKZ0GUz8vJSCeQVySRWYq4MtTRX2WIE8EpeUQS2H2YjkY8Sbs19",
+	"P/JrtiqGqYdfk1p76QotApAkSlmvR8cDMh6Q8YCMPzgyCpzZLTKGeqiceXh6qnh4JzqRWCJyl9Pjmx8k",
+	"CLPwFPBkSgKWuAtC5R0QXd4J0VWUOgC5RNn375K58e/AUY2LrqbRqB4D/uRNjMDkgfeGgERynzDIHvQC",
+	"BN2MTECZcGyWDUsXrQMyE3gcQD/0BlQFBF67S2FX4zKGZWYm+BF5fX6c2yq6lqQ/x+0t3CDUGklkM/qe",
+	"k/6U95r05wD1B6jfHurDLbSMstteY6F4tA7O8cinCcfno2v7gw7GkI7jDH0qJaBIkg2Bi0d8gR+1Ohft",
+	"3s1xnHUzGQUvxQ5Ar3PxXnlOLzilFEGva0nzH++ntAqG39BBr1sSaf7An0f2cRRuT/U1wxuPD/VH8YCO",
+	"XJy7k3P854e28effndKfF52njzf3nz9a15OPk/bnrvXxsXtjmx8n/+/vj48//5yZIfd0TTL6/JiNR98d",
+	"SCdyLGt/n//2z6/t3sWZY/xdvW+ckc+fg6vGx3flf+7rJx8arT+vHy6rf/zxx67LbUvBg276wB6+Anvg",
+	"YBmjNgkUZG7v5PcgUmmvZhAi1bZIXprIcy0wOePzCWaw6Iy4mRe8AQvpqwHlkvjjGAmVCGYyvfYy7P/O",
+	"C0OGeok84v/7ecA3B8a9saIwu/t3yozCxPDSfWTrUR0YxIFB7J9ByNWWBO2XsoYN1yhFfvZXXaJ8AybQ",
+	"2RLxRc9+rPuOO77xt5tLkhEhv8MrkmvHHq6YLeOJJ8Z7wOEDDn9FHF539ZHXQM4swGwuMAzDyQ25R752",
+	"+tenZ/2LBu/pfSzc8oefeA0+Ogl6i2t3JKJ4gMtuDyDfnRLsM3AUWgqhVCX53vyNurBOAZV3iHAAyKMP",
+	"BpAi8Nv1O2GnmgWedqqNGZvS0xPOF4pfAvGB5+JkPp7BR4Qdj8zcokMmmq49wACL+E+ccLKg5BpCY550",
+	"gi1rembHQaelA1QcFUFctMh3zqeIfosjljfqhwg4c8cTiiF1OURoxzgJM1O4EV+onhLllSFluUZLBRan",
+	"QgtFJ9DzCsnw35j4iWZUlILlZqJZlO3EpyTpm58OFp5oMLFenj89/08AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

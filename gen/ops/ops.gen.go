@@ -45,6 +45,10 @@ const (
 	GenerateMac = "generate-mac"
 	// VerifyMac is KMS VerifyMac: POST /v1.0/{project_id}/kms/verify-mac.
 	VerifyMac = "verify-mac"
+	// CreateRsaDatakeyPair is KMS CreateRsaDatakeyPair: POST /v1.0/{project_id}/kms/create-rsa-datakey-pair.
+	CreateRsaDatakeyPair = "create-rsa-datakey-pair"
+	// CreateEcDatakeyPair is KMS CreateEcDatakeyPair: POST /v1.0/{project_id}/kms/create-ec-datakey-pair.
+	CreateEcDatakeyPair = "create-ec-datakey-pair"
 	// ListSecrets is CSMS ListSecrets: GET /v1/{project_id}/secrets.
 	ListSecrets = "list-secrets"
 	// CreateSecret is CSMS CreateSecret: POST /v1/{project_id}/secrets.
@@ -85,6 +89,8 @@ var All = []string{
 	GetPublickey,
 	GenerateMac,
 	VerifyMac,
+	CreateRsaDatakeyPair,
+	CreateEcDatakeyPair,
 	ListSecrets,
 	CreateSecret,
 	ShowSecret,
