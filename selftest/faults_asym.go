@@ -112,6 +112,30 @@ func asymFaults() []Fault {
 			Description: "a MAC key signs: its refused sign is answered 200 with a signature",
 			Proxy:       VerdictMockOnly, ProxyReason: macProxyReason,
 			Wrap: macKeySigns()},
+		{Name: "ec-pair-foreign-public-key", Class: ClassShape, Operation: ops.CreateEcDatakeyPair, Rule: "P-PAIR-MATCH",
+			Description: "create-ec-datakey-pair answers the public key of another pair",
+			Wrap: onSuccess(ops.CreateEcDatakeyPair, func(_ *http.Request, doc map[string]any) {
+				if k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err == nil {
+					if der, err := x509.MarshalPKIXPublicKey(&k.PublicKey); err == nil {
+						doc["public_key"] = base64.StdEncoding.EncodeToString(der)
+					}
+				}
+			})},
+		{Name: "rsa-pair-wrapped-garbled", Class: ClassShape, Operation: ops.CreateRsaDatakeyPair, Rule: "P-PAIR-WRAPPED",
+			Description: "create-rsa-datakey-pair answers a wrapped private key with one byte changed: it no longer opens",
+			Wrap: onSuccess(ops.CreateRsaDatakeyPair, func(_ *http.Request, doc map[string]any) {
+				if b, err := base64.StdEncoding.DecodeString(str(doc["private_key_cipher_text"])); err == nil && len(b) > 0 {
+					b[len(b)/2] ^= 0x01
+					doc["private_key_cipher_text"] = base64.StdEncoding.EncodeToString(b)
+				}
+			})},
+		{Name: "rsa-pair-plaintext-always", Class: ClassShape, Operation: ops.CreateRsaDatakeyPair, Rule: "P-PLAIN-OPTIONAL",
+			Description: "create-rsa-datakey-pair answers a plaintext private key although with_plain_text is false",
+			Wrap: onSuccess(ops.CreateRsaDatakeyPair, func(_ *http.Request, doc map[string]any) {
+				if _, ok := doc["private_key_plain_text"]; !ok {
+					doc["private_key_plain_text"] = str(doc["private_key_cipher_text"])
+				}
+			})},
 		{Name: "asym-decrypt-wrong-plaintext", Class: ClassShape, Operation: ops.DecryptData, Rule: "A-ASYM-DECRYPT",
 			Description: "decrypt-data with an asymmetric algorithm answers a plain_text other than what was encrypted",
 			Wrap: rewriteSeeing(ops.DecryptData, func(req map[string]any, a *answer) {

@@ -319,6 +319,22 @@ func situations() map[string][]func(p *prober) {
 			mac, _ := p.kms("alice", "generate-mac", map[string]any{"key_id": id, "mac_algorithm": "HMAC_SHA_256", "message": hello}, false)["mac"].(string)
 			p.kms("alice", "verify-mac", map[string]any{"key_id": id, "mac_algorithm": "HMAC_SHA_256", "message": digest, "mac": mac}, true)
 		}},
+		"create-rsa-datakey-pair": {func(p *prober) {
+			key := p.key(false)
+			pair := p.kms("alice", "create-rsa-datakey-pair", map[string]any{"key_id": key, "key_spec": "RSA_2048"}, false)
+			p.seen = append(p.seen, fmt.Sprintf("has a plaintext private key: %v", pair["private_key_plain_text"] != nil))
+			ct, _ := pair["private_key_cipher_text"].(string)
+			opened, _ := p.kms("alice", "decrypt-data", map[string]any{"cipher_text": ct}, false)["plain_text_base64"].(string)
+			p.seen = append(p.seen, fmt.Sprintf("the wrapped private key opens to the plaintext one: %v", opened != "" && opened == pair["private_key_plain_text"]))
+			none := p.kms("alice", "create-rsa-datakey-pair", map[string]any{"key_id": key, "key_spec": "RSA_2048", "with_plain_text": false}, false)
+			p.seen = append(p.seen, fmt.Sprintf("without plaintext, has a plaintext private key: %v", none["private_key_plain_text"] != nil))
+		}},
+		"create-ec-datakey-pair": {func(p *prober) {
+			pair := p.kms("alice", "create-ec-datakey-pair", map[string]any{"key_id": p.key(false), "key_spec": "ECC_NIST_P256"}, false)
+			pub, _ := base64.StdEncoding.DecodeString(str(pair["public_key"]))
+			priv, _ := base64.StdEncoding.DecodeString(str(pair["private_key_plain_text"]))
+			p.seen = append(p.seen, fmt.Sprintf("the pair matches: %v", ecPairMatches(pub, priv)))
+		}},
 		"verify": {func(p *prober) {
 			p.signThenVerify(p.asymKey("EC_P256", "SIGN_VERIFY"), "ECDSA_SHA_256", "RAW", hello, base64.StdEncoding.EncodeToString([]byte("hellO")))
 		}},
@@ -379,6 +395,19 @@ func situations() map[string][]func(p *prober) {
 			p.call("alice", http.MethodGet, p.secretPath("alice"), nil, true)
 		}},
 	}
+}
+
+func str(v any) string { s, _ := v.(string); return s }
+
+// ecPairMatches says whether a PKCS#8 ECDSA private key's public half is the SPKI public key.
+func ecPairMatches(pubDER, privDER []byte) bool {
+	pub, err := x509.ParsePKIXPublicKey(pubDER)
+	if err != nil {
+		return false
+	}
+	priv, err := x509.ParsePKCS8PrivateKey(privDER)
+	k, ok := priv.(*ecdsa.PrivateKey)
+	return err == nil && ok && k.PublicKey.Equal(pub)
 }
 
 // ecdsaVerifies checks an ECDSA P-256 SHA-256 signature (base64) over msg with a PEM public key.

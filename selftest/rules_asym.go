@@ -38,6 +38,12 @@ func asymRules() []Rule {
 			Text: "verify-mac does not accept a MAC over a changed message"},
 		{ID: "M-MAC-ONLY", Operation: ops.Sign,
 			Text: "a GENERATE_VERIFY_MAC key only computes MACs: it cannot sign"},
+		{ID: "P-PAIR-MATCH", Operation: ops.CreateEcDatakeyPair,
+			Text: "a data key pair's public key is the public half of its private key"},
+		{ID: "P-PAIR-WRAPPED", Operation: ops.CreateRsaDatakeyPair,
+			Text: "a data key pair's wrapped private key opens, under the same key, to its plaintext private key"},
+		{ID: "P-PLAIN-OPTIONAL", Operation: ops.CreateRsaDatakeyPair,
+			Text: "with_plain_text false leaves the plaintext private key out of the answer"},
 		{ID: "A-ASYM-DECRYPT", Operation: ops.DecryptData,
 			Text: "decrypt-data with an asymmetric key returns what was encrypted with its public key, in or outside the service"},
 	}

@@ -19,7 +19,6 @@ Feature: Data key pairs (create-rsa-datakey-pair, create-ec-datakey-pair)
     Examples:
       | spec     |
       | RSA_2048 |
-      | RSA_3072 |
 
   @create-ec-datakey-pair
   Scenario Outline: an EC data key pair <spec> belongs together
