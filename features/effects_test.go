@@ -42,7 +42,7 @@ var refusalEffects = map[string][]*regexp.Regexp{
 	ops.DescribeKey: {}, ops.ListKeys: {}, ops.ListGrants: {}, ops.ListRetirableGrants: {},
 	ops.CreateDatakey: {}, ops.EncryptData: {}, ops.DecryptData: {},
 	ops.Sign: {}, ops.Verify: {}, ops.GetPublickey: {}, ops.GenerateMac: {}, ops.VerifyMac: {},
-	ops.CreateRsaDatakeyPair: {}, ops.CreateEcDatakeyPair: {},
+	ops.CreateRsaDatakeyPair: {}, ops.CreateEcDatakeyPair: {}, ops.DeriveSharedSecret: {},
 	ops.ShowSecret: {}, ops.ShowSecretVersion: {}, ops.ListSecrets: {},
 	// Creation: a refused create leaves no resource, and the name it asked for belongs to another.
 	ops.CreateKey: {}, ops.CreateSecret: {},

@@ -64,13 +64,16 @@ func asymmetricSpec(spec string) bool {
 }
 
 // usageAllowed says which usages a spec may have: RSA and SM2 may encrypt or sign, the other curves only
-// sign (the key-algorithm table of the KMS pages lists EC_P256/EC_P384 for signatures only), HMAC keys
-// only MAC, symmetric keys only encrypt.
+// sign (the key-algorithm table of the KMS pages lists EC_P256/EC_P384 for signatures only) or, for
+// seeded EC_P256/EC_P384 keys, agree (KEY_AGREEMENT, which CreateKey cannot set), HMAC keys only MAC,
+// symmetric keys only encrypt.
 func usageAllowed(spec, usage string) bool {
 	switch spec {
 	case specRSA2048, specRSA3072, specRSA4096, specSM2:
 		return usage == usageEncrypt || usage == usageSign
-	case specECP256, specECP384, specSECP256K1:
+	case specECP256, specECP384:
+		return usage == usageSign || usage == usageAgreement
+	case specSECP256K1:
 		return usage == usageSign
 	case specHMAC256, specHMAC384, specHMAC512, specHMACSM3:
 		return usage == usageMAC

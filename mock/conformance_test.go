@@ -1,6 +1,9 @@
 package mock_test
 
 import (
+	"crypto/ecdh"
+	"crypto/rand"
+	"crypto/x509"
 	"encoding/base64"
 	"fmt"
 	"maps"
@@ -71,6 +74,17 @@ func conformFixtures(t *testing.T, e *env) map[string]func() conformCall {
 			k := key("conform-ec-pair")
 			return conformCall{ok: map[string]any{"key_id": k, "key_spec": "ECC_NIST_P521", "with_plain_text": false},
 				bad: map[string]any{"key_id": asymKey("conform-ec-pair-asym", "EC_P256", "SIGN_VERIFY"), "key_spec": "SM2"}}
+		},
+		ops.DeriveSharedSecret: func() conformCall {
+			id := "9d0466b0-e727-4d9c-b35d-f84bb474a37f"
+			ok(e.control("seed", map[string]any{"keys": []map[string]any{{"owner": "alice", "alias": "conform-agree", "id": id,
+				"spec": "EC_P256", "usage": "KEY_AGREEMENT"}}}))
+			peer, err := ecdh.P256().GenerateKey(rand.Reader)
+			require.NoError(t, err)
+			der, err := x509.MarshalPKIXPublicKey(peer.PublicKey())
+			require.NoError(t, err)
+			return conformCall{ok: map[string]any{"key_id": id, "key_agreement_algorithm": "ECDH", "public_key": base64.StdEncoding.EncodeToString(der)},
+				bad: map[string]any{"key_id": id, "key_agreement_algorithm": "ECDH", "public_key": "AAAA"}}
 		},
 		ops.Sign: func() conformCall {
 			k := asymKey("conform-sign", "EC_P256", "SIGN_VERIFY")

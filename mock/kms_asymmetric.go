@@ -40,6 +40,10 @@ func (s *store) asymFor(c Caller, id, op, want string) (*asymKey, error) {
 		return nil, ErrMACKeyUsage
 	case want == "" && k.asym == nil:
 		return nil, ErrNoPublicKey
+	case k.Usage == usageAgreement && want != usageAgreement && want != "":
+		return nil, fmt.Errorf("%w: a KEY_AGREEMENT key only derives shared secrets", ErrAlgorithmMismatch)
+	case want == usageAgreement && k.Usage != usageAgreement:
+		return nil, fmt.Errorf("%w: only KEY_AGREEMENT keys derive shared secrets", ErrAlgorithmMismatch)
 	case want == usageSign && k.Usage != usageSign:
 		return nil, ErrKeyUsageEncrypt
 	case want == usageEncrypt && k.Usage != usageEncrypt:

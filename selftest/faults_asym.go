@@ -136,6 +136,15 @@ func asymFaults() []Fault {
 					doc["private_key_plain_text"] = str(doc["private_key_cipher_text"])
 				}
 			})},
+		{Name: "shared-secret-garbled", Class: ClassShape, Operation: ops.DeriveSharedSecret, Rule: "D-ECDH",
+			Description: "derive-shared-secret answers a shared secret with one byte changed",
+			Proxy:       VerdictMockOnly, ProxyReason: "the scenarios need a KEY_AGREEMENT key, which no documented API creates: only the mock's control API seeds one (@mock-only)",
+			Wrap: onSuccess(ops.DeriveSharedSecret, func(_ *http.Request, doc map[string]any) {
+				if b, err := base64.StdEncoding.DecodeString(str(doc["shared_secret"])); err == nil && len(b) > 0 {
+					b[0] ^= 0x01
+					doc["shared_secret"] = base64.StdEncoding.EncodeToString(b)
+				}
+			})},
 		{Name: "asym-decrypt-wrong-plaintext", Class: ClassShape, Operation: ops.DecryptData, Rule: "A-ASYM-DECRYPT",
 			Description: "decrypt-data with an asymmetric algorithm answers a plain_text other than what was encrypted",
 			Wrap: rewriteSeeing(ops.DecryptData, func(req map[string]any, a *answer) {

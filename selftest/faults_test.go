@@ -2,7 +2,9 @@ package selftest_test
 
 import (
 	"bytes"
+	"crypto/ecdh"
 	"crypto/ecdsa"
+	crand "crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
@@ -335,6 +337,19 @@ func situations() map[string][]func(p *prober) {
 			priv, _ := base64.StdEncoding.DecodeString(str(pair["private_key_plain_text"]))
 			p.seen = append(p.seen, fmt.Sprintf("the pair matches: %v", ecPairMatches(pub, priv)))
 		}},
+		"derive-shared-secret": {func(p *prober) {
+			id := "9d0466b0-e727-4d9c-b35d-f84bb474a37f"
+			p.call("", http.MethodPost, "/_dewconform/seed", map[string]any{"keys": []map[string]any{{"owner": "alice", "alias": "selftest-agree",
+				"id": id, "spec": "EC_P256", "usage": "KEY_AGREEMENT"}}}, false)
+			peer, err := ecdh.P256().GenerateKey(crand.Reader)
+			require.NoError(p.t, err)
+			der, err := x509.MarshalPKIXPublicKey(peer.PublicKey())
+			require.NoError(p.t, err)
+			got, _ := p.kms("alice", "derive-shared-secret", map[string]any{"key_id": id, "key_agreement_algorithm": "ECDH",
+				"public_key": base64.StdEncoding.EncodeToString(der)}, false)["shared_secret"].(string)
+			pemKey, _ := p.kms("alice", "get-publickey", map[string]any{"key_id": id}, false)["public_key"].(string)
+			p.seen = append(p.seen, fmt.Sprintf("the shared secret is the ECDH: %v", ecdhMatches(pemKey, peer, got)))
+		}},
 		"verify": {func(p *prober) {
 			p.signThenVerify(p.asymKey("EC_P256", "SIGN_VERIFY"), "ECDSA_SHA_256", "RAW", hello, base64.StdEncoding.EncodeToString([]byte("hellO")))
 		}},
@@ -398,6 +413,26 @@ func situations() map[string][]func(p *prober) {
 }
 
 func str(v any) string { s, _ := v.(string); return s }
+
+// ecdhMatches says whether secret (base64) is the ECDH of the PEM public key and priv.
+func ecdhMatches(pemKey string, priv *ecdh.PrivateKey, secret string) bool {
+	block, _ := pem.Decode([]byte(pemKey))
+	if block == nil {
+		return false
+	}
+	pub, err := x509.ParsePKIXPublicKey(block.Bytes)
+	k, ok := pub.(*ecdsa.PublicKey)
+	if err != nil || !ok {
+		return false
+	}
+	peer, err := k.ECDH()
+	if err != nil {
+		return false
+	}
+	want, err := priv.ECDH(peer)
+	got, decErr := base64.StdEncoding.DecodeString(secret)
+	return err == nil && decErr == nil && bytes.Equal(want, got)
+}
 
 // ecPairMatches says whether a PKCS#8 ECDSA private key's public half is the SPKI public key.
 func ecPairMatches(pubDER, privDER []byte) bool {

@@ -44,6 +44,8 @@ func asymRules() []Rule {
 			Text: "a data key pair's wrapped private key opens, under the same key, to its plaintext private key"},
 		{ID: "P-PLAIN-OPTIONAL", Operation: ops.CreateRsaDatakeyPair,
 			Text: "with_plain_text false leaves the plaintext private key out of the answer"},
+		{ID: "D-ECDH", Operation: ops.DeriveSharedSecret,
+			Text: "derive-shared-secret answers the ECDH of the key's private key and the caller's public key (UNCONFIRMED: no KDF); a SIGN_VERIFY key does not agree"},
 		{ID: "A-ASYM-DECRYPT", Operation: ops.DecryptData,
 			Text: "decrypt-data with an asymmetric key returns what was encrypted with its public key, in or outside the service"},
 	}

@@ -6,8 +6,10 @@ package steps
 // big-integer arithmetic (secp256k1): none of it shares code with the mock's implementation.
 
 import (
+	"bytes"
 	"context"
 	"crypto"
+	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/hmac"
 	"crypto/rand"
@@ -45,6 +47,9 @@ type asymState struct {
 	macMessage []byte
 	macAlg     kmsapi.MacAlgorithm
 	mac        string // base64, from the last successful generate-mac
+
+	ecdhPrivate  *ecdh.PrivateKey // the caller's half of the last key agreement
+	sharedSecret string           // base64, from the last successful derive-shared-secret
 }
 
 func (w *World) asymDefinitions() []stepDef {
@@ -68,6 +73,9 @@ func (w *World) asymDefinitions() []stepDef {
 		{`^` + who + ` generates a MAC of "([^"]*)" with that key using "([A-Z0-9_]+)"$`, w.generatesMAC},
 		{`^` + who + ` verifies that MAC with that key$`, w.verifiesMAC},
 		{`^` + who + ` verifies that MAC over the message "([^"]*)" with that key$`, w.verifiesMACOther},
+		{`^` + who + ` has a key agreement key "(EC_P256|EC_P384)"$`, w.hasAgreementKey},
+		{`^` + who + ` derives a shared secret with that key and a fresh (P-256|P-384) key pair of its own$`, w.derivesSharedSecret},
+		{thenExpr(`^the shared secret is the ECDH of that key's public key and the caller's private key$`), then0(w, w.sharedSecretIsECDH)},
 		{thenExpr(`^that MAC is the HMAC of the message under the key's secret$`), then0(w, w.macIsHMAC)},
 		{thenExpr(`^the MAC verification does not succeed$`), then0(w, w.macVerificationFails)},
 		{thenExpr(`^that signature verifies outside the service with the public key of that key$`), then0(w, w.signatureVerifiesOutside)},
@@ -627,6 +635,83 @@ func (w *World) macVerificationFails(context.Context) error {
 		return w.judge(r, fmt.Errorf("want the MAC verification to fail: %s", r.describe()))
 	}
 	return w.judge(r, (&answer{actor: r.actor, status: r.status, body: r.body}).refused("verify a wrong MAC"))
+}
+
+// ---- key agreement ---------------------------------------------------------------------------------------
+
+// hasAgreementKey seeds a KEY_AGREEMENT key of actor's through the mock's control API (CreateKey cannot
+// set that usage), so against another target the step skips its scenario.
+func (w *World) hasAgreementKey(ctx context.Context, actor, spec string) error {
+	id := fmt.Sprintf("%s-%s-4%s-8%s-%s", randomHex(4), randomHex(2), randomHex(2)[1:], randomHex(2)[1:], randomHex(6))
+	alias := w.s.Prefix() + randomHex(6)
+	if err := w.control(ctx, "/_dewconform/seed", map[string]any{"keys": []map[string]any{{
+		"owner": actor, "alias": alias, "id": id, "spec": spec, "usage": "KEY_AGREEMENT"}}}); err != nil {
+		return err
+	}
+	k := &keyRef{id: id, owner: actor, alias: alias}
+	w.onCleanup("key "+k.id, func(ctx context.Context) error { return w.cleanupKey(ctx, k) })
+	w.key, w.asym.spec = k, spec
+	return nil
+}
+
+// derivesSharedSecret makes a key pair here (Go's crypto/ecdh) and sends its public half.
+func (w *World) derivesSharedSecret(ctx context.Context, actor, curve string) error {
+	if err := w.requireKey(); err != nil {
+		return err
+	}
+	c := ecdh.P256()
+	if curve == "P-384" {
+		c = ecdh.P384()
+	}
+	priv, err := c.GenerateKey(rand.Reader)
+	if err != nil {
+		return err
+	}
+	der, err := x509.MarshalPKIXPublicKey(priv.PublicKey())
+	if err != nil {
+		return err
+	}
+	w.asym.ecdhPrivate, w.asym.sharedSecret = priv, ""
+	cctx, project := w.call(ctx, actor, PurposeAct)
+	r, err := w.kms.DeriveSharedSecretWithResponse(cctx, project, kmsapi.DeriveSharedSecretRequestBody{
+		KeyId: w.key.id, KeyAgreementAlgorithm: kmsapi.DeriveSharedSecretRequestBodyKeyAgreementAlgorithmECDH,
+		PublicKey: base64.StdEncoding.EncodeToString(der)})
+	if err != nil {
+		return fmt.Errorf("derive shared secret: %w", err)
+	}
+	if r.JSON200 != nil && r.JSON200.SharedSecret != nil {
+		w.asym.sharedSecret = *r.JSON200.SharedSecret
+	}
+	return nil
+}
+
+// sharedSecretIsECDH recomputes the agreement here, from the key's public key (get-publickey) and the
+// private key the scenario kept.
+func (w *World) sharedSecretIsECDH(ctx context.Context) error {
+	if w.asym.ecdhPrivate == nil {
+		return errors.New("the scenario derived no shared secret")
+	}
+	pub, err := w.publicKeyOf(ctx)
+	if err != nil {
+		return err
+	}
+	ep, ok := pub.(*ecdsa.PublicKey)
+	if !ok {
+		return fmt.Errorf("get-publickey gave a %T, not an EC key", pub)
+	}
+	peer, err := ep.ECDH()
+	if err != nil {
+		return err
+	}
+	want, err := w.asym.ecdhPrivate.ECDH(peer)
+	if err != nil {
+		return fmt.Errorf("the key's public key is not on the scenario's curve: %w", err)
+	}
+	got, err := base64.StdEncoding.DecodeString(w.asym.sharedSecret)
+	if err != nil || !bytes.Equal(got, want) {
+		return errors.New("the shared secret is not the ECDH of the key's public key and the caller's private key")
+	}
+	return nil
 }
 
 // ---- algorithms ---------------------------------------------------------------------------------------

@@ -157,6 +157,36 @@ func (e CreateRsaDatakeyPairRequestBodyKeySpec) Valid() bool {
 	}
 }
 
+// Defines values for DeriveSharedSecretRequestBodyKeyAgreementAlgorithm.
+const (
+	DeriveSharedSecretRequestBodyKeyAgreementAlgorithmECDH DeriveSharedSecretRequestBodyKeyAgreementAlgorithm = "ECDH"
+)
+
+// Valid indicates whether the value is a known member of the DeriveSharedSecretRequestBodyKeyAgreementAlgorithm enum.
+func (e DeriveSharedSecretRequestBodyKeyAgreementAlgorithm) Valid() bool {
+	switch e {
+	case DeriveSharedSecretRequestBodyKeyAgreementAlgorithmECDH:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DeriveSharedSecretResponseBodyKeyAgreementAlgorithm.
+const (
+	DeriveSharedSecretResponseBodyKeyAgreementAlgorithmECDH DeriveSharedSecretResponseBodyKeyAgreementAlgorithm = "ECDH"
+)
+
+// Valid indicates whether the value is a known member of the DeriveSharedSecretResponseBodyKeyAgreementAlgorithm enum.
+func (e DeriveSharedSecretResponseBodyKeyAgreementAlgorithm) Valid() bool {
+	switch e {
+	case DeriveSharedSecretResponseBodyKeyAgreementAlgorithmECDH:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DescribedKeySpec.
 const (
 	DescribedKeySpecAES256    DescribedKeySpec = "AES_256"
@@ -212,6 +242,7 @@ func (e DescribedKeySpec) Valid() bool {
 const (
 	DescribedKeyUsageEncryptDecrypt    DescribedKeyUsage = "ENCRYPT_DECRYPT"
 	DescribedKeyUsageGenerateVerifyMac DescribedKeyUsage = "GENERATE_VERIFY_MAC"
+	DescribedKeyUsageKeyAgreement      DescribedKeyUsage = "KEY_AGREEMENT"
 	DescribedKeyUsageSignVerify        DescribedKeyUsage = "SIGN_VERIFY"
 )
 
@@ -221,6 +252,8 @@ func (e DescribedKeyUsage) Valid() bool {
 	case DescribedKeyUsageEncryptDecrypt:
 		return true
 	case DescribedKeyUsageGenerateVerifyMac:
+		return true
+	case DescribedKeyUsageKeyAgreement:
 		return true
 	case DescribedKeyUsageSignVerify:
 		return true
@@ -819,6 +852,44 @@ type DecryptDataResponseBody struct {
 	PlainTextBase64 *string       `json:"plain_text_base64,omitempty"`
 }
 
+// DeriveSharedSecretRequestBody defines model for DeriveSharedSecretRequestBody.
+type DeriveSharedSecretRequestBody struct {
+	KeyAgreementAlgorithm DeriveSharedSecretRequestBodyKeyAgreementAlgorithm `json:"key_agreement_algorithm"`
+
+	// KeyId Key ID, 36 bytes.
+	//
+	// Example: 0d0466b0-e727-4d9c-b35d-f84bb474a37f
+	KeyId KeyIdRequest `json:"key_id"`
+
+	// PublicKey The peer's public key, base64 of a DER X.509 SubjectPublicKeyInfo on the key's curve.
+	PublicKey string `json:"public_key"`
+
+	// Recipient Qingtian enclave attestation (not modelled).
+	Recipient *struct {
+		AttestationDocument    *string `json:"attestation_document,omitempty"`
+		KeyEncryptionAlgorithm *string `json:"key_encryption_algorithm,omitempty"`
+	} `json:"recipient,omitempty"`
+}
+
+// DeriveSharedSecretRequestBodyKeyAgreementAlgorithm defines model for DeriveSharedSecretRequestBody.KeyAgreementAlgorithm.
+type DeriveSharedSecretRequestBodyKeyAgreementAlgorithm string
+
+// DeriveSharedSecretResponseBody defines model for DeriveSharedSecretResponseBody.
+type DeriveSharedSecretResponseBody struct {
+	// CiphertextRecipient The shared secret encrypted for a Qingtian enclave (not modelled).
+	CiphertextRecipient   *string                                             `json:"ciphertext_recipient,omitempty"`
+	KeyAgreementAlgorithm DeriveSharedSecretResponseBodyKeyAgreementAlgorithm `json:"key_agreement_algorithm"`
+
+	// KeyId Key ID, 36 bytes.
+	KeyId KeyIdResponse `json:"key_id"`
+
+	// SharedSecret The shared secret, base64 (UNCONFIRMED: dewconform answers the x-coordinate of the shared point, as SEC 1 ECDH and Go's crypto/ecdh do).
+	SharedSecret *string `json:"shared_secret,omitempty"`
+}
+
+// DeriveSharedSecretResponseBodyKeyAgreementAlgorithm defines model for DeriveSharedSecretResponseBody.KeyAgreementAlgorithm.
+type DeriveSharedSecretResponseBodyKeyAgreementAlgorithm string
+
 // DescribeKeyResponseBody defines model for DescribeKeyResponseBody.
 type DescribeKeyResponseBody struct {
 	KeyInfo KeyDetails `json:"key_info"`
@@ -827,7 +898,7 @@ type DescribeKeyResponseBody struct {
 // DescribedKeySpec Key algorithm of an existing key; besides create-key's specs, the HMAC specs of MAC keys, which only the console (not a documented API) creates.
 type DescribedKeySpec string
 
-// DescribedKeyUsage Usage of an existing key; GENERATE_VERIFY_MAC is the usage the GenerateMac and VerifyMac pages require.
+// DescribedKeyUsage Usage of an existing key; GENERATE_VERIFY_MAC and KEY_AGREEMENT are the usages the GenerateMac/VerifyMac and DeriveSharedSecret pages require.
 type DescribedKeyUsage string
 
 // EncryptDataRequestBody defines model for EncryptDataRequestBody.
@@ -988,7 +1059,7 @@ type KeyDetails struct {
 	KeyState KeyState `json:"key_state"`
 	KeyType  *string  `json:"key_type,omitempty"`
 
-	// KeyUsage Usage of an existing key; GENERATE_VERIFY_MAC is the usage the GenerateMac and VerifyMac pages require.
+	// KeyUsage Usage of an existing key; GENERATE_VERIFY_MAC and KEY_AGREEMENT are the usages the GenerateMac/VerifyMac and DeriveSharedSecret pages require.
 	KeyUsage   *DescribedKeyUsage `json:"key_usage,omitempty"`
 	KeystoreId *string            `json:"keystore_id,omitempty"`
 
@@ -1393,6 +1464,9 @@ type CreateRsaDatakeyPairJSONRequestBody = CreateRsaDatakeyPairRequestBody
 // DecryptDataJSONRequestBody defines body for DecryptData for application/json ContentType.
 type DecryptDataJSONRequestBody = DecryptDataRequestBody
 
+// DeriveSharedSecretJSONRequestBody defines body for DeriveSharedSecret for application/json ContentType.
+type DeriveSharedSecretJSONRequestBody = DeriveSharedSecretRequestBody
+
 // ListKeyDetailJSONRequestBody defines body for ListKeyDetail for application/json ContentType.
 type ListKeyDetailJSONRequestBody = OperateKeyRequestBody
 
@@ -1703,6 +1777,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1.0/{project_id}/kms/decrypt-data (the `DecryptData` operationId).
 	DecryptData(ctx context.Context, projectId ProjectId, body DecryptDataJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeriveSharedSecretWithBody Derive a shared secret (ECDH)
+	//
+	// ECDH between the private key of an enabled KEY_AGREEMENT key and the caller's public key. No documented client call creates such a key (CreateKey has no KEY_AGREEMENT usage); the mock takes them from its seed.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/derive-shared-secret (the `DeriveSharedSecret` operationId).
+	DeriveSharedSecretWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeriveSharedSecret Derive a shared secret (ECDH)
+	//
+	// ECDH between the private key of an enabled KEY_AGREEMENT key and the caller's public key. No documented client call creates such a key (CreateKey has no KEY_AGREEMENT usage); the mock takes them from its seed.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/derive-shared-secret (the `DeriveSharedSecret` operationId).
+	DeriveSharedSecret(ctx context.Context, projectId ProjectId, body DeriveSharedSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListKeyDetailWithBody Describe a key
 	//
@@ -2237,6 +2329,44 @@ func (c *Client) DecryptDataWithBody(ctx context.Context, projectId ProjectId, c
 // Corresponds with POST /v1.0/{project_id}/kms/decrypt-data (the `DecryptData` operationId).
 func (c *Client) DecryptData(ctx context.Context, projectId ProjectId, body DecryptDataJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDecryptDataRequest(c.Server, projectId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeriveSharedSecretWithBody Derive a shared secret (ECDH)
+//
+// ECDH between the private key of an enabled KEY_AGREEMENT key and the caller's public key. No documented client call creates such a key (CreateKey has no KEY_AGREEMENT usage); the mock takes them from its seed.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/derive-shared-secret (the `DeriveSharedSecret` operationId).
+func (c *Client) DeriveSharedSecretWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeriveSharedSecretRequestWithBody(c.Server, projectId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeriveSharedSecret Derive a shared secret (ECDH)
+//
+// ECDH between the private key of an enabled KEY_AGREEMENT key and the caller's public key. No documented client call creates such a key (CreateKey has no KEY_AGREEMENT usage); the mock takes them from its seed.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/derive-shared-secret (the `DeriveSharedSecret` operationId).
+func (c *Client) DeriveSharedSecret(ctx context.Context, projectId ProjectId, body DeriveSharedSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeriveSharedSecretRequest(c.Server, projectId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3148,6 +3278,53 @@ func NewDecryptDataRequestWithBody(server string, projectId ProjectId, contentTy
 	return req, nil
 }
 
+// NewDeriveSharedSecretRequest calls the generic DeriveSharedSecret builder with application/json body
+func NewDeriveSharedSecretRequest(server string, projectId ProjectId, body DeriveSharedSecretJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDeriveSharedSecretRequestWithBody(server, projectId, "application/json", bodyReader)
+}
+
+// NewDeriveSharedSecretRequestWithBody constructs an http.Request for the DeriveSharedSecret method, with any body, and a specified content type
+func NewDeriveSharedSecretRequestWithBody(server string, projectId ProjectId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "project_id", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1.0/%s/kms/derive-shared-secret", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListKeyDetailRequest calls the generic ListKeyDetail builder with application/json body
 func NewListKeyDetailRequest(server string, projectId ProjectId, body ListKeyDetailJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -4026,6 +4203,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1.0/{project_id}/kms/decrypt-data (the `DecryptData` operationId).
 	DecryptDataWithResponse(ctx context.Context, projectId ProjectId, body DecryptDataJSONRequestBody, reqEditors ...RequestEditorFn) (*DecryptDataResponse, error)
+
+	// DeriveSharedSecretWithBodyWithResponse Derive a shared secret (ECDH)
+	//
+	// ECDH between the private key of an enabled KEY_AGREEMENT key and the caller's public key. No documented client call creates such a key (CreateKey has no KEY_AGREEMENT usage); the mock takes them from its seed.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/derive-shared-secret (the `DeriveSharedSecret` operationId).
+	DeriveSharedSecretWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeriveSharedSecretResponse, error)
+
+	// DeriveSharedSecretWithResponse Derive a shared secret (ECDH)
+	//
+	// ECDH between the private key of an enabled KEY_AGREEMENT key and the caller's public key. No documented client call creates such a key (CreateKey has no KEY_AGREEMENT usage); the mock takes them from its seed.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/derive-shared-secret (the `DeriveSharedSecret` operationId).
+	DeriveSharedSecretWithResponse(ctx context.Context, projectId ProjectId, body DeriveSharedSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*DeriveSharedSecretResponse, error)
 
 	// ListKeyDetailWithBodyWithResponse Describe a key
 	//
@@ -5512,6 +5707,180 @@ func (r DecryptDataResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r DecryptDataResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeriveSharedSecretResponse200Headers the declared response headers of an HTTP 200 response for DeriveSharedSecret
+type DeriveSharedSecretResponse200Headers struct {
+	XRequestId *string
+}
+
+// DeriveSharedSecretResponse400Headers the declared response headers of an HTTP 400 response for DeriveSharedSecret
+type DeriveSharedSecretResponse400Headers struct {
+	XRequestId *string
+}
+
+// DeriveSharedSecretResponse401Headers the declared response headers of an HTTP 401 response for DeriveSharedSecret
+type DeriveSharedSecretResponse401Headers struct {
+	XRequestId *string
+}
+
+// DeriveSharedSecretResponse403Headers the declared response headers of an HTTP 403 response for DeriveSharedSecret
+type DeriveSharedSecretResponse403Headers struct {
+	XRequestId *string
+}
+
+// DeriveSharedSecretResponse404Headers the declared response headers of an HTTP 404 response for DeriveSharedSecret
+type DeriveSharedSecretResponse404Headers struct {
+	XRequestId *string
+}
+
+// DeriveSharedSecretResponse413Headers the declared response headers of an HTTP 413 response for DeriveSharedSecret
+type DeriveSharedSecretResponse413Headers struct {
+	XRequestId *string
+}
+
+// DeriveSharedSecretResponse429Headers the declared response headers of an HTTP 429 response for DeriveSharedSecret
+type DeriveSharedSecretResponse429Headers struct {
+	XRequestId *string
+}
+
+// DeriveSharedSecretResponse500Headers the declared response headers of an HTTP 500 response for DeriveSharedSecret
+type DeriveSharedSecretResponse500Headers struct {
+	XRequestId *string
+}
+
+// DeriveSharedSecretResponse502Headers the declared response headers of an HTTP 502 response for DeriveSharedSecret
+type DeriveSharedSecretResponse502Headers struct {
+	XRequestId *string
+}
+
+// DeriveSharedSecretResponse504Headers the declared response headers of an HTTP 504 response for DeriveSharedSecret
+type DeriveSharedSecretResponse504Headers struct {
+	XRequestId *string
+}
+
+type DeriveSharedSecretResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeriveSharedSecretResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DeriveSharedSecretResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *DeriveSharedSecretResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeriveSharedSecretResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *DeriveSharedSecretResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *DeriveSharedSecretResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *DeriveSharedSecretResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeriveSharedSecretResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *DeriveSharedSecretResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *DeriveSharedSecretResponse502Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *DeriveSharedSecretResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeriveSharedSecretResponse) GetJSON200() *DeriveSharedSecretResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeriveSharedSecretResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeriveSharedSecretResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeriveSharedSecretResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeriveSharedSecretResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r DeriveSharedSecretResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeriveSharedSecretResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeriveSharedSecretResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r DeriveSharedSecretResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r DeriveSharedSecretResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r DeriveSharedSecretResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeriveSharedSecretResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeriveSharedSecretResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeriveSharedSecretResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -8328,6 +8697,36 @@ func (c *ClientWithResponses) DecryptDataWithResponse(ctx context.Context, proje
 	return ParseDecryptDataResponse(rsp)
 }
 
+// DeriveSharedSecretWithBodyWithResponse Derive a shared secret (ECDH)
+//
+// ECDH between the private key of an enabled KEY_AGREEMENT key and the caller's public key. No documented client call creates such a key (CreateKey has no KEY_AGREEMENT usage); the mock takes them from its seed.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/derive-shared-secret (the `DeriveSharedSecret` operationId).
+func (c *ClientWithResponses) DeriveSharedSecretWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeriveSharedSecretResponse, error) {
+	rsp, err := c.DeriveSharedSecretWithBody(ctx, projectId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeriveSharedSecretResponse(rsp)
+}
+
+// DeriveSharedSecretWithResponse Derive a shared secret (ECDH)
+//
+// ECDH between the private key of an enabled KEY_AGREEMENT key and the caller's public key. No documented client call creates such a key (CreateKey has no KEY_AGREEMENT usage); the mock takes them from its seed.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/derive-shared-secret (the `DeriveSharedSecret` operationId).
+func (c *ClientWithResponses) DeriveSharedSecretWithResponse(ctx context.Context, projectId ProjectId, body DeriveSharedSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*DeriveSharedSecretResponse, error) {
+	rsp, err := c.DeriveSharedSecret(ctx, projectId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeriveSharedSecretResponse(rsp)
+}
+
 // ListKeyDetailWithBodyWithResponse Describe a key
 //
 // Returns the details of one key, in any state.
@@ -10111,6 +10510,198 @@ func ParseDecryptDataResponse(rsp *http.Response) (*DecryptDataResponse, error) 
 		response.Headers502 = &headers
 	case rsp.StatusCode == 504:
 		var headers DecryptDataResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeriveSharedSecretResponse parses an HTTP response from a DeriveSharedSecretWithResponse call
+func ParseDeriveSharedSecretResponse(rsp *http.Response) (*DeriveSharedSecretResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeriveSharedSecretResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeriveSharedSecretResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DeriveSharedSecretResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers DeriveSharedSecretResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers DeriveSharedSecretResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers DeriveSharedSecretResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers DeriveSharedSecretResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers DeriveSharedSecretResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeriveSharedSecretResponse429Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers DeriveSharedSecretResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers DeriveSharedSecretResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 504:
+		var headers DeriveSharedSecretResponse504Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -13019,6 +13610,9 @@ type ServerInterface interface {
 	// DecryptData Decrypt data
 	// (POST /v1.0/{project_id}/kms/decrypt-data)
 	DecryptData(w http.ResponseWriter, r *http.Request, projectId ProjectId)
+	// DeriveSharedSecret Derive a shared secret (ECDH)
+	// (POST /v1.0/{project_id}/kms/derive-shared-secret)
+	DeriveSharedSecret(w http.ResponseWriter, r *http.Request, projectId ProjectId)
 	// ListKeyDetail Describe a key
 	// (POST /v1.0/{project_id}/kms/describe-key)
 	ListKeyDetail(w http.ResponseWriter, r *http.Request, projectId ProjectId)
@@ -13248,6 +13842,32 @@ func (siw *ServerInterfaceWrapper) DecryptData(w http.ResponseWriter, r *http.Re
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.DecryptData(w, r, projectId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DeriveSharedSecret operation middleware
+func (siw *ServerInterfaceWrapper) DeriveSharedSecret(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectId ProjectId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeriveSharedSecret(w, r, projectId)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -13789,6 +14409,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/verify-mac", wrapper.VerifyMac)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/create-rsa-datakey-pair", wrapper.CreateRsaDatakeyPair)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/create-ec-datakey-pair", wrapper.CreateEcDatakeyPair)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/derive-shared-secret", wrapper.DeriveSharedSecret)
 
 	return m
 }
@@ -15176,6 +15797,194 @@ func (response DecryptData502JSONResponse) VisitDecryptDataResponse(w http.Respo
 type DecryptData504JSONResponse struct{ GatewayTimeoutJSONResponse }
 
 func (response DecryptData504JSONResponse) VisitDecryptDataResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeriveSharedSecretRequestObject struct {
+	ProjectId ProjectId `json:"project_id"`
+	Body      *DeriveSharedSecretJSONRequestBody
+}
+
+type DeriveSharedSecretResponseObject interface {
+	VisitDeriveSharedSecretResponse(w http.ResponseWriter) error
+}
+
+type DeriveSharedSecret200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type DeriveSharedSecret200JSONResponse struct {
+	Body    DeriveSharedSecretResponseBody
+	Headers DeriveSharedSecret200ResponseHeaders
+}
+
+func (response DeriveSharedSecret200JSONResponse) VisitDeriveSharedSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeriveSharedSecret400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DeriveSharedSecret400JSONResponse) VisitDeriveSharedSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeriveSharedSecret401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeriveSharedSecret401JSONResponse) VisitDeriveSharedSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeriveSharedSecret403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DeriveSharedSecret403JSONResponse) VisitDeriveSharedSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeriveSharedSecret404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DeriveSharedSecret404JSONResponse) VisitDeriveSharedSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeriveSharedSecret413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response DeriveSharedSecret413JSONResponse) VisitDeriveSharedSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeriveSharedSecret429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DeriveSharedSecret429JSONResponse) VisitDeriveSharedSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeriveSharedSecret500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response DeriveSharedSecret500JSONResponse) VisitDeriveSharedSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeriveSharedSecret502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response DeriveSharedSecret502JSONResponse) VisitDeriveSharedSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeriveSharedSecret504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response DeriveSharedSecret504JSONResponse) VisitDeriveSharedSecretResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -18017,6 +18826,9 @@ type StrictServerInterface interface {
 	// DecryptData Decrypt data
 	// (POST /v1.0/{project_id}/kms/decrypt-data)
 	DecryptData(ctx context.Context, request DecryptDataRequestObject) (DecryptDataResponseObject, error)
+	// DeriveSharedSecret Derive a shared secret (ECDH)
+	// (POST /v1.0/{project_id}/kms/derive-shared-secret)
+	DeriveSharedSecret(ctx context.Context, request DeriveSharedSecretRequestObject) (DeriveSharedSecretResponseObject, error)
 	// ListKeyDetail Describe a key
 	// (POST /v1.0/{project_id}/kms/describe-key)
 	ListKeyDetail(ctx context.Context, request ListKeyDetailRequestObject) (ListKeyDetailResponseObject, error)
@@ -18327,6 +19139,39 @@ func (sh *strictHandler) DecryptData(w http.ResponseWriter, r *http.Request, pro
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(DecryptDataResponseObject); ok {
 		if err := validResponse.VisitDecryptDataResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeriveSharedSecret operation middleware
+func (sh *strictHandler) DeriveSharedSecret(w http.ResponseWriter, r *http.Request, projectId ProjectId) {
+	var request DeriveSharedSecretRequestObject
+
+	request.ProjectId = projectId
+
+	var body DeriveSharedSecretJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DeriveSharedSecret(ctx, request.(DeriveSharedSecretRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeriveSharedSecret")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DeriveSharedSecretResponseObject); ok {
+		if err := validResponse.VisitDeriveSharedSecretResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -18834,171 +19679,178 @@ func (sh *strictHandler) VerifyMac(w http.ResponseWriter, r *http.Request, proje
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H17c+I4s/dXUfk8VZucxxDb3DO19ZQDJMObYTYbsjs7u8ybCFuANsZiLZGEmcp3P6WLb2DAJDCXc9g/",
-	"doItyVJL+nWru9X9RXPIZEp85DOqnX7Rxgi6KBB//nGN/pkhyjou/+Ui6gR4yjDxtVOt4yKf4SFGASBD",
-	"wMYIBLKwDoYkAHQ2nZKAFTVdo84YTSBvgc2nSDvVKAuwP9Ken591bQoDOEFMffAqIH8jJ/N76hXotIqg",
-	"w8BkRhkYIPHhqXql+uFAz0PBTxQ4ARKdhB7l/cC8mSlkY03XfDjhPVE1b7Gr6RrvPw6Qq52yYIaS/Z7A",
-	"p3fIH7GxdlqydG2C/eTPKWQMBbzx//+XUWjAwme78OenLyXr+V+anjXmANEp8SkSQz6D7gVk6BHO+S+H",
-	"+Az5jP8Jp1MPO5AP/+RvymnwJdGlfwVoqJ1q/3UST96JfEtP2kFAgjPizuXn0nS8GSMwkh8EAXIQfkAu",
-	"gD7A/gP0sAvCzoFhQCaCnhQFD9hBnITJtVFQi6MgZyurQ6r4SWIdiR6dQVc9yTFm9AQnUw+JP/nAoj9u",
-	"HeJy0l52e0WzYpiarp5P6EgN9B7NAabAJwxgXwzmCvku9kfARR7inwGUQTajRY33awfk7URkFOMD8fre",
-	"If3OSTDArov8XZHPKBnVDPLNKArAGHICgikKJphSTjJGAHQcRKmg6D2a74x69oyN+Y51IEOuDgYzJuYO",
-	"eh55RO4OKai23A2eIDJjX3/nMTxBLiAzBh4hZnxBctDcz27r+ByeoNdDwQMK2uEi2Mm6MZe2nQ3onDI0",
-	"AejJQWLogDjOLAiQWwRN4jPoMMCQM/axA72YT+xs/8nBhnQEom87pOZ7ws7JzHdfQMKQcvZV5+JDFu34",
-	"CrGvOsAlSIIWesKUARJuQs7xkA+ms4GH6Ri5Iagh/wEHxJ8gXzBchT2cq51qluPW3aExtIYmKkNkDCqu",
-	"UxtasDQwBqZVKmu7ofuNEAAomQUOAmopLw9lh/NwBecege4NIe9gMEKvnw5raTrUFwFHJDYHjBDg8W/t",
-	"kcYKl+QmXUlm2a0BcQV3E33iFIdyNYQYwzF6yig44uQn8h0ZDrGDoQemcIToG0CRz8Bgnqx3vMNJuiGk",
-	"C/25ekpfP0klo56xZ9g4IIx5HEbZOEB0TDxXbBmxXQIEnTFyT8GUeNiZS65GHlAAAsiQhyeY6eL/p6Zh",
-	"6ByZT00wwf6MoW850WJIyF2YnW85m7/5cMbGJMCfkbuLqVzcbx3fIUEghHy7C2AsC3Amgv0hCSbi71Pw",
-	"VOBvC4zcI1+gy1BA8reBvi4Xi/yRHonQJADoacqPEskjCDia0Rn0vDmAPn1EQTy1HCd3Pl3R2EQ7zQBB",
-	"hlqQwUs0v4I4uFZivhjU6Rd+EpqigGF5KHHwdIwChp7YbYAcPMVqmpfBaBrgB8ikpI18J5hPGXKFMAPB",
-	"r9gfMQx9/sKDD0iu3QlxkechVwx14XSka/doLiZv/XxconnHDYcQVqNT5IjF5s8m2ulf2nXPvrWMMgcM",
-	"/mfJqFnqz7LR4OJuu9m8fd/p3dxeWZX071K9nPpdsUz1u9duXojyl/xJr2tpnxZHoWtPBd6HwgMM+DmT",
-	"qs7EfYm7EveEfyjuh/gV9UL8ivrAu5DuAT9Hy3m45YSQs3fLp2/zpD0GcDpFLpj5LgpCgV4HA0hRtQyO",
-	"lIQxIc69DiCIFwbnNwy4SEx5wYUMAjJFPhXTmjghmysOyP8++fnTv5cPyJx4Lnp0iNjuBYqcADF5Il8Y",
-	"5dSD2M83yGg4ZAggaLWvwdVls/dfdXAly/Dl5A8JOPrtffOX9+ed6267xRct4UfF4zcADgSyPo6RDx4x",
-	"Gye+zRnwEHoU7XXYXOBz+KhXDFW8zx5pbzb4GznsShTJGuip1KFwDgJG+AHxw1449jeghQL8gHpjGCC3",
-	"J3oFGLxHNPFNKsVQTggSTF45/8+6plbkbWKyt8EeuZBhrAbir1PI8wZA/oNL1j4KtUZccEg3OcTIc6mQ",
-	"IyB4gN4MZUDWuol7TuqU/gqhbfVeTU10DCtETCCnTIzi9ygUqrIBHLou5pSC3i1Mnqlv+UZdUGmZVn1x",
-	"xpbmxJXfvPVUmcXpkHVDWgo0ELoXHwwwoxw5JjOP4akn6F2XyqU6YATUzYalA0Fj+TmxfuLelTespk9f",
-	"TL38/K9X8xKpjlpgJbkGOZgDDvNvwF2aSnfgEftUosaAsDGAARI7zC8Cq1IVlJFvfYTZGAUACyVRyL/s",
-	"du9WMgT+l2nVBdxzlvC2azfVK/GnZBTiz4pphX/2uqWczMlu96IPLX4n/kz8lfgj4hscobCfobLtvBeS",
-	"gIcekFcoA7FDySiA0zF2AKQUUcrPrIA6yIcBJhQQ35sXt0VHDsWifMz7m2Jb3chddcXRWvydjxyrKnOR",
-	"iq8T30GbFlUvLLcCBHLs7s3y2RrmFy3ORVyMGPwYPUEXOXgCPXDEHglwxjCADkMB34qDOZNol9iJYqcm",
-	"N2N9aTPahXNYGK7A9ReKdpv4fBJsRFledCfjs7YY34v4QDwyPTWlq1dH21HrQ8rwO+MAtb3AZ7gb9yho",
-	"J2gujpKFtFa7nr3DdyBvfyeAl+5AjFzgyEVDOPPYMT+ORiD2JurbFr15Ee7p2oKkLHsr+hRa2NKd/zBG",
-	"ggtyiJJHZODAIMCIKitfLJolt3o0UsAbTYpoA0I8BH1t5QaM1urqDXcRQJ+t3WgjXgIhLq76Dp5CbxON",
-	"rqKCz/py7Whm12qPZK2opRte58VbVhpDU4hgVSrr5C4pwhuFxunJbYFLYFalki2DcUoJpQ1dXq2/RO+k",
-	"xooPStp66Btw5wj6F8TTOwA9LqsrW17CHoQZmtBc5Iq+xrs1gU8dWdM0xEDDX9EQYBDAuSZWDsN8NC+c",
-	"4F1JDBlLRUuRd+MaXidQiLZzLB3RlFAwpTsZ1V/di8sNRxbkMxRMA0z5CCOz/IL1vbqCT0EPw4wVZvPH",
-	"ocB+j+ZvpN+AtKRIoAlLQBDCyARShgJp19R3vyk2cS3TNMxwWKnRLG/QTFKEzHcDAvR4MVVlRuEI5ajz",
-	"mygnK1FGAqRmKE30S/USdFo66GtGX4uMmyGJL7s9ELaRyW9IgEeSw67r0i+y1Av508Mks/u/+J6wEQjr",
-	"Gicmhh7gTXkY+g6KuWVGxzO2rlyZG7bFuq0p9r8/JJvn57LDi2XiB3+xug/XFP6IYuUGBe8O5cV12ttP",
-	"/zfFo5bU/PJ181U1URuPvneJEncgQGwW+NLWos7CUll9FGk9fwJ3C3rJL7wjlWq5/vyvu8VTIn+c7qRV",
-	"31rFqXqCiX8LvREJMBtPNtqgojp2VOXF2+nVUsmm42pqeWyEt9dqBZL6QqNR3fI4FTV1K5XnCy1WzXJ5",
-	"zQz/986VAdn05Ot8sEt2MW8hBrFHt+MYYUfcUIbI4v8gWtVCtPKl9wf2R1IIGyCKXSQcNLmIf4/mP1HB",
-	"aqkusOxt127K37w6/8GFBR08jrEzFodU6ehJfEo8ZVaEwCXOjJ9nkQvsq86xan2FSlUqOHOYCGOdRait",
-	"6LWbKXXAHvWxUS/X2g6jHq7tYD5FbnJ6fwvFwvT8iseZ83rRft++tm/at7+3rzvnH2/5zGHJnoSIKf66",
-	"QD4/s6AudAD0XfA7CvBwzn9JG5Raiclpa79vXn+8urlttcW/fFidi/fqK5quZXw3J6UVqCq04g3jkS97",
-	"xNtVXY26KEgU1vnanO+bM411mlhODcBIyGN1YPJffIkKXSvVha3Nwz5a4LzFL6bOi2WwWgnlKw9cxa3t",
-	"qLs7i29A69QSeZUiPza4h6bdN2AKKQWYcQKn7O+QKgvSrsWVF/HoVaTbJDlkLdmE0N/72O22b647zdtW",
-	"+9z+7d2NBMN27/YXu31123trRwhv3SrgyAkGvflkgliAnZaSw1XLvOHeWztqVvVQgkHoG5ueOvEYBBBT",
-	"KXry44Ww/KY0HmHdja5HklMv0VQ2kEnEyGFpWSfiS5/Y2A1JWR9lNwFmFHlDcOQjylnpnSh8B2TbQpu8",
-	"7LbETxzDgPjiDgZmff9o6EGmC2cJcBc7Zd0dF0H7CTrMm6ds748E0DGcIlrs+5quER/9MtRO/8pBGe1Z",
-	"38bRLpoyRdFlLVTCUy17Uvk7HaDiqAjCmwcLe66URq1Sar9ddnv9flFarlfYrRM+cdldmCDK2enCZ03D",
-	"Km/SSCSGl/xO1hJKEW7jAl9cEEdp9z094aOpA4o/c14wEa4BM//eJ4++kNlW7JEV86F6qJZzYl5iD0Nw",
-	"RDwXBWAaEHfmMCFleh4HT15GFJEfjSdIVP7PVnO0aRLSfonpw8VLpyzVZub8xXLWWjHlZbLABDr5pZAu",
-	"dFLih1q/Oap1VcmV3CTdj7jpjRTZw5l0Ap1sJt61m7FHXU7Xq+Mi6MLgHrlACjGn4HFM0IO6kIMZcKAP",
-	"AjT1oNx8auDCkybceosG7vr+XNResR7WTO3SBGdOq7JJLOODMCh1WjqollP+ALErgDhlhH7KWs1pwJJV",
-	"r8Jheeg4sDI0YKlega5ZQqZrmbBiIKs2qLoDBw4qxrBUG5aMYaM0qDdKjbpVc9PkrqZdl6oLSgTpSyAw",
-	"proCZBbsVgkpSJ2clcMRl6pSDwqc8ZIZK0RqQC06PyQqJaXH8Ik8/hVSrQrrjqZMYfHPZIMLreX1tEm6",
-	"vGgLLjAf5BiuEkNIyNWyQkLNFD6I9CRayv7FhTnR/fBXoq10Q0Kuy7SwJiZgRlHAx0wmEPs5R/ubrNNS",
-	"dcKv0IxjAe83P+i5kG2GSex5mN7gCaIMTqaRVXkbc57+XZmxMaWzl1tcX4je+azgGwzc37k5eq1pOZeV",
-	"OWty9IX1mgXSoXVqaanLHZRpibMdh8x8Bo5kmWPQaSVsuT9RQB59FBTXom7J2p0nWoBGfIyy5mbLnyBn",
-	"PLxsqkRK2J1jgDL7CC/joQczDhN9zVS22Szjd2i7Jfxw+IhpSiNnaLpm5r36gEYzDwrkU+dqDn2ped9y",
-	"/sTtGkkchicbifPLVKrhMoiU8h3Ycue/1ED/wustAWFyyMiHA0/ewAqngwthmq6Jiwg5Z+VGVjmXVbbw",
-	"HVgyAIR1WY51yuuIcqpSyCWSJ6jSCrrl8lJY1l8vuyu82tsgQNCb5JpvXtedeci9DQMO5NrOa1YsndPb",
-	"F7rKbMao5IZYRPXkLK/Ask4yrMOyUYhL4iWlD04L3oZrlKvVgVFANatWKLsNpzAoVdzCsF4eDMq1MizV",
-	"hut1LNWsw8ynL/XnQvR3OcffpvUCjx3DMioJCqhtm4sEW45omBjRMNHzNX9njkh2Nof5bu/Gs29iEPuk",
-	"xh8i1jIBxDI/BZJDTlXMEOgw/KDUWX3N6mtAQTH/WeprwMU0+l1OVAz3vt73+1ol8QJPpiRgvHiNc+KA",
-	"fEa+VIGGROdd5sMrabrGh1LRdK2Wk2oq1okddVuceiTz0LWW6qymhwVbqpvxk47oH2cTomtJws1otjz3",
-	"mguc23GQtW4r62BKdn9nZvQENbaypCctrPksna+3afIJfIcpkwfPPegFhVZ344kEjtA7UVCcfYJ7FOSp",
-	"0pUl93wNJ0mejS6zWx766OJhzzCWT3g+emK3MVXSd+GWcJwRJo+A8nq8dqphn5UsyVvwhC8r+ZkJ9uXP",
-	"+JPYZ2gkKcqCmS+s05vGcRMVzPQB5nJDcgDJlsPOrqL6JZrTV7sIV8u5BPfsG37n2GPSEhZxwDdA8T15",
-	"VU9eBdaB/e6dODmhBxR8TX6pa/a7d9/KjUR8+qXi/neMDGtW4yYe4cbH91wwkHS72gwF/OCSanppLb8c",
-	"TFLlv0c8EYPXU1R+ObYI3S+Xd3Jwvh9ppaZMKUt4JhzpYl+8o9APTfrQYR80x9hHFAGp2qJ6yjtrCkfS",
-	"YThENFk98rCIfib83fjPPD5vL/PDFp5qoSeG+hF/vPfWXnZoSxgRM21zym6WDJyw4Lq06FFTrpZ3aEfL",
-	"Hj3vuOzYTeZFv1bnot27ka5U0UU/pcnDI0SjYJjR5P9EgbyWroNr+4MqGxoNE4HnwBjScdprUn6Mcwv7",
-	"wy5nM90uH/KCumPZ62BKnDGYiGLIIb5LZeQAs1Rw8QgzFUIg4WIGKJwDVfaN4tZK7wAwTTW16AigoguU",
-	"ss/PUn+/8VbTN3LPXiPfrtItvZTYuoh3NJmyuQpmQBigiC0Q8yii5vF/sukZ6eDSvbi7n9C7U3GtYQIZ",
-	"CjD0wEiBVOha9QbcoScZ92+xqDxhIxd4/ElyVd9PqNBByXo5RapLUakdVRKB6EJGsNT397PJQMbHDZBD",
-	"ApdyYJE3EnQAgS9fL8S+iLVipmEsxcLY8i5ZVd4lS3CepU72GAwYmBKKZbDGYeSUIJ2x7xIs9y56HaAH",
-	"TGZUlFvs9es7bYlOJw1cSz5sHbsrI7l1WnwBwmVb0XrD0KrLe5++mHqmPX5Tt62y7PY1eiD3ee8Nb2ej",
-	"/bZgoq+/5dlTqm4h4UpF0h6QUWnObl04p1leyHMKBmhIAhSaCTnKC/0bchN7TsSfqfHtaHI+L8I7rdyH",
-	"td1EpNm47stys+7QSzlJrMw5S3xqARUkfPoRgiUifMcyUxhHKVur3zAbTt1yy4W6Ua4WyjXLKjSMRrlQ",
-	"qjglp1qxys4wQ6u/te69KkYyJo9RjKv93DjaIgjXVbtbEI5cyF0RgEuEbZWU+omC5vW7c+kcj0JBZOmk",
-	"tnLNFfh/Z+2Lzntw9dvZu04TXLY/iof9fvCfvlAn57QEbYg/1cMjP48wzQFZiqGx03oskYnjlfJf92QU",
-	"aegn5O1IqsW+YEk/URARQxZT4S+VxM7QE9vy6sDOhHROkX14V+ZzkEzOR1wrl+tN8nTxwgusFI98ji65",
-	"3f56skIe1z81qKyPrFqYe9n0/POQzYJcUyELrhxU3NaqIURfWpB2QFQ13E+nMoKhCR7MYkVEeOn1xJnu",
-	"umfrIu7fkd17XzRBr/3rb+33zbYQQsV9KyoPiu1mq2eLB72uVez7N6k9x49NFDSqfI9W6+WEx+SbMIJi",
-	"wapU444Jd9QBAg0LHFGEwPtfbtq94sQ9luaspBxWTzPQ+vb3UZYW0jL7ivqVUORilTaCzjj4RF5EdIoc",
-	"cHTds3s9+/a/YyoKCqkH7aYkVagS1TnV+OtetyQK9LpWSlWimrvq9RIKk4WHUnOx8FBqMMKHl82eefu7",
-	"eVvJaCX9Lt1Y+p1sU44nbif+HQY+Cn/L8vEId3yVvtezr3q9SI+TfJIchXySpIcY1u9mZbFq/DhVP36c",
-	"IEBUN/yVGHxUUg49VCHdJHWZ2ZfyJ1ziDA95Q+J55BEc9YVfTl8Tl2b4sfioL110+lpqrezCeye6orgf",
-	"X/+Vfu0cIJwxcu5DZNqnz/nqZbYXx/SvclFBkjeLIySmdD+XFV5BF+jciljXCZvExnASSxSIGlk9+v/L",
-	"stUKaYBvvJjtLm6/DOE5m4tzJh1xyUXxeZFH70l6/moSpCRlXmkyXHr7lCfj7bPokyt5htSlstRcj4nn",
-	"Uh1ETCTbNff13GSjALty24rV7swCzOY9TgJ1Ef6e3q8Tby9PepeRbkFNEYA0neKg17qkwCUAs9O+f2er",
-	"RAQqH0CvdVl427WbBcndgS3SE/3cnxlGybEvxb9IF+sduW9lvHz1dmy+GVvJAqKX4Uv0JF/dqbus4YRg",
-	"f9T3GZ4ggH1w90eh594XWpChO3B09/Hjx4/dbqt18/Ztt9vr/XkX60nMikosQfnAIrOLzFbmEef+GMAJ",
-	"EWks5HeQC1R4fylHixxm8kmcxSxFjHgzwim+RMIIjOHkhtyjDO16x+4CmUVB4MYfBaWtKIjy6tv87NCx",
-	"uz9RVdS+6hzrgDpkilwOLckcbCpe/BSycXFVf/8o8B7LTyx3ly+i0PNqwZoJfbfwGGDGkA9+mSLfvuqA",
-	"UtEolkCiYKisuuz2+OnIACQZZlDErA+RSUInlSYDDw8RcOaOh/r+kbz4pAMPU6aD8FaUrhz+9NDTj1NB",
-	"aj3F8cCBvoO8yN3vWJcxDSlYaC8QKmL+L8MBOu77vLILGSzwjpzIkLZxuIci6Im8OvQ0vSX48IVKRU8/",
-	"vyB8Q4CjB6NoFi2jdsw71/ffzuAjwj9RXq/Qfpp6JEBBglVE9jEXeXggDCzARQ9Y5t9Q6eAIFXYzPg4Z",
-	"IY1MkQ+n+CQ88BX7ft8Xt4PpwvVgPiGhkREGCMgL5qfg7ktf3mvta6cg/FtceOUP+oJjPD09PfU1jn3R",
-	"DVj5slgs9rXn57viio+uvqQOjgYwlaAjfUeZPKCA4s+8JeJiFF9U7vt8cdNjMYahB5ma+iCYA5i67J4Y",
-	"WmI48nLy+gHx53FDyZGKgYpZihL1hVHAoECiOF/Indq+Ejk87CDllhzCxhQ6YwSsoqHp2izw+E5lbEpP",
-	"T04eHx+LULwukmB0ourSk3edZvt9r12wikZxzCbiuhXDTGh75fICTY/MXNBqfwCXaA660IcjJKLM9tTU",
-	"H112e8d8XkTU95maq3hTaromSC+2vFk0ioa6ZsWXmXaqiQ0vjYtjwV5O+C4/+RJ7hD2f3E/oidyMfEcV",
-	"wg0p2DjJck9visKS5UQ++3GSQBEf8h7Ni0BEB5Txphe9e8GR8ImSvr/HQiEyhg8IYEajMn1fdktkIcAM",
-	"OGSCKBhA5z5yHo6bKfFzIrDDkG7Qn0uOL72T+TYM0FAQUPCmKBqBjKEQol7HjcaXMM1o6dSbK0ItxEVO",
-	"4tScz5+iu+ehbJQ/E1AoN+Vz+c+doCfbGv+cFmXUiTCVftMyjH0OIOUrp5XyD2jRr3gp61CYnIzOHAch",
-	"F7lFwE8GYVIwAUwiMFaY4IULKqE/8t0u00KVJQmzqkSkPkmk/BRVzM1VUummRKXS5kpxakxRo7y5RpTQ",
-	"j1cwc3xiMfMcr2c1NtdbTIb2rGuVPKTLyt8o6lq5yB5mlxVVctBjITWmkOlnkwkM5hGObIJJLtTBkXSY",
-	"QNL0uKCiibbjs74Sv9NX3FdDtwzzBmCcCUClgPHD+xniIefS0vdChE9Ixcjk7+JMCUciW8cYPYldsgCk",
-	"CzfWvwmIbogspplWCUJxs2shbYsm1Zt7AuGV6Wn2gcOpyFmaYRlGo24YjXbbPm+2Tctq2nalYdVaVrNV",
-	"bVrn5TO7YdeMs8r5udm2bavVPDdLrfNSs9qsnZntsl0+r9rl9lmpVWuarfpZrWm2a3bpvNyqNKtnNbu+",
-	"NdnS8dK0ulkxDbNs1SrtslVt1qx2u9Yql61qrX1umpWG0Wq2DaPeaJuNerV0ZtebzXrJMuu1M7NStWuW",
-	"XbHN2rlZO6u0z41WxarUa1bTsttWxT5r1+z6WcU2m9VmyW7YFbttnlXOzLZhm+dWs9QqtyvnL57GhBYk",
-	"Fxs6MJYDY3kBYxGLLgHiCR7SFGk0pGJqPbNAThQBZQpxsJpphG7O4tTUbkp5HuIAHAm7pg6uCqV6mf9T",
-	"sUwdUORMrUr13gTK1LfATWjK+0P8Xpti74iGoeaOZRXe3NoozjNfuEqsyz6XxahS+WJ+DJk/eT9nKXPM",
-	"UtDsMLLjFsi2MofOd3NcyB77yhSPmj1qEfui1qZtx/rl7fTXp8/lUeu89bZSbv7zCJE3vXHb3r+vz//4",
-	"4w9tdRJFrdu5eGuP2nb3rHtxNv/notctN+xR+6LZVH8/tt+eXRiP8LFzZv/66yjtMHSqdc/vH9uPH99e",
-	"kj87n/82mvavHzvq75b9q9P6dWS3X8KGslKWHljRgRXtmRX5AHkeX11OwZkFD4lMY1MJpiF/siM0z8Oj",
-	"ZPSs1ZxJaoyhSlMtjjGRc/PdUnSeu2PBN5Q+NqHqJn6osrqLn96BCZyr9Cd9PzPFzpHyZTaPi6C1FBSG",
-	"Agf6Kn2K7IubqW5Kxd36JkwnI56VZpZGo3L5c3lk0ZH3+d5Ao0djVrOqn8n880NA69rqQFZhwK9t8TwZ",
-	"HuqvFeHV4vBriyHaPmXHe9o8kC1RdslbfR+sMHZ4f32gvZeN78A/DvzjKx5lwjiJIZ9QIQBy8IicCi9n",
-	"RhmZoCCZskrZC2RDyjIg4xsBcZWKHxlCtVhkabD62vGbdNnoQhXADDxCfqYZkiB9uSqqX1EebVlc4PLb",
-	"6ckS0b20G0RZs3uZFrHjK/qJAFMZQTjCAFHi0tiW2PO1bBKhyTyOq6YNzGp9iAxjOKxUyw2r3KjAmmtZ",
-	"jVrZHVquMdheFfiSsR9Q94C6XxF1s+wPmxE3oPAlqqPrnh3rjn4QnVA629sPqBRKBFLZhT5odfa770wh",
-	"lBj3QRd04CoHrvI1dUEc6V+pAEoFSF/JX1TcNpryAlxOYFgE5yQA0YelcsYnQOKLyJQsFr68eRmnEQJY",
-	"+LsNMZJMSqW5TTOKZDT0793G/WL4209RbVWirozMRbnxb0Wyze+BP6W4xhh5HgGPJPDSSbKixIoavPid",
-	"Di7qI9dqzAcXv/78Qhoc0P+A/vtHf7XkgEpwsYU9OqXoXQn11+qwIK/siBBngAxFZix5aJBOn0LLsgzS",
-	"KkidymR18Od8ve5kIeS+ZlYMq9Zo1C3LEKF4lkPqi0D4SZWLYRi1ct003Ypj1ZzysO6W64NBw0RlaLrO",
-	"0NUyotfz75iVWr1aU99J6q0YB5GMYPNLT/QXHS2Wo8qrm0Nr9GShO2voSqYsJOZ2arQojHo4xJWx0jVt",
-	"bdhzzdhCL7Uqj+6Bixy4yN64iFxy2+um1JWA9UxExfGmi/6uSeU+YCS+T5DnGkFJJjVcOBXIL31jhf7/",
-	"Gm7zypsE218lOADeAfC+CuBJnNge7yR8rYc7mcBAuPuHF6ZSaFcK0c7Kj3ZWFtrJDx3A7tuDnXUAuwPY",
-	"fa9gJ2HiJViXRxmscnlQMJumg1IDMpQK4qy7Tllg9uModHOrT/XdKStz40sqs//XvOH0PSi298SRUjQ9",
-	"oPYBtb8Gar9UsxvGHi+oqGgrfPTIZDpTPiIiCYO4GhuGRxWSZwKyL9rv29f2TVvlebrlFYQv33sCXOLM",
-	"JshnyAWOh5HPgAM9T/n3Ub4RxioewVHkcyXcwYU18K1qSgQ5PJa2wAlx7gGD90gonicysgdmFFAk91Oa",
-	"dSQyQvwoviILsc0W81ZEEcBeYY1akV3/e7DIiYWpGee15kOrdn/xu/Ohft98G5RH9c5Hel7uekPyQM9v",
-	"JhXn7Mr43PrT+HkTyV5GlQOSH5B8/0geLjkAQddubu+UMUKsID2XcpvqYr8+Aes+gCk3DAApuGp3wVFW",
-	"5O/jIuilfTZEjBif+BkWvlRQ84Ma4rX4ORhUYcm1rILrNEqFcg06hUFl4BbqdXdYg26pMjTRoh/bmuDq",
-	"Qd/P4+XGy4kK7fetrDbyk2x1jPsDvh7wdW/4yvKA3vbAy2XUQpxEM4TdZR+HizCv5LeFv1qpNnQr1qBQ",
-	"qjrlQtlpmIVGzUKFYRVZhuWixrCK8u/l7CSse7t2Jym27N/QqBlVy6oa0u8gcUPPdUtDo4QaltWAFVSu",
-	"wbI5QFXHqsFqyUBVw604A3cAXWuA6o1yteJWS6bRgK5RKruDmpt5lXI3NzAxpbPF+5D1QaNqDgdls1wq",
-	"l91Ko25VBtBw6o5h1J26WUnqLnLNYxSrMkeH01c8l+50plyBPvG1mMrJqEWpC0Wu0jjUuPLDeNGKOrCG",
-	"A2vYP2vgK07wBhXlNCP8V44rj4IPhIlOs4Xvd0KdoTI20DgHmWioCD5gNiYzJsPb0Sly7mR+yzBxr6gE",
-	"g/CW/BtwZ797d6eUJDLkKa+10sPum/EelYhUk9lXFV6Y20HCYlLlfUnYUSLcvw5+dNKPTgXi/mpudI5f",
-	"8EnAxoXaK53pPoWJh//KR4G9srSlNMwHhnZgaPtkaCrtdG5DruBfQZheOteJZiEZ9bdmLyZHy6025Zps",
-	"2ns9wqxBGuMgPB+w5gcWnsUtPeh5KBCRw2VqgO0kaVlnU4ApsXeFA50oWAS255HHOJODiDv1OCZRCJGo",
-	"kzovghkFd8tBie7UfXVRoO9nBKqKM5qIdz/RZLQq7DvezEWq5TAkVRHYQ4YCRQwRRT6qj0TKub7vE+AR",
-	"f4QC3vEo6SsbB2Q2GsfFi6A3E0lBAKbAMgxpg/VT9tUBceerg6f3kDf89hGtdhQ/aW++HCuyH+fnChvQ",
-	"Fhz5REzUIYL5AXdfgrsS/tZEZ3pJrHKZ0GUz8vJSCeQVySRWYq4MtTRX2WIE8EpeUQS2H2YjkY8Sbs19",
-	"P/JrtiqGqYdfk1p76QotApAkSlmvR8cDMh6Q8YCMPzgyCpzZLTKGeqiceXh6qnh4JzqRWCJyl9Pjmx8k",
-	"CLPwFPBkSgKWuAtC5R0QXd4J0VWUOgC5RNn375K58e/AUY2LrqbRqB4D/uRNjMDkgfeGgERynzDIHvQC",
-	"BN2MTECZcGyWDUsXrQMyE3gcQD/0BlQFBF67S2FX4zKGZWYm+BF5fX6c2yq6lqQ/x+0t3CDUGklkM/qe",
-	"k/6U95r05wD1B6jfHurDLbSMstteY6F4tA7O8cinCcfno2v7gw7GkI7jDH0qJaBIkg2Bi0d8gR+1Ohft",
-	"3s1xnHUzGQUvxQ5Ar3PxXnlOLzilFEGva0nzH++ntAqG39BBr1sSaf7An0f2cRRuT/U1wxuPD/VH8YCO",
-	"XJy7k3P854e28effndKfF52njzf3nz9a15OPk/bnrvXxsXtjmx8n/+/vj48//5yZIfd0TTL6/JiNR98d",
-	"SCdyLGt/n//2z6/t3sWZY/xdvW+ckc+fg6vGx3flf+7rJx8arT+vHy6rf/zxx67LbUvBg276wB6+Anvg",
-	"YBmjNgkUZG7v5PcgUmmvZhAi1bZIXprIcy0wOePzCWaw6Iy4mRe8AQvpqwHlkvjjGAmVCGYyvfYy7P/O",
-	"C0OGeok84v/7ecA3B8a9saIwu/t3yozCxPDSfWTrUR0YxIFB7J9ByNWWBO2XsoYN1yhFfvZXXaJ8AybQ",
-	"2RLxRc9+rPuOO77xt5tLkhEhv8MrkmvHHq6YLeOJJ8Z7wOEDDn9FHF539ZHXQM4swGwuMAzDyQ25R752",
-	"+tenZ/2LBu/pfSzc8oefeA0+Ogl6i2t3JKJ4gMtuDyDfnRLsM3AUWgqhVCX53vyNurBOAZV3iHAAyKMP",
-	"BpAi8Nv1O2GnmgWedqqNGZvS0xPOF4pfAvGB5+JkPp7BR4Qdj8zcokMmmq49wACL+E+ccLKg5BpCY550",
-	"gi1rembHQaelA1QcFUFctMh3zqeIfosjljfqhwg4c8cTiiF1OURoxzgJM1O4EV+onhLllSFluUZLBRan",
-	"QgtFJ9DzCsnw35j4iWZUlILlZqJZlO3EpyTpm58OFp5oMLFenj89/08AAAD//w==",
+	"7H37c+K48u+/ovL3VG3yPYbY5p2prVMOkAw3w2w2ZB8zy9xE2AK0MRZriRBmKv/7LT38AvMMzOMe9oed",
+	"YEuy1JI+3epudX/RHDIaEx/5jGrnX7Qhgi4KxJ9/3qJ/Joiylst/uYg6AR4zTHztXGu5yGe4j1EASB+w",
+	"IQKBLKyDPgkAnYzHJGB5TdeoM0QjyFtgszHSzjXKAuwPtJeXF10bwwCOEFMfvAnI38jJ/J56BVqNPGgx",
+	"MJpQBnpIfHisXql+ONDzUPATBU6ARCehR3k/MG9mDNlQ0zUfjnhPVM177Gq6xvuPA+Rq5yyYoGS/R/D5",
+	"HfIHbKidFyxdG2E/+XMMGUMBb/z//mXkajD32c59/PSlYL38S9OzxhwgOiY+RWLIF9C9ggxN4Yz/cojP",
+	"kM/4n3A89rAD+fDP/qacBl8SXfpXgPraufY/Z/Hkncm39KwZBCS4IO5Mfi5Nx7shAgP5QRAgB+En5ALo",
+	"A+w/QQ+7IOwc6AdkJOhJUfCEHcRJmFwbObU4cnK2sjqkip8l1pHo0QV01ZMNxoye4WjsIfEnH1j0x71D",
+	"XE7a63Ynb5YMU9PV8xEdqIE+ohnAFPiEAeyLwdwg38X+ALjIQ/wzgDLIJjSv8X7tgbytiIxifCBe33uk",
+	"3yUJeth1kb8v8hkFo5xBvglFARhCTkAwRsEIU8pJxgiAjoMoFRR9RLO9Uc+esCHfsQ5kyNVBb8LE3EHP",
+	"I1Pk7pGCasvd4REiE/b1dx7DI+QCMmFgCjHjC5KD5mF2W8vn8AS9DgqeUNAMF8Fe1o25sO1sQGeUoRFA",
+	"zw4SQwfEcSZBgNw8qBOfQYcBhpyhjx3oxXxib/tPDjakIxB92yM13xN2SSa+uwMJQ8rZN62rP7Jox1eI",
+	"fdMCLkEStNAzpgyQcBNyjod8MJ70PEyHyA1BDflPOCD+CPmC4Srs4VztXLMct+r2jb7VN1ERIqNXcp1K",
+	"34KFntEzrUJR2w/d74QAQMkkcBBQS3lxKHuchxs48wh07wh5B4MBev10WAvTob4IOCKxGWCEAI9/64A0",
+	"VrgkN+lSMstu9YgruJvoE6c4lKshxBiO0WNGwQknP5HvSL+PHQw9MIYDRN8AinwGerNkvdM9TtIdIW3o",
+	"z9RT+vpJKhjVjD3DhgFhzOMwyoYBokPiuWLLiO0SIOgMkXsOxsTDzkxyNfKEAhBAhjw8wkwX/z83DUPn",
+	"yHxughH2Jwx9y4kWQ0Lu3Ox8y9n8zYcTNiQB/ozcfUzl/H5r+Q4JAiHk220AY1mAMxHs90kwEn+fg+cc",
+	"f5tj5BH5Al36ApK/DfS1uVjkD/RIhCYBQM9jfpRIHkHAyYROoOfNAPTpFAXx1HKc3Pt0RWMT7dQDBBlq",
+	"QAav0ewG4uBWifliUOdf+ElojAKG5aHEweMhChh6ZvcBcvAYq2leBKNxgJ8gk5I28p1gNmbIFcIMBL9i",
+	"f8Aw9PkLDz4huXZHxEWeh1wx1LnTka49opmYvNXzcY1mLTccQliNjpEjFps/GWnnf2m3HfveMoocMPif",
+	"BaNiqT+LRo2Lu816/f59q3N3f2OV0r8L1WLqd8ky1e9Os34lyl/zJ522pX2aH4WuPed4H3JPMODnTKo6",
+	"E/cl7krcE/6huB/iV9QL8SvqA+9Cugf8HC3n4Z4TQs7ePZ++9ZM2DeB4jFww8V0UhAK9DnqQonIRnCgJ",
+	"Y0ScRx1AEC8Mzm8YcJGY8pwLGQRkjHwqpjVxQjaXHJD/ffbzp38vHpA58Vw0dYjY7jmKnAAxeSKfG+XY",
+	"g9jfbJDRcEgfQNBo3oKb63rnf6rgRpbhy8nvE3Dy2/v6L+8vW7ftZoMvWsKPiqdvAOwJZJ0OkQ+mmA0T",
+	"3+YMuA89ig46bC7wOXzUS4Yq3mePtDPp/Y0cdiOKZA30XOpQOAcBA/yE+GEvHPsb0EABfkKdIQyQ2xG9",
+	"Agw+Ipr4JpViKCcECUavnP8XXVMr8j4x2dtgj1zIMFYD8dcp5HkDIP/BJWsfhVojLjikm+xj5LlUyBEQ",
+	"PEFvgjIga9XEvSR1Sn+F0LZ8r6YmOoYVIiaQUyZG8UcUClXZAA5dF3NKQe8eJs/U93yjzqm0TKs6P2ML",
+	"c+LKb957qsz8dMi6IS0FGgjdiw96mFGOHKOJx/DYE/SuSuVSFTACqmbN0oGgsfycWD9x74prVtOnL6Ze",
+	"fPnXq3mJVEfNsZKNBtmbAQ7zb8BDmkoPYIp9KlGjR9gQwACJHebngVUqC8rItz7CbIgCgIWSKORfdrNz",
+	"LxkC/8u0qgLuOUt427br6pX4UzIK8WfJtMI/O+3ChszJbnaiD81/J/5M/JX4I+IbHKGwn6Gybb0XkoCH",
+	"npCXKwKxQ8kggOMhdgCkFFHKz6yAOsiHASYUEN+b5bdFRw7FonzM++tiW93JXXXD0Vr8vRk5llXmIhVf",
+	"J76D1i2qTlhuCQhssLvXy2crmF+0OOdxMWLwQ/QMXeTgEfTACZsS4AxhAB2GAr4VezMm0S6xE8VOTW7G",
+	"6sJmtHOXMNdfgus7inbr+HwSbERZXnQv47O2GN9OfCAemZ6a0uWro+mo9SFl+L1xgMpB4DPcjQcUtBM0",
+	"F0fJXFqrXc3e4XuQt78TwEt3IEYucOKiPpx47JQfRyMQexP1bYve7IR7ujYnKcveij6FFrZ05/8YIsEF",
+	"OUTJIzJwYBBgRJWVLxbNkls9GingjSZFtB4hHoK+tnQDRmt1+Ya7CqDPVm60AS+BEBdXfQePobeORjdR",
+	"wRd9sXY0syu1R7JW1NIdr7PzlpXG0BQiWKXSKrlLivBGrnZ+dp/jEphVKmXLYJxSQmlDF1frL9E7qbHi",
+	"g5K2HvoGPDiC/jnx9AFAj8vqypaXsAdhhkZ0I3JFX+PdGsHnlqxpGmKg4a9oCDAI4EwTK4dhPpodJ3hf",
+	"EkPGUtFS5F27hlcJFKLtDZaOaEoomNKdjOov78X1miML8hkKxgGmfISRWX7O+l5ewqegh2HGCrP541Bg",
+	"f0SzN9JvQFpSJNCEJSAIYWQEKUOBtGvq+98U67iWaRpmOKzUaBY3aCYpQua7BgE6vJiqMqFwgDao85so",
+	"JytRRgKkZihN9Gv1ErQaOuhqRleLjJshia/bHRC2kclvSIAHksOu6tIvstSO/OlplNn9X3xP2AiEdY0T",
+	"E0MP8KY8DH0Hxdwyo+MZW1euzDXbYtXWFPvf75P183Pd4sUy8YO/WN6HWwp/RLFyjYJ3j/LiKu3tp/9O",
+	"8aghNb983XxVTdTao+9DosQDCBCbBL60taizsFRWn0Raz5/Aw5xe8gvvSKlcrL7862H+lMgfpztpVbdW",
+	"caqeYOLfQ29AAsyGo7U2qKiOHVXZeTu9WipZd1xNLY+18PZarUBSX2jUylsep6Km7qXyfK7Fslksrpjh",
+	"/927MiCbnvN6+JW7TnCeQYAQP+Cl11h8KG+83e+Zmre384pca+NAQpm/ytTxZ75k1LINHspg/ohmP1Hg",
+	"TIKn/dprsskkpnqp9XTBOso/T5m0di9aSudQNS577xJnMlKfyOS2y9BmUXiZW3arGEPW6lprwMhaxfux",
+	"Q1PRJpBbbW+W6J230J52R4x3cnz3IZSsJUFswU2Z+uI1q2QIKTw85xxCAhf7XIJQxyXV3JhgnwkDTadZ",
+	"BybgAwHQd8EVES7WszEjZ8hxh8AlcqEeGCiXzUv2euNE6u1TyJ41EIPYo9vJ2WFH3PDklXVqAtFgBKb5",
+	"0mcO+wN5dO0hil0k3NohQzmJZVw+o7qYsLdtuy5/8+r8Bz9i6WA6xM5QqPakezzxKfHUFoAgRA/kAvum",
+	"dapaX2KIkmahDRwrYk1vqOPtNOspJeoBrVhRL1d6XEQ9XNnBzcxfyen9LTxMp+dXPM6c16vm++atfde8",
+	"/71527r8cM9njm+w6+aHe/vqttlsN9/fCeMhEz7ZwlLP/7xCPgogQ23onP2OAtyftaEjqmZY7aWBXy3Y",
+	"5Ow239dvP9zc3Tea4l8++tbVe9UZTdcyuqfpWqpzm2KgRGUlGvIP4YEvO86/o0YTjYR/Bc3scKsLQodN",
+	"fO1TxzcX2FdZwTg1ACMh19OByX/xhS7sXFQXfg4e9tHcqSf/xdR5sYxjjhSjlwpI+a19WPanB10jKaeW",
+	"yKuMqLH0EXLTN2AMKQWYcQKnfJ8gVdb7fR8Vd5IXlpFu3akta8km5J3Oh3a7eXfbqt83mpf2b+/uJKQ2",
+	"O/e/2M2b+85bO+IT1r3ClQ2xoTMbjRALsNNQOhDVMm+489aOmlU9lGAQ3ktIT514DAKIqTz2c3l8QYCO",
+	"7jSsdfuU/H6BprKBTCJGzqKL+mhf3keIXUCV54fsJsCMIq8PTnxEOUN+EIUfgGxbWPIWXUYB9kE/IL64",
+	"/4ZZ1z/pe5DpwlENPMQOsQ+nedB8hg7zZim/pynhot4Y0XzX13SN+OiXvnb+1waU0V70bZycoylTFF20",
+	"ACS8hLMnlb/TAcoP8iC89TW35wpp1Cqk9tt1u9Pt5qXX0BKfoYQ/cnYXRohyDjz3WdOwiuu0wYnhJb+T",
+	"tYRShFu7wOcXxEnadVpP+MfrgOLPnBeMhFvWxH/0ydQXkt+SPbJkPlQP1XJOzEvs3Q1OiOeiAIwD4k4c",
+	"JmRVz+PgycuIIvMHBlH5P1vN0bpJSPuEpxU7u05Zqs3M+Ysls7Vqmu1lgRF0NpdC2tBJiR9q/W5Qra1K",
+	"LuUm6X7ETa+lyAH0gSPoZDPxtl1fchZe7vZ6mgdtGDxGh+lzMB0S9KQuQ2IGHOiDAI09KDefGrjwYgy3",
+	"3rxzUfVw7sGvWA8rpnZhgjOnVdmDF/FBGPNbDR2UiylfrNgNSxxCwjsiWsWpwYJVLcN+se84sNQ3YKFa",
+	"gq5ZQKZrmbBkIKvSK7s9B/ZKRr9Q6ReMfq3Qq9YKtapVcdPkLqfdRstzClzpxyUwprwEZOZ8BhJSkDp/",
+	"K2dPLlWlHuQ44yUTlotMMFp0fkhUSkqP4RN5iMylWhWWdU25IcQ/kw3Otbapl2PS3VCbcz/8Q47hJjGE",
+	"hFwtKyRU/OGDSNuipXwPuDAnuh/+SrSVbkjIdZneLYkJmFAU8DGTEcT+hqP9TdZpqDrhV2jGsYD3W+hV",
+	"IVsPk9jzML3DI0QZHI0jj55tXCn078qFCFM62d3bZUf03swDaY1z0XfuCrTSrWcjD5+sydHn1msWSIee",
+	"AQtLXe6gTC8I23HIxGfgRJY5Ba1Gwo/mJwrI1EdBfiXqFqz9eQEHaMDHKGuu97oQ5IyHl02VSJW7dwxQ",
+	"Jndxw6PvwYzDRFczlV9MluNR6DdD+OFwimlKYWdoumZueu0MDSYeFMinztUc+lLzvuX8iZuNkjgMj9YS",
+	"55exVMNlECnlt7Xlzt/VOWrHq4UBUbY25MOeJ2+/htPBhTBN18QlsA1n5U5WuZRVtvDbWjAjhHXZBuuU",
+	"1xHlVKWQSyRPUIUldNvIQ2xRC77oKvZqT68AQW+00Xzzuu7EQ+59GOxlo+28YsXSGb3f0U1xPUYlN8Q8",
+	"qidneQmWtZIhdRZNS1wSLyh9cFrwNlyjWC73jByqWJVc0a05uV6h5Ob61WKvV6wUYaHSX61jKWcdZj59",
+	"qb7kor+LG/xtWjt4SxqWUUpQQG3bjUiw5Yj6iRH1Ez1f8XfmiGRnNzACHtwE903Map/U+EPEWiSAWObn",
+	"QHLIsYrXBB2Gn5Q6q6tZXQ0oKOY/C10NuJhGv4uJiuHe17t+VyslXuDRmASMF69wThyQz8iXKtCQ6LzL",
+	"fHgFTdf4UEqarlU2pJqKM2VH3RanHsk8dK2hOqvpYcGG6mb8pCX6x9mE6FqScBOaLc+95vL8dhxkpcvg",
+	"KpiS3d+bMT5Bja3s8Uk77WaG0NebOPkEvsOUyYPnAfSCQqu79kQCB+idKCjOPsEjCjap0pYlD3wFMkme",
+	"tdcVtjz00fnDnmEsnvB89MzuY6qk7yEv4DgjTB4BZWgS7VzDPitYkrfgEV9W8jMj7Muf8Sexz9BAUpQF",
+	"E19Yp9eN4y4qmHn/gssNyQEkWw47u4zq12hGX309o1zcSHDPvl19iT0mLWERB3wDFN+T16RlGAYd2O/e",
+	"iZMTekLB1+SXuma/e/etnFHEp3cV979jZFixGtfxCDc+vm8EA0nnrfVQwA8uqaYX1vLuYJIq/z3iiRi8",
+	"nqLy7tgidL9c3tmA8/1IKzVlSlnAM+GOF3v0nYTebNITD/ugPsQ+oghI1RbVk/5cwjB1mkQ0WT3ysIh+",
+	"Jrzm+M9NPOd28+8W/m6hJ4b6EX+889ZedItLGBEzbXPKbpb05J5zXZr3qCmWi1/DbVv1+i7zknWjddXs",
+	"3ElXquiStdLk4QGiUSDiaPJ/okCGBNHBrf2HKhsaDRNBP8EQ0mHa91J+jHML+499zma6XT7kOXXHotfB",
+	"mDhDMBLFkEN8l8qoLWYh5+IBZip8S8LFDFA4A6rsG8Wtld4BYJpqKstz+NMXs5B9fpb6+7U3Sr/R1ZgV",
+	"8u0y3dKuxNZFrLnRmM1UIBnCAEVsjpgnETVP/5NNz0gHl+7Fw+OIPpyLK2UjyFCAoQcGCqRC16o34AE9",
+	"y5ir80XlCRu5wONPkqv6cUSFDkrW21CkuhaVmlElEQQ0ZAQLfX8/GfVkbPIAOSRwKQcWeRtMBxD48vVc",
+	"3KFYK2YaxkIcoi3v8ZblPd4E51noZIfBgIExoVgGyu1HTgnSpfshwXIfotcBesJkQkW5+V6/vtOW6HTS",
+	"wLXgw9ay2zKKZqvBFyBctBWtNgwtuzj96YupZ9rj13XbKspu36In8rhpzIbtbLTfFkz01TfsO0rVLSRc",
+	"qUg6ADIqzdm9C2c0ywt5RkEP9YlyVFex14X+DbmJPSdif1X4djQ5nxeh9Zbuw8p+ooGtXfdFuVn36KWc",
+	"JFbmnCU+NYcKEj79CMES2RVimSmMYZet1a+ZNadqucVc1SiWc8WKZeVqRq2YK5ScglMuWUWnn6HV31r3",
+	"XhYjGZJpdN3uMLc9twiAeNNs54QjF3KXBD8UIbMlpX6ioH777lI6x6NQEFk4qS1dczn+30XzqvUe3Px2",
+	"8a5VB9fND+Jhtxv8pyvUyRtagtZcnevggb+JMM0BWYqhsdN6LJGJ45XyX/dkBH/oJ+TtSKrFvmBJP1EQ",
+	"EUMWUzcplcTO0DPb8urA3oR0TpFDeFdu5iCZnI+41kauN8nTxY7BAyge+BxdNnb768gKm7j+qUFlfWTZ",
+	"wjzIpuefh2wSbDQVsuDSQcVtLRtC9KU5aQdEVcP9dC6jx5rgycyXRHStTkec6W47ti4uIp/Ynfd5E3Sa",
+	"v/7WfF9vCiFU3Mui8qDYrDc6tnjQaVv5rn+X2nP82ERBrcz3aLlaTHhMvgmj1+asUjnumHBH7SFQs8AJ",
+	"RQi8/+Wu2cmP3FNpzkrKYdU0A61ufx9lYSEtsq+oXwlFLlYpe+iEg0/kRUTHyAEntx2707Hv/zemoqCQ",
+	"etCU1+EilajOqcZfd9oFUaDTtlKqEtXcTaeTUJjMPZSai7mHUoMRPryud8z73837UkYr6XfpxtLvZJty",
+	"PHE78e8w6Fz4W5aPR7jnMCadjn3T6UR6nOST5CjkkyQ9xLB+N0vzVePHqfrx4wQBorrhr8Tgo5Jy6KEK",
+	"6S6py8wOiDLiEmd4yOsTzyNTcNIVfjldTVya4cfik6500elqqbWyD++d6MbiYXz9l/q1c4Bwhsh5DJHp",
+	"kD7ny5fZQRzTv8pFBUneLI6QmNLDXFZ4BV2gcy/yDCRsEmtD+SxQIGpk+ej/m2WrJdKACLMQsbf57Zch",
+	"PGdzcc6kIy45Lz7P8+gDSc9fTYKUpNxUmgyX3iHlyXj7zPvkSp4hdaksNddD4rlUBxETyXbNfT03WSvA",
+	"Lt22YrU7kwCzWYeTQF2Ef6SPq8Tb67POdaRbUFMEIE2nl+k0rilwCcDsvOs/2CoJjMrF0mlc59627XpO",
+	"cndgi9RwP3cnhlFw7GvxL9LFekfuW5mrRL0dmm+GVrKA6GX4Ej3LVw/qLms4IdgfdH2GRwhgHzz8meu4",
+	"j7kGZOgBnDx8+PDhQ7vdaNy9fdtudzofH2I9iVlSSX0oH1hkdpGZIj3iPJ4COCIihZD8DnKBSq0i5WiR",
+	"P1I+iTNIpogRb0Y4xtdIGIExHN2RR5ShXW/ZbSAz2Ajc+DOntBU5UV59m58dWnb7J6qK2jetUx1Qh4yR",
+	"y6Elmf9S5eoYQzbML+vvnzneY/mJxe7yRRR6Xs1ZM6Hv5qYBZgz54Jcx8u2bFijkjXwBJAqGyqrrdoef",
+	"jgxAkiFeRb6QKP6MgE4qTQYe7iPgzBwPdf0TefFJBx6mTAfhrShdOfzpoacfp4LUeorjgQN9B3mRu9+p",
+	"LuPJUjDXXiBUxPxfhgN02vV5ZRcymOMdOZPhxONwD3nQETnN6Hl6S/DhC5WKnn5+RfiGACdPRt7MW0bl",
+	"lHeu67+dwCnCP1FeL9d8HnskQEGCVUT2MRd5uCcMLMBFT1hGg1KpOAkVdjM+DhmdkoyRD8f4LDzw5bt+",
+	"1xe3g+nc9WA+IaGREQYIyAvm5+DhS1fea+1q5yD8W1x45Q+6gmM8Pz8/dzWOfdENWPkyn893tZeXh/yS",
+	"jy6/pA5OejCVHCl9R5k8oYDiz7wl4mIUX1Tu+nxx01Mxhr4HmZr6IJgBmLrsnhhaYjjycvLqAfHncUPJ",
+	"kYqBilmKkqSGERihQKI4V9OD2r4SOTzsIOWWHMLGGDpDBKy8oenaJPD4TmVsTM/PzqbTaR6K13kSDM5U",
+	"XXr2rlVvvu80c1beyA/ZSFy3YpgJba9cXqDukYkLGs0/wDWagTb04UCETgEdNfUn1+3OKZ8XEdBpouYq",
+	"3pSargnSiy1v5o28oa5Z8WWmnWtiw0vj4lCwlzO+y8++xB5hL2ePI3omNyPfUblwQwo2TrLc0+uisGQ5",
+	"kc9+nKBVhHd7RLM8EJFZZaz/ee9ecCJ8oqTv76lQiAzhEwKY0ahM15fdEhlgMAMOGSEKetB5jJyH42YK",
+	"/JwI7DCcJvRnkuNL72S+DQPUFwQUvCmKRiBjKISo13Kj8SVMM1o67fGSUAtxkbM4LfLLp+jueSgbbZ6F",
+	"LZSbNnP53zg5WrY1/iUtyqgTYSr1sWUYhxxAyldOK2w+oHm/4oWMb2FiSDpxHIRc5OYBPxmECRkFMInw",
+	"WmFyLS6ohP7ID/tMyVeUJMyqEpH6LJFuWVQx11dJpfoTlQrrK8VpiUWN4voaUTJVXsHc4BPzWT95Pau2",
+	"vt58IsoXXSttQrqs3LmirrUR2cPM3qLKBvSYS0ssZPrJaASDWYQj62CSC3VwIB0mkDQ9zqloou34oi/F",
+	"7/QV9+XQLYPFARhnYVHpt/zwfoZ4yLm09L0Q4RNS8Yn5uzhe44nIlDREz2KXzAHp3I31bwKiayKLaaZV",
+	"gFDc7JpLmaVJ9eaBQHhparBD4HAqcpZmWIZRqxpGrdm0L+tN07Lqtl2qWZWGVW+U69Zl8cKu2RXjonR5",
+	"aTZt22rUL81C47JQL9crF2azaBcvy3axeVFoVOpmo3pRqZvNil24LDZK9fJFxa5uTbZ0vDStapZMwyxa",
+	"lVKzaJXrFavZrDSKRatcaV6aZqlmNOpNw6jWmmatWi5c2NV6vVqwzGrlwiyV7Ypll2yzcmlWLkrNS6NR",
+	"skrVilW37KZVsi+aFbt6UbLNerlesGt2yW6aF6ULs2nY5qVVLzSKzdLlztOY0IJsxIaOjOXIWHZgLGLR",
+	"JUA8wUPqIsCrVEytZhbIiSKgjCEOljON0M1ZnJqadSnPQxyAE2HX1MFNrlAt8n9KlqkDipyxVSo/mkCZ",
+	"+ua4STomtPi9Mr3pCQ1DzZ3KKry5lRH0J75wlViV+TOLUaVydf0YMn/yfs5C1q6FhAVhZMctkG1p/rLv",
+	"5riQPfal6XU1e9Ag9lWlSZuO9cvb8a/Pn4uDxmXjbalY/2cKkTe+c5vev28v//zzT215Alut3bp6aw+a",
+	"dvuifXUx++eq0y7W7EHzql5Xf0+bby+ujCmcti7sX38dpB2GzrX25eO0Of3w9pp8bH3+26jbv35oqb8b",
+	"9q9O49eB3dyFDWWliz6yoiMrOjAr8gHyPL66nJyI1h+fL8YSTEP+ZEdovgmPktGzlnMmqTGG0rlZhOmM",
+	"nZsfFqLzPJwKvqH0sQlVN/FDldVD/PQBjOBMpZ7q+pnpzU6UL7N5mgeNhaAwFDjQV6mrZF/cTHVTKu7W",
+	"N2E6GfGsNLMwGBSLn4sDiw68z48GGkyNScUqfyazz08BrWrLA1mFAb+2xfNkeKi/loRXi8OvzYdo+5Qd",
+	"72n9QLZE2QVv9UOwwtjh/fWB9nYb35F/HPnHVzzKhHESQz6hQgBswCM2VHg5E8rICAXJdIHKXiAbUpYB",
+	"Gd8IiKtU/MgQqsUiS4PV1U7fpMtGF6oAZmAK+ZmmT4L05aqofkl5tGVxgetvpydLRPfS7hBl9fZ1WsSO",
+	"r+gnAkxlBOEIA0SJS2NbYs/XskmEJvM4rprWM8vVPjKMfr9ULtasYq0EK65l1SpFt2+5Rm97VeAuYz+i",
+	"7hF1vyLqZtkf1iNuQOEuqqPbjh3rjn4QnVA60+YPqBRKBFLZhz5oeebR70whlBj3URd05CpHrvI1dUEc",
+	"6V+pAEoFSF/KX1TcNpryAlxMHpsHlyQA0YelcsYnQOKLyFIvFr68eRmnEQJY+Lv1MZJMSqUYTzOKZDT0",
+	"793GvTP8HaaotixRV0bmoo3xb0mi4++BP6W4xhB5HgFTEnjpJFlRUlsNXv1Oe1fVgWvVZr2rX3/ekQZH",
+	"9D+i/+HRXy05oBJcbGGPdkXyw5zMX5qLM6ZmQ77IZ9pDbIrUnY+kyK/SNSqVTTohY+jXJCAeet5ceuI8",
+	"eE+SyTUdDyOfiZJhjk2+R4bKofUkOrSLHDM+mfua0I+cSoYyIs4j4EKz8JkdSfdwzk8oktttnqHMJ4P8",
+	"pjqhrJS6Mj1uQiPSN3vVXrHUz9X61UquWEBWrmcYTq4Kiw4so56JCrXDir2rE24fCv33Sp25nMFa7ePv",
+	"lvmPGZx9vr5o4h7qOz3jYkDp9d302pje3VH2GRVLTx8LperPryPUkUUcWcTXYBF85QE4l/z7hG+X012O",
+	"CAkD4VJ+cauUTPKqpwiNydkE8ZFSNsnLAkI7v4jFKripyoB4vAfwep37XKoWzSwZVqVWq1qWIUK4LaZi",
+	"EQlUkqp6wzAqxappuiXHqjjFftUtVnu9momK0HSdvqtlZD3h3zFLlWq5or6TtHcwjiwZSUoWnug7qaQW",
+	"s5GoG6cr7CvhNYjQBVlZ1s3tzC9R+o1wiEtzbGjaynQZmrGFPWNZFvcjazmyloOxFrnktrdpqKtkq5mI",
+	"yv9A5+9JJI3CgJH4Htom188KMhnunPAvv/SNDcH/33CbV95A2/4K2hHwjoD3VQBP4sT2eCfhazXcycQ3",
+	"4ppYeNE2hXaFEO2szdHOykI7+aEj2H17sLOOYHcEu+8V7CRM7IJ1mxgRVQ4oCibjdDIDQPrSsJh1RzYL",
+	"zH4cQ+DGZjd9f0aujfElQcivezP2ezCIHogjpWh6RO0jan8N1N7VIhjmrMipaJpLfLvJaDxRvoUieY8I",
+	"qRCG1RaSZwKyr5rvm7f2XVPlB7znFV5l9vMwZcLw91Y1JYLj7mbyS2QS+lF8DOdiYs7nO4oiR77CiyFB",
+	"le/Nk0MsTM24rNSfGpXHq9+dP6qP9bdBcVBtfaCXxbbXJ0/08m5Uci5ujM+Nj8bP60i2G1WOSH5E8sMj",
+	"ebjkAARtu769pW6AWE6a/jc21cWOGcqpA6bc9wCk4KbZBidZGSNO86CT9vUTscV84mdY+FLJMI5qiNfi",
+	"Z69XhgXXsnKuUyvkihXo5HqlnpurVt1+BbqFUt9E844gK5JyBF1/EzcRXk5UaL5vZLWxOcmW50Y54usR",
+	"Xw+Gr2wT0NseeLmMmouTL4ewu+jjcBXmI/628FcpVPpuyerlCmWnmCs6NTNXq1go1y8jy7BcVOuX0eZ7",
+	"OTt598Gua0uKLfo31CpG2bLKhvQ7SNzsdt1C3yigmmXVYAkVK7Bo9lDZsSqwXDBQ2XBLTs/tQdfqoWqt",
+	"WC655YJp1KBrFIpur+JmXsHfz819TOlk/h59tVcrm/1e0SwWikW3VKtapR40nKpjGFWnapaSuouN5jGK",
+	"cbxBh9OhARZiAaRcgT7xtZjK5atFKW9Fjus4RYXyw9hpRR1Zw5E1HJ418BUneIOKjp0RNnKDq/KCD4QJ",
+	"srOF73dCnaEy/dA4d6VoKA/+wGxIJkyGRaVj5DzIvMhhwndRCQZhdJU34MF+9+5BKUlkqGxea6mH3Tfj",
+	"PSqBtSazdiu8MLeDhPlk/IeSsKME6n8d/eikH51K4PDV3OgcP+eTgA1zlVc6030KE9b/tRkFDsrSFtL3",
+	"HxnakaEdkqE9SsDf2JAr+JeI7iScVzY50dyGpb/t0SZkLyZHy6025dwAvtoRZgXSGEfh+Yg1P7DwHF/9",
+	"ExknZEqZ7SRpWWddYEKxd4UDnSiYB7bnkWmcAUjEK5wOSRR6KuqkzotgRsHDYjC7BxXnRBTo+hkBDuNM",
+	"WOLdTzQZ5RD7jjdxkWo5DGWYB3afoUARQ2Qfieojkaq06/sEeMQfoIB3PEoWzoYBmQyGcfE86ExEMimA",
+	"KbAMQ9pg/ZR9tUfc2fKkGx3k9b99JMQ9xd07mC/Hkqz5m3OFNWgLTnwiJuqY+eKIu7vgroS/FVH9dslx",
+	"IROBrUdeXiqBvCIJ0VLMlSH6ZirLmABeySvywPbDLFbyUcKtuetHfs1WyTD18GtSay9doUXgqkQp6/Xo",
+	"eETGIzIekfEHR0aBM/tFxlAPtWH+to4qHt6JTiQkitzl9PjmBwnC7G05PBqTgCXuglB5B0SXd0J0Fd0U",
+	"QC5Rdv0HVe/ehTP6AE4qXHQ1jVr5FPAnb2IEJk+8NwQkksKFwVmhFyDoZmSQy4Rjs2hYumgdkInA4wD6",
+	"oTegKiDw2l0I1x2XMSwzMzGcyAf349xW0bUk/Tlub+EGodZIIgve95wsrnjQZHFHqD9C/fZQH26hRZTd",
+	"9hoLxYNVcI4HPk04Pp/c2n/oYAjpMM7sqlLJnoocCcDFA77ATxqtq2bn7jTO1rw8lFKndfVeeU7POaXk",
+	"QadtSfMf76e0Cobf0EGnXRDpYcHHE/s0ir+k+prhjceH+qN4QEcuzu3RJf74R9P4+Her8PGq9fzh7vHz",
+	"B+t29GHU/Ny2Pkzbd7b5YfR//v4w/fnnzMzqIl5pp2Pf31zXO+b97+Z9aXvHYE677w2kE7n5tb8vf/vn",
+	"12bn6sIx/i4/1i7I58/BTe3Du+I/j9WzP2qNj7dP1+U///xz3+W2peBRN31kD1+BPXCwjFGbBAoyt3fy",
+	"e0IB7q9wq/6dvxdJr0G0HSUmZ3w+wQzmnRHX84I38Qfun6CHXUC5JD4dIqESwQwMiefSRdj/nReGDHUi",
+	"uPhv4AHfHBgPxorEkpt9t8xILs7QfWTrUR0ZxJFBHJ5ByNWWBO1dWcOaa5RD5Dy+7hLlGzCCzpaIL3r2",
+	"Y9133PONv/1ckowI+R1ekVw59nDFbJmHIjHeIw4fcfgr4vCqq4+8BnImAWYzgWEYju7II/K1878+vehf",
+	"NPhIH2Phlj/8xGvw0UnQm1+7AxHFA1y3OwD57phgn4GT0FIIpSrJ92Zv1IV1Cqi8Q4QDQKY+6EGKwG+3",
+	"74SdahJ42rk2ZGxMz884X8h/CcQHXvKj2XACpwg7Hpm4eYeMNF17ggEW8Z844WRByTWExjzpBFvU9MyO",
+	"g1ZDByg/yIO4aJ7vnE8R/eZHLG/U9xFwZo4nFEPqcojQjnESZqb+JL5QPSXKK0PKYo2GSkhBhRaKjqDn",
+	"5ZJpIzDxE82oKAWLzUSzKNuJT0nSNz+dZCLRYGK9vHx6+X8BAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

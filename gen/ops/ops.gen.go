@@ -49,6 +49,8 @@ const (
 	CreateRsaDatakeyPair = "create-rsa-datakey-pair"
 	// CreateEcDatakeyPair is KMS CreateEcDatakeyPair: POST /v1.0/{project_id}/kms/create-ec-datakey-pair.
 	CreateEcDatakeyPair = "create-ec-datakey-pair"
+	// DeriveSharedSecret is KMS DeriveSharedSecret: POST /v1.0/{project_id}/kms/derive-shared-secret.
+	DeriveSharedSecret = "derive-shared-secret"
 	// ListSecrets is CSMS ListSecrets: GET /v1/{project_id}/secrets.
 	ListSecrets = "list-secrets"
 	// CreateSecret is CSMS CreateSecret: POST /v1/{project_id}/secrets.
@@ -91,6 +93,7 @@ var All = []string{
 	VerifyMac,
 	CreateRsaDatakeyPair,
 	CreateEcDatakeyPair,
+	DeriveSharedSecret,
 	ListSecrets,
 	CreateSecret,
 	ShowSecret,
