@@ -2,6 +2,7 @@ package mock_test
 
 import (
 	"crypto"
+	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/hmac"
@@ -43,8 +44,8 @@ func enumOf[T any, P interface {
 	return v
 }
 
-// The official Go SDK drives sign, verify, get-publickey and asymmetric encrypt-data/decrypt-data against
-// the mock. Every signature it obtains is checked here with the public key alone, with Go's crypto (RSA,
+// The official Go SDK drives sign, verify, get-publickey, asymmetric encrypt-data/decrypt-data,
+// generate-mac/verify-mac, the data key pairs and derive-shared-secret against the mock. Every signature it obtains is checked here with the public key alone, with Go's crypto (RSA,
 // ECDSA) and tjfoc/gmsm (SM2), never with the mock's code (emmansun/gmsm); data encrypted here with the
 // public key decrypts in the mock; and signatures made here with a private key loaded into the mock's
 // state verify through the SDK.
@@ -84,6 +85,15 @@ func TestOfficialSDKAsymmetric(t *testing.T) {
 			State: mock.KeyEnabled, Created: time.Now(),
 		}, Material: macSecret, Grants: []mock.Grant{}})
 	}
+	// A KEY_AGREEMENT key (CreateKey cannot set that usage) whose private key the test knows.
+	agreeKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	const agreeID = "66666666-6666-4666-8666-666666666666"
+	st.Keys = append(st.Keys, mock.StateKey{Key: mock.Key{
+		ID: agreeID, ProjectID: alice.ProjectID, DomainID: "d", Alias: "agree", Realm: "cn-north-4",
+		Spec: "EC_P256", Usage: "KEY_AGREEMENT", Origin: "kms", EnterpriseProjectID: "0", KeystoreID: "0",
+		State: mock.KeyEnabled, Created: time.Now(),
+	}, Material: make([]byte, 32), Private: agreeKey.D.FillBytes(make([]byte, 32)), Grants: []mock.Grant{}})
 	srv, err := mock.New(mock.Options{})
 	require.NoError(t, err)
 	require.NoError(t, srv.Restore(st))
@@ -226,6 +236,49 @@ func TestOfficialSDKAsymmetric(t *testing.T) {
 			require.True(t, *v.MacValid)
 		})
 	}
+
+	t.Run("data key pairs", func(t *testing.T) {
+		cmk := create(t, "AES_256", "ENCRYPT_DECRYPT")
+		noPlain := false
+		rsaPair, err := c.CreateRsaDatakeyPair(&kmsmodel.CreateRsaDatakeyPairRequest{Body: &kmsmodel.CreateRsaDatakeyPairRequestBody{
+			KeyId: cmk, KeySpec: enumOf[kmsmodel.CreateRsaDatakeyPairRequestBodyKeySpec](t, "RSA_2048"), WithPlainText: &noPlain}})
+		require.NoError(t, err)
+		require.Nil(t, rsaPair.PrivateKeyPlainText, "with_plain_text false")
+		ecPair, err := c.CreateEcDatakeyPair(&kmsmodel.CreateEcDatakeyPairRequest{Body: &kmsmodel.CreateEcDatakeyPairRequestBody{
+			KeyId: cmk, KeySpec: enumOf[kmsmodel.CreateEcDatakeyPairRequestBodyKeySpec](t, "ECC_NIST_P521")}})
+		require.NoError(t, err)
+		// Outside the mock: the PKCS#8 private key's public half is the SPKI public key (Go's x509).
+		privDER, err := base64.StdEncoding.DecodeString(*ecPair.PrivateKeyPlainText)
+		require.NoError(t, err)
+		pubDER, err := base64.StdEncoding.DecodeString(*ecPair.PublicKey)
+		require.NoError(t, err)
+		priv, err := x509.ParsePKCS8PrivateKey(privDER)
+		require.NoError(t, err)
+		pub, err := x509.ParsePKIXPublicKey(pubDER)
+		require.NoError(t, err)
+		require.True(t, priv.(*ecdsa.PrivateKey).PublicKey.Equal(pub), "one P-521 pair")
+		// The wrapped private key opens under the CMK to the plaintext one.
+		opened, err := c.DecryptData(&kmsmodel.DecryptDataRequest{Body: &kmsmodel.DecryptDataRequestBody{CipherText: *ecPair.PrivateKeyCipherText}})
+		require.NoError(t, err)
+		require.Equal(t, *ecPair.PrivateKeyPlainText, *opened.PlainTextBase64)
+	})
+
+	t.Run("derive shared secret", func(t *testing.T) {
+		peer, err := ecdh.P256().GenerateKey(rand.Reader)
+		require.NoError(t, err)
+		der, err := x509.MarshalPKIXPublicKey(peer.PublicKey())
+		require.NoError(t, err)
+		r, err := c.DeriveSharedSecret(&kmsmodel.DeriveSharedSecretRequest{Body: &kmsmodel.DeriveSharedSecretRequestBody{KeyId: agreeID,
+			KeyAgreementAlgorithm: enumOf[kmsmodel.DeriveSharedSecretRequestBodyKeyAgreementAlgorithm](t, "ECDH"),
+			PublicKey:             base64.StdEncoding.EncodeToString(der)}})
+		require.NoError(t, err)
+		// Outside the mock, from the other side: the test's key's ECDH with the peer.
+		mine, err := agreeKey.ECDH()
+		require.NoError(t, err)
+		want, err := mine.ECDH(peer.PublicKey())
+		require.NoError(t, err)
+		require.Equal(t, base64.StdEncoding.EncodeToString(want), *r.SharedSecret)
+	})
 
 	for _, tc := range []struct{ spec, alg string }{{"RSA_2048", "RSAES_OAEP_SHA_256"}, {"SM2", "SM2_ENCRYPT"}} {
 		t.Run("encrypt/"+tc.spec, func(t *testing.T) {
