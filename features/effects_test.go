@@ -43,7 +43,9 @@ var refusalEffects = map[string][]*regexp.Regexp{
 	ops.CreateDatakey: {}, ops.EncryptData: {}, ops.DecryptData: {},
 	ops.CreateDatakeyWithoutPlaintext: {}, ops.EncryptDatakey: {}, ops.DecryptDatakey: {}, ops.GenRandom: {},
 	// A refused re-encrypt leaves the source data key as it was: it still opens under its key.
-	ops.ReEncrypt:  {regexp.MustCompile(`^\w+ can decrypt that data key with that key$`)},
+	ops.ReEncrypt: {regexp.MustCompile(`^\w+ can decrypt that data key with that key$`)},
+	ops.Sign:      {}, ops.Verify: {}, ops.GetPublickey: {}, ops.GenerateMac: {}, ops.VerifyMac: {},
+	ops.CreateRsaDatakeyPair: {}, ops.CreateEcDatakeyPair: {}, ops.DeriveSharedSecret: {},
 	ops.ShowSecret: {}, ops.ShowSecretVersion: {}, ops.ListSecrets: {},
 	// Creation: a refused create leaves no resource, and the name it asked for belongs to another.
 	ops.CreateKey: {}, ops.CreateSecret: {},

@@ -2,7 +2,11 @@ package mock_test
 
 import (
 	"bytes"
+	"crypto/ecdh"
+	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"maps"
@@ -40,7 +44,68 @@ func conformFixtures(t *testing.T, e *env) map[string]func() conformCall {
 		e.createSecret("alice", name)
 		return map[string]string{"secret_name": name}
 	}
+	asymKey := func(alias, spec, usage string) string {
+		r := e.kms("alice", ops.CreateKey, map[string]any{"key_alias": alias, "key_spec": spec, "key_usage": usage})
+		ok(r)
+		return r.json(t)["key_info"].(map[string]any)["key_id"].(string)
+	}
+	macKey := func(id string) string {
+		ok(e.control("seed", map[string]any{"keys": []map[string]any{{"owner": "alice", "alias": "conform-" + id, "id": id,
+			"spec": "HMAC_256", "usage": "GENERATE_VERIFY_MAC"}}}))
+		return id
+	}
 	return map[string]func() conformCall{
+		ops.GenerateMac: func() conformCall {
+			k := macKey("4d0466b0-e727-4d9c-b35d-f84bb474a37f")
+			return conformCall{ok: map[string]any{"key_id": k, "mac_algorithm": "HMAC_SHA_256", "message": "aGVsbG8="},
+				bad: map[string]any{"key_id": k, "mac_algorithm": "HMAC_SHA_512", "message": "aGVsbG8="}}
+		},
+		ops.VerifyMac: func() conformCall {
+			k := macKey("5d0466b0-e727-4d9c-b35d-f84bb474a37f")
+			gen := map[string]any{"key_id": k, "mac_algorithm": "HMAC_SHA_256", "message": "aGVsbG8="}
+			r := e.kms("alice", ops.GenerateMac, gen)
+			ok(r)
+			gen["mac"] = r.json(t)["mac"].(string)
+			return conformCall{ok: gen, bad: `{}`}
+		},
+		ops.CreateRsaDatakeyPair: func() conformCall {
+			k := key("conform-rsa-pair")
+			return conformCall{ok: map[string]any{"key_id": k, "key_spec": "RSA_2048"},
+				bad: map[string]any{"key_id": asymKey("conform-rsa-pair-asym", "EC_P256", "SIGN_VERIFY"), "key_spec": "RSA_2048"}}
+		},
+		ops.CreateEcDatakeyPair: func() conformCall {
+			k := key("conform-ec-pair")
+			return conformCall{ok: map[string]any{"key_id": k, "key_spec": "ECC_NIST_P521", "with_plain_text": false},
+				bad: map[string]any{"key_id": asymKey("conform-ec-pair-asym", "EC_P256", "SIGN_VERIFY"), "key_spec": "SM2"}}
+		},
+		ops.DeriveSharedSecret: func() conformCall {
+			id := "9d0466b0-e727-4d9c-b35d-f84bb474a37f"
+			ok(e.control("seed", map[string]any{"keys": []map[string]any{{"owner": "alice", "alias": "conform-agree", "id": id,
+				"spec": "EC_P256", "usage": "KEY_AGREEMENT"}}}))
+			peer, err := ecdh.P256().GenerateKey(rand.Reader)
+			require.NoError(t, err)
+			der, err := x509.MarshalPKIXPublicKey(peer.PublicKey())
+			require.NoError(t, err)
+			return conformCall{ok: map[string]any{"key_id": id, "key_agreement_algorithm": "ECDH", "public_key": base64.StdEncoding.EncodeToString(der)},
+				bad: map[string]any{"key_id": id, "key_agreement_algorithm": "ECDH", "public_key": "AAAA"}}
+		},
+		ops.Sign: func() conformCall {
+			k := asymKey("conform-sign", "EC_P256", "SIGN_VERIFY")
+			digest := base64.StdEncoding.EncodeToString(make([]byte, 32))
+			return conformCall{ok: map[string]any{"key_id": k, "message": digest, "signing_algorithm": "ECDSA_SHA_256"},
+				bad: map[string]any{"key_id": k, "message": "AAAA", "signing_algorithm": "ECDSA_SHA_256"}}
+		},
+		ops.Verify: func() conformCall {
+			k := asymKey("conform-verify", "EC_P256", "SIGN_VERIFY")
+			body := map[string]any{"key_id": k, "message": "aGVsbG8=", "message_type": "RAW", "signing_algorithm": "ECDSA_SHA_256"}
+			r := e.kms("alice", ops.Sign, body)
+			ok(r)
+			body["signature"] = r.json(t)["signature"].(string)
+			return conformCall{ok: body, bad: `{}`}
+		},
+		ops.GetPublickey: func() conformCall {
+			return conformCall{ok: keyID(asymKey("conform-publickey", "SM2", "SIGN_VERIFY")), bad: keyID(key("conform-publickey-aes"))}
+		},
 		ops.CreateKey: func() conformCall { return conformCall{ok: map[string]any{"key_alias": "conform-2"}, bad: `{}`} },
 		ops.ListKeys:  func() conformCall { return conformCall{ok: map[string]any{}, bad: map[string]any{"limit": "x"}} },
 		ops.DescribeKey: func() conformCall {

@@ -65,6 +65,18 @@ const (
 	ErrInvalidRandomLength     Reason = "invalid random data length"
 )
 
+// KMS refusals of asymmetric keys (issue 15).
+const (
+	ErrKeyUsageSign        Reason = "the key signs and verifies only"
+	ErrKeyUsageEncrypt     Reason = "the key encrypts and decrypts only"
+	ErrAlgorithmMismatch   Reason = "algorithm does not suit the key spec"
+	ErrInvalidMessage      Reason = "invalid message or digest"
+	ErrNoPublicKey         Reason = "symmetric keys have no public key"
+	ErrInvalidKeyUsageSpec Reason = "key usage does not suit the key spec"
+	ErrNotMACKey           Reason = "only GENERATE_VERIFY_MAC keys compute MACs"
+	ErrMACKeyUsage         Reason = "a GENERATE_VERIFY_MAC key only computes MACs"
+)
+
 // CSMS refusals.
 const (
 	ErrCSMSInternal            Reason = "csms internal error"
@@ -171,6 +183,18 @@ func errorTable(c Choices) map[Reason]Problem {
 		ErrGrantQuota:       {http.StatusBadRequest, "KMS.2404", "Too many CMK grants."},
 		ErrGrantNotFound:    {http.StatusBadRequest, "KMS.2501", "Invalid grant ID."},
 		ErrGrantKeyMismatch: {http.StatusBadRequest, "KMS.2502", "grant_id and key_id do not match."},
+
+		// KMS, asymmetric keys. KMS.0335 is on the DEW error-code page ("The cmk is used to sign and
+		// verify."); UNCONFIRMED: KMS.0334 is the row above it there, whose description reads "the key is
+		// used to encrypt and decrypt" but whose code and text were not readable; the rest have no code.
+		ErrKeyUsageSign:        {http.StatusBadRequest, "KMS.0335", "The cmk is used to sign and verify."},
+		ErrKeyUsageEncrypt:     {http.StatusBadRequest, "KMS.0334", "The cmk is used to encrypt and decrypt."},
+		ErrAlgorithmMismatch:   {http.StatusBadRequest, "KMS.0308", "Invalid parameter."},
+		ErrInvalidMessage:      {http.StatusBadRequest, "KMS.0308", "Invalid parameter."},
+		ErrNoPublicKey:         {http.StatusBadRequest, "KMS.0308", "Invalid parameter."},
+		ErrInvalidKeyUsageSpec: {http.StatusBadRequest, "KMS.0308", "Invalid parameter."},
+		ErrNotMACKey:           {http.StatusBadRequest, "KMS.0308", "Invalid parameter."},
+		ErrMACKeyUsage:         {http.StatusBadRequest, "KMS.0308", "Invalid parameter."},
 
 		// CSMS.
 		// UNCONFIRMED: CSMS's 500 code is not documented.

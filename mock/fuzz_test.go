@@ -39,7 +39,11 @@ func fuzzEnv(f *testing.F) *env {
 	return newEnv(f, func(o *mock.Options) {
 		o.MaxBodyBytes = fuzzMaxBody
 		o.Seed = &mock.Seed{
-			Keys:    []mock.SeedKey{{Owner: "alice", Alias: "fuzz-key", ID: fuzzKeyID}},
+			Keys: []mock.SeedKey{{Owner: "alice", Alias: "fuzz-key", ID: fuzzKeyID},
+				// Asymmetric keys for sign, verify, get-publickey and asymmetric encrypt-data/decrypt-data.
+				{Owner: "alice", Alias: "fuzz-ec", ID: "1d0466b0-e727-4d9c-b35d-f84bb474a37f", Spec: "EC_P256", Usage: "SIGN_VERIFY"},
+				{Owner: "alice", Alias: "fuzz-sm2", ID: "2d0466b0-e727-4d9c-b35d-f84bb474a37f", Spec: "SM2", Usage: "ENCRYPT_DECRYPT"},
+				{Owner: "alice", Alias: "fuzz-mac", ID: "3d0466b0-e727-4d9c-b35d-f84bb474a37f", Spec: "HMAC_256", Usage: "GENERATE_VERIFY_MAC"}},
 			Grants:  []mock.SeedGrant{{Key: "fuzz-key", Grantee: "bob", Operations: []string{"describe-key", "retire-grant"}, ID: fuzzGrantID}},
 			Secrets: []mock.SeedSecret{{Owner: "alice", Name: "fuzz-secret", Value: &value}},
 		}

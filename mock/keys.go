@@ -79,6 +79,7 @@ type keyRec struct {
 	Key
 	aead     cipher.AEAD // AES-256-GCM or SM4-GCM under the key's own material (keyAEAD)
 	material []byte      // that material, kept for the state file (never logged, never returned)
+	asym     *asymKey    // the key pair of an asymmetric key (nil for symmetric keys); set at creation, never replaced
 	grants   []*Grant    // creation order
 	offset   time.Duration
 	seq      uint64
@@ -109,7 +110,7 @@ type KeyInput struct {
 	EnterpriseProjectID string
 	KeystoreID          string
 	Default             bool   // a system default master key (seeds and CSMS's csms/default only)
-	Material            []byte // seeds only: the key material; nil means fresh random material
+	Material            []byte // seeds only: the key material (materialLen of its spec); nil means fresh random material
 }
 
 func symmetric(spec string) bool { return spec == specAES256 || spec == specSM4 }
@@ -143,6 +144,8 @@ func (s *store) createKeyLocked(c Caller, in KeyInput) (*keyRec, error) {
 		if material, err = s.randomBytes(materialLen(in.Spec)); err != nil {
 			return nil, err
 		}
+	} else if len(material) != materialLen(in.Spec) {
+		return nil, fmt.Errorf("%w: key material must be %d bytes", ErrKMSInvalidParam, materialLen(in.Spec))
 	}
 	aead, err := keyAEAD(in.Spec, material)
 	if err != nil {
@@ -167,6 +170,12 @@ func (s *store) createKeyLocked(c Caller, in KeyInput) (*keyRec, error) {
 		if !symmetric(k.Spec) {
 			k.Usage = usageSign
 		}
+	}
+	if !usageAllowed(k.Spec, k.Usage) {
+		return nil, fmt.Errorf("%w: %s cannot be %s", ErrInvalidKeyUsageSpec, k.Spec, k.Usage)
+	}
+	if asymmetricSpec(k.Spec) {
+		k.asym = &asymKey{spec: k.Spec}
 	}
 	if k.Origin == "" {
 		k.Origin = originKMS

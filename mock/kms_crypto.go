@@ -32,6 +32,9 @@ func (a *kmsAPI) CreateDatakey(ctx context.Context, req kms.CreateDatakeyRequest
 // EncryptData encrypts up to 4096 bytes; the base64 ciphertext names its key.
 func (a *kmsAPI) EncryptData(ctx context.Context, req kms.EncryptDataRequestObject) (kms.EncryptDataResponseObject, error) {
 	b := req.Body
+	if asymmetricAlg(b.EncryptionAlgorithm) {
+		return a.encryptAsym(ctx, b)
+	}
 	err := symmetricOnly(b.EncryptionAlgorithm)
 	var env []byte
 	if err == nil {
@@ -49,6 +52,9 @@ func (a *kmsAPI) EncryptData(ctx context.Context, req kms.EncryptDataRequestObje
 // invalid ciphertext.
 func (a *kmsAPI) DecryptData(ctx context.Context, req kms.DecryptDataRequestObject) (kms.DecryptDataResponseObject, error) {
 	b := req.Body
+	if asymmetricAlg(b.EncryptionAlgorithm) {
+		return a.decryptAsym(ctx, b)
+	}
 	err := symmetricOnly(b.EncryptionAlgorithm)
 	var (
 		keyID string

@@ -128,15 +128,15 @@ func keyDetails(k Key) kms.KeyDetails {
 	// this on every call; it was the largest allocator of a describe-key).
 	o := &struct {
 		realm, description, deletion, keyType, expiration, project, keystore string
-		spec                                                                 kms.KeySpec
-		usage                                                                kms.KeyUsage
+		spec                                                                 kms.DescribedKeySpec
+		usage                                                                kms.DescribedKeyUsage
 		origin                                                               kms.Origin
 		flag                                                                 kms.KeyDetailsDefaultKeyFlag
 		rotation                                                             kms.KeyDetailsKeyRotationEnabled
 	}{
 		realm: k.Realm, description: k.Description, deletion: kmsDate(k.DeletionDate), keyType: "1",
-		project: k.EnterpriseProjectID, keystore: k.KeystoreID, spec: kms.KeySpec(k.Spec),
-		usage: kms.KeyUsage(k.Usage), origin: kms.Origin(k.Origin), flag: flag,
+		project: k.EnterpriseProjectID, keystore: k.KeystoreID, spec: kms.DescribedKeySpec(k.Spec),
+		usage: kms.DescribedKeyUsage(k.Usage), origin: kms.Origin(k.Origin), flag: flag,
 		rotation: kms.KeyDetailsKeyRotationEnabledFalse,
 	}
 	return kms.KeyDetails{

@@ -61,10 +61,13 @@ type SeedKey struct {
 	State       KeyState `yaml:"state" json:"state"`
 	Origin      string   `yaml:"origin" json:"origin"`
 	Spec        string   `yaml:"spec" json:"spec"`
+	Usage       string   `yaml:"usage" json:"usage"` // "" = ENCRYPT_DECRYPT for symmetric specs, SIGN_VERIFY for asymmetric ones
 	Description string   `yaml:"description" json:"description"`
 	Default     bool     `yaml:"default" json:"default"`
 	PendingDays int      `yaml:"pending_days" json:"pending_days"`
-	Material    string   `yaml:"material" json:"material"` // hex; never logged
+	// Material fixes the key's material, in hex (never logged): a symmetric key's (64 digits for AES_256 and
+	// HMAC keys, 32 for SM4), e.g. an HMAC key's secret for tests that check a MAC outside the mock. "" = random.
+	Material string `yaml:"material" json:"material"`
 }
 
 // SeedGrant is one grant of a Seed.
@@ -179,8 +182,8 @@ func (s *Server) applySeed(seed *Seed) (SeedResult, error) {
 			return res, fmt.Errorf("keys[%d]: %w", i, err)
 		}
 		k, err := st.createKeyLocked(callerOf(owner), KeyInput{
-			ID: sk.ID, Alias: sk.Alias, Description: sk.Description, Spec: sk.Spec, Origin: sk.Origin, Default: sk.Default,
-			Material: material,
+			ID: sk.ID, Alias: sk.Alias, Description: sk.Description, Spec: sk.Spec, Usage: sk.Usage, Origin: sk.Origin,
+			Default: sk.Default, Material: material,
 		})
 		if err != nil {
 			return res, fmt.Errorf("keys[%d]: %w", i, err)

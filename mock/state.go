@@ -40,7 +40,10 @@ type State struct {
 // StateKey is one key with what the API never returns: its material, grants, clock offset and order.
 type StateKey struct {
 	Key
-	Material []byte        `json:"material"` // 32 bytes of AES-256 material, 16 of SM4 (32 for older SM4 keys); base64
+	Material []byte `json:"material"` // 32 bytes of AES-256 material, 16 of SM4 (32 for older SM4 keys); base64
+	// Private is an asymmetric key's private key (PKCS#1 DER for RSA, the scalar for the curves); absent
+	// for symmetric keys and for asymmetric keys whose pair was never generated (it is made on first use).
+	Private  []byte        `json:"private,omitempty"`
 	Grants   []Grant       `json:"grants"`
 	OffsetNS time.Duration `json:"offset_ns"` // the key's clock advance (control API)
 	KeySeq   uint64        `json:"seq"`
@@ -69,6 +72,9 @@ func (s *Server) Snapshot() *State {
 			}
 			sk := StateKey{Key: k.Key, Material: slices.Clone(k.material), Grants: make([]Grant, 0, len(k.grants)),
 				OffsetNS: k.offset, KeySeq: k.seq}
+			if k.asym != nil {
+				sk.Private = k.asym.privateBytes()
+			}
 			for _, g := range k.grants {
 				sk.Grants = append(sk.Grants, g.clone())
 			}
@@ -172,6 +178,15 @@ func (st *State) check() error {
 			return fmt.Errorf("keys[%d] (%s): pending deletion without a deletion date", i, k.ID)
 		case k.OffsetNS < 0:
 			return fmt.Errorf("keys[%d] (%s): negative clock offset", i, k.ID)
+		case !usageAllowed(k.Spec, k.Usage):
+			return fmt.Errorf("keys[%d] (%s): key spec %q cannot have usage %q", i, k.ID, k.Spec, k.Usage)
+		case k.Private != nil && !asymmetricSpec(k.Spec):
+			return fmt.Errorf("keys[%d] (%s): a %s key has no private key", i, k.ID, k.Spec)
+		}
+		if k.Private != nil {
+			if _, err := parsePrivate(k.Spec, k.Private); err != nil {
+				return fmt.Errorf("keys[%d] (%s): %w", i, k.ID, err)
+			}
 		}
 		keys[[2]string{k.ProjectID, k.ID}] = true
 		for j, g := range k.Grants {
@@ -241,6 +256,14 @@ func (s *store) restore(st *State) error {
 			return fmt.Errorf("key %s: %w", sk.ID, err)
 		}
 		k := &keyRec{Key: sk.Key, aead: aead, material: slices.Clone(sk.Material), offset: sk.OffsetNS, seq: sk.KeySeq}
+		if asymmetricSpec(sk.Spec) {
+			k.asym = &asymKey{spec: sk.Spec}
+			if sk.Private != nil {
+				if k.asym.priv, err = parsePrivate(sk.Spec, sk.Private); err != nil {
+					return fmt.Errorf("key %s: %w", sk.ID, err)
+				}
+			}
+		}
 		for _, g := range sk.Grants {
 			g := g.clone()
 			k.grants = append(k.grants, &g)

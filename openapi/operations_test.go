@@ -146,7 +146,7 @@ func walkSchema(s *openapi3.Schema, fn func(string, *openapi3.Schema)) {
 }
 
 func TestSecretFieldNames(t *testing.T) {
-	require.Equal(t, []string{"data_key", "datakey_dgst", "pin", "plain_text", "plain_text_base64", "random_data", "secret_binary", "secret_string"}, openapi.SecretFieldNames())
+	require.Equal(t, []string{"data_key", "datakey_dgst", "mac", "pin", "plain_text", "plain_text_base64", "private_key_cipher_text", "private_key_plain_text", "random_data", "secret_binary", "secret_string", "shared_secret", "wrapped_private_key"}, openapi.SecretFieldNames())
 }
 
 func TestErrorCode(t *testing.T) {

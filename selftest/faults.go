@@ -417,7 +417,7 @@ func Faults() []Fault {
 		{Name: "restore-extra-field", Class: ClassStrict, Operation: restore, StrictOnly: true,
 			Description: "restore's secret carries an undocumented \"restored_by\"",
 			Wrap:        onSuccess(restore, func(_ *http.Request, doc map[string]any) { setIn(doc, "secret", "restored_by", "alice") })},
-	}, append(envelopeFaults(ids, owner, eve), versionFaults(tok)...)...)
+	}, slices.Concat(envelopeFaults(ids, owner, eve), versionFaults(tok), asymFaults())...)
 }
 
 // tokens maps identity names to their tokens.

@@ -2,7 +2,14 @@ package selftest_test
 
 import (
 	"bytes"
+	"crypto/ecdh"
+	"crypto/ecdsa"
+	crand "crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"maps"
@@ -205,6 +212,32 @@ func (p *prober) key(pending bool) string {
 	return id
 }
 
+// asymKey creates an asymmetric key of alice's.
+func (p *prober) asymKey(spec, usage string) string {
+	p.keys++
+	k := p.kms("alice", "create-key", map[string]any{"key_alias": fmt.Sprintf("selftest-key-%d", p.keys), "key_spec": spec, "key_usage": usage}, false)
+	id, _ := k["key_info"].(map[string]any)["key_id"].(string)
+	require.NotEmpty(p.t, id)
+	return id
+}
+
+// macKey seeds a MAC key of alice's with a fixed secret (no API creates one).
+func (p *prober) macKey(id string) {
+	p.call("", http.MethodPost, "/_dewconform/seed", map[string]any{"keys": []map[string]any{{"owner": "alice", "alias": "selftest-mac-" + id[:1],
+		"id": id, "spec": "HMAC_256", "usage": "GENERATE_VERIFY_MAC", "material": strings.Repeat("ab", 32)}}}, false)
+}
+
+// signThenVerify signs with key (the signature is random, so not noted) and notes what verify says of
+// the signature over verifyMsg; signatures and digests are base64.
+func (p *prober) signThenVerify(key, alg, msgType, msg, verifyMsg string) {
+	body := map[string]any{"key_id": key, "message": msg, "message_type": msgType, "signing_algorithm": alg}
+	sig, _ := p.kms("alice", "sign", body, false)["signature"].(string)
+	body["signature"], body["message"] = sig, verifyMsg
+	if sig != "" {
+		p.kms("alice", "verify", body, true)
+	}
+}
+
 func (p *prober) grant(key string) string {
 	bob, _ := p.ids.ByName("bob")
 	carol, _ := p.ids.ByName("carol")
@@ -258,7 +291,84 @@ func situations() map[string][]func(p *prober) {
 			p.call("alice", http.MethodGet, p.secretPath("alice"), nil, true)
 		}
 	}
+	hello, digest := base64.StdEncoding.EncodeToString([]byte("hello")), base64.StdEncoding.EncodeToString(make([]byte, 32))
 	all := map[string][]func(p *prober){
+		"sign": {
+			func(p *prober) {
+				p.signThenVerify(p.asymKey("EC_P256", "SIGN_VERIFY"), "ECDSA_SHA_256", "RAW", hello, hello)
+			},
+			func(p *prober) {
+				p.signThenVerify(p.asymKey("SM2", "SIGN_VERIFY"), "SM2DSA_SM3", "DIGEST", digest, digest)
+			},
+			func(p *prober) {
+				key := p.asymKey("EC_P256", "SIGN_VERIFY")
+				p.kms("alice", "sign", map[string]any{"key_id": key, "message": base64.StdEncoding.EncodeToString(make([]byte, 20)), "signing_algorithm": "ECDSA_SHA_256"}, true)
+				p.kms("alice", "sign", map[string]any{"key_id": p.asymKey("SM2", "SIGN_VERIFY"), "message": hello, "message_type": "RAW", "signing_algorithm": "SM2DSA_SM3"}, true)
+				p.kms("alice", "sign", map[string]any{"key_id": p.asymKey("RSA_2048", "ENCRYPT_DECRYPT"), "message": digest, "signing_algorithm": "RSASSA_PSS_SHA_256"}, true)
+				p.macKey("8d0466b0-e727-4d9c-b35d-f84bb474a37f")
+				p.kms("alice", "sign", map[string]any{"key_id": "8d0466b0-e727-4d9c-b35d-f84bb474a37f", "message": digest, "signing_algorithm": "ECDSA_SHA_256"}, true)
+				p.kms("alice", "disable-key", map[string]any{"key_id": key}, false)
+				p.kms("alice", "sign", map[string]any{"key_id": key, "message": digest, "signing_algorithm": "ECDSA_SHA_256"}, true)
+			},
+		},
+		"generate-mac": {func(p *prober) {
+			p.macKey("6d0466b0-e727-4d9c-b35d-f84bb474a37f")
+			p.kms("alice", "generate-mac", map[string]any{"key_id": "6d0466b0-e727-4d9c-b35d-f84bb474a37f", "mac_algorithm": "HMAC_SHA_256", "message": hello}, true)
+			p.kms("alice", "generate-mac", map[string]any{"key_id": p.asymKey("EC_P256", "SIGN_VERIFY"), "mac_algorithm": "HMAC_SHA_256", "message": hello}, true)
+		}},
+		"verify-mac": {func(p *prober) {
+			id := "7d0466b0-e727-4d9c-b35d-f84bb474a37f"
+			p.macKey(id)
+			mac, _ := p.kms("alice", "generate-mac", map[string]any{"key_id": id, "mac_algorithm": "HMAC_SHA_256", "message": hello}, false)["mac"].(string)
+			p.kms("alice", "verify-mac", map[string]any{"key_id": id, "mac_algorithm": "HMAC_SHA_256", "message": digest, "mac": mac}, true)
+		}},
+		"create-rsa-datakey-pair": {func(p *prober) {
+			key := p.key(false)
+			pair := p.kms("alice", "create-rsa-datakey-pair", map[string]any{"key_id": key, "key_spec": "RSA_2048"}, false)
+			p.seen = append(p.seen, fmt.Sprintf("has a plaintext private key: %v", pair["private_key_plain_text"] != nil))
+			ct, _ := pair["private_key_cipher_text"].(string)
+			opened, _ := p.kms("alice", "decrypt-data", map[string]any{"cipher_text": ct}, false)["plain_text_base64"].(string)
+			p.seen = append(p.seen, fmt.Sprintf("the wrapped private key opens to the plaintext one: %v", opened != "" && opened == pair["private_key_plain_text"]))
+			none := p.kms("alice", "create-rsa-datakey-pair", map[string]any{"key_id": key, "key_spec": "RSA_2048", "with_plain_text": false}, false)
+			p.seen = append(p.seen, fmt.Sprintf("without plaintext, has a plaintext private key: %v", none["private_key_plain_text"] != nil))
+		}},
+		"create-ec-datakey-pair": {func(p *prober) {
+			pair := p.kms("alice", "create-ec-datakey-pair", map[string]any{"key_id": p.key(false), "key_spec": "ECC_NIST_P256"}, false)
+			pub, _ := base64.StdEncoding.DecodeString(str(pair["public_key"]))
+			priv, _ := base64.StdEncoding.DecodeString(str(pair["private_key_plain_text"]))
+			p.seen = append(p.seen, fmt.Sprintf("the pair matches: %v", ecPairMatches(pub, priv)))
+		}},
+		"derive-shared-secret": {func(p *prober) {
+			id := "9d0466b0-e727-4d9c-b35d-f84bb474a37f"
+			p.call("", http.MethodPost, "/_dewconform/seed", map[string]any{"keys": []map[string]any{{"owner": "alice", "alias": "selftest-agree",
+				"id": id, "spec": "EC_P256", "usage": "KEY_AGREEMENT"}}}, false)
+			peer, err := ecdh.P256().GenerateKey(crand.Reader)
+			require.NoError(p.t, err)
+			der, err := x509.MarshalPKIXPublicKey(peer.PublicKey())
+			require.NoError(p.t, err)
+			got, _ := p.kms("alice", "derive-shared-secret", map[string]any{"key_id": id, "key_agreement_algorithm": "ECDH",
+				"public_key": base64.StdEncoding.EncodeToString(der)}, false)["shared_secret"].(string)
+			pemKey, _ := p.kms("alice", "get-publickey", map[string]any{"key_id": id}, false)["public_key"].(string)
+			p.seen = append(p.seen, fmt.Sprintf("the shared secret is the ECDH: %v", ecdhMatches(pemKey, peer, got)))
+		}},
+		"verify": {func(p *prober) {
+			p.signThenVerify(p.asymKey("EC_P256", "SIGN_VERIFY"), "ECDSA_SHA_256", "RAW", hello, base64.StdEncoding.EncodeToString([]byte("hellO")))
+		}},
+		"get-publickey": {func(p *prober) {
+			key := p.asymKey("EC_P256", "SIGN_VERIFY")
+			sig, _ := p.kms("alice", "sign", map[string]any{"key_id": key, "message": hello, "message_type": "RAW", "signing_algorithm": "ECDSA_SHA_256"}, false)["signature"].(string)
+			pemKey, _ := p.kms("alice", "get-publickey", map[string]any{"key_id": key}, false)["public_key"].(string)
+			p.seen = append(p.seen, fmt.Sprintf("the signature verifies with the public key: %v", ecdsaVerifies(pemKey, []byte("hello"), sig)))
+		}},
+		"encrypt-data": {func(p *prober) {
+			p.kms("alice", "encrypt-data", map[string]any{"key_id": p.asymKey("RSA_2048", "SIGN_VERIFY"), "plain_text": "hello", "encryption_algorithm": "RSAES_OAEP_SHA_256"}, true)
+			p.kms("alice", "encrypt-data", map[string]any{"key_id": p.asymKey("RSA_2048", "ENCRYPT_DECRYPT"), "plain_text": strings.Repeat("a", 191), "encryption_algorithm": "RSAES_OAEP_SHA_256"}, true)
+		}},
+		"decrypt-data": {func(p *prober) {
+			key := p.asymKey("SM2", "ENCRYPT_DECRYPT")
+			ct, _ := p.kms("alice", "encrypt-data", map[string]any{"key_id": key, "plain_text": "hello", "encryption_algorithm": "SM2_ENCRYPT"}, false)["cipher_text"].(string)
+			p.kms("alice", "decrypt-data", map[string]any{"key_id": key, "cipher_text": ct, "encryption_algorithm": "SM2_ENCRYPT"}, true)
+		}},
 		"cancel-key-deletion": {cancel("alice", true), cancel("alice", false), cancel("eve", true), cancel("", true), cancel("bob", true)},
 		"revoke-grant": {removal("revoke-grant", "alice"), removal("revoke-grant", "dave"), removal("revoke-grant", "bob"), func(p *prober) {
 			p.kms("alice", "revoke-grant", map[string]any{"key_id": p.key(false), "grant_id": unknownGrant}, true)
@@ -305,6 +415,55 @@ func situations() map[string][]func(p *prober) {
 		all[op] = append(all[op], more...)
 	}
 	return all
+}
+
+func str(v any) string { s, _ := v.(string); return s }
+
+// ecdhMatches says whether secret (base64) is the ECDH of the PEM public key and priv.
+func ecdhMatches(pemKey string, priv *ecdh.PrivateKey, secret string) bool {
+	block, _ := pem.Decode([]byte(pemKey))
+	if block == nil {
+		return false
+	}
+	pub, err := x509.ParsePKIXPublicKey(block.Bytes)
+	k, ok := pub.(*ecdsa.PublicKey)
+	if err != nil || !ok {
+		return false
+	}
+	peer, err := k.ECDH()
+	if err != nil {
+		return false
+	}
+	want, err := priv.ECDH(peer)
+	got, decErr := base64.StdEncoding.DecodeString(secret)
+	return err == nil && decErr == nil && bytes.Equal(want, got)
+}
+
+// ecPairMatches says whether a PKCS#8 ECDSA private key's public half is the SPKI public key.
+func ecPairMatches(pubDER, privDER []byte) bool {
+	pub, err := x509.ParsePKIXPublicKey(pubDER)
+	if err != nil {
+		return false
+	}
+	priv, err := x509.ParsePKCS8PrivateKey(privDER)
+	k, ok := priv.(*ecdsa.PrivateKey)
+	return err == nil && ok && k.PublicKey.Equal(pub)
+}
+
+// ecdsaVerifies checks an ECDSA P-256 SHA-256 signature (base64) over msg with a PEM public key.
+func ecdsaVerifies(pemKey string, msg []byte, sig string) bool {
+	block, _ := pem.Decode([]byte(pemKey))
+	if block == nil {
+		return false
+	}
+	pub, err := x509.ParsePKIXPublicKey(block.Bytes)
+	k, ok := pub.(*ecdsa.PublicKey)
+	raw, decErr := base64.StdEncoding.DecodeString(sig)
+	if err != nil || !ok || decErr != nil {
+		return false
+	}
+	d := sha256.Sum256(msg)
+	return ecdsa.VerifyASN1(k, d[:], raw)
 }
 
 // Client timeouts of the observations. A call that times out is observed as "no answer", which is what a

@@ -65,7 +65,7 @@ type Rule struct {
 // Rules returns every rule, family by family. A family adds its list here and its faults to Faults().
 func Rules() []Rule {
 	var out []Rule
-	for _, family := range [][]Rule{gateRules(), envelopeRules(), versionRules()} {
+	for _, family := range [][]Rule{gateRules(), envelopeRules(), versionRules(), asymRules()} {
 		out = append(out, family...)
 	}
 	return out

@@ -120,7 +120,9 @@ func (w *World) definitions() []stepDef {
 		{thenExpr(`^` + who + ` cannot read the value of that secret$`), then1(w, w.cannotReadSecret)},
 	}
 	defs = append(defs, w.envelopeDefinitions()...)
-	return append(defs, w.versionDefinitions()...)
+	defs = append(defs, w.versionDefinitions()...)
+	defs = append(defs, w.asymDefinitions()...)
+	return append(defs, w.dataKeyPairDefinitions()...)
 }
 
 // StepExpressions lists the regular expression of every step, in binding order: the vocabulary the

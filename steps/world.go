@@ -36,6 +36,7 @@ type World struct {
 	secret    *secretRef
 	cipher    string      // "that cipher text"
 	dataKey   *dataKey    // "that data key" (envelope_steps.go)
+	asym      asymState   // "that signature" and what it was made over (asym_steps.go)
 	keyList   []*keyRef   // "the scenario's keys" ("alice has 3 keys")
 	grantList []*grantRef // "the scenario's grants" ("... on that key 3 times")
 

@@ -22,6 +22,42 @@ import (
 	"github.com/oapi-codegen/runtime"
 )
 
+// Defines values for CreateDataKeyPairResponseBodyKeySpec.
+const (
+	CreateDataKeyPairResponseBodyKeySpecECCNISTP256   CreateDataKeyPairResponseBodyKeySpec = "ECC_NIST_P256"
+	CreateDataKeyPairResponseBodyKeySpecECCNISTP384   CreateDataKeyPairResponseBodyKeySpec = "ECC_NIST_P384"
+	CreateDataKeyPairResponseBodyKeySpecECCNISTP521   CreateDataKeyPairResponseBodyKeySpec = "ECC_NIST_P521"
+	CreateDataKeyPairResponseBodyKeySpecECCSECGP256K1 CreateDataKeyPairResponseBodyKeySpec = "ECC_SECG_P256K1"
+	CreateDataKeyPairResponseBodyKeySpecRSA2048       CreateDataKeyPairResponseBodyKeySpec = "RSA_2048"
+	CreateDataKeyPairResponseBodyKeySpecRSA3072       CreateDataKeyPairResponseBodyKeySpec = "RSA_3072"
+	CreateDataKeyPairResponseBodyKeySpecRSA4096       CreateDataKeyPairResponseBodyKeySpec = "RSA_4096"
+	CreateDataKeyPairResponseBodyKeySpecSM2           CreateDataKeyPairResponseBodyKeySpec = "SM2"
+)
+
+// Valid indicates whether the value is a known member of the CreateDataKeyPairResponseBodyKeySpec enum.
+func (e CreateDataKeyPairResponseBodyKeySpec) Valid() bool {
+	switch e {
+	case CreateDataKeyPairResponseBodyKeySpecECCNISTP256:
+		return true
+	case CreateDataKeyPairResponseBodyKeySpecECCNISTP384:
+		return true
+	case CreateDataKeyPairResponseBodyKeySpecECCNISTP521:
+		return true
+	case CreateDataKeyPairResponseBodyKeySpecECCSECGP256K1:
+		return true
+	case CreateDataKeyPairResponseBodyKeySpecRSA2048:
+		return true
+	case CreateDataKeyPairResponseBodyKeySpecRSA3072:
+		return true
+	case CreateDataKeyPairResponseBodyKeySpecRSA4096:
+		return true
+	case CreateDataKeyPairResponseBodyKeySpecSM2:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CreateDatakeyRequestBodyKeySpec.
 const (
 	CreateDatakeyRequestBodyKeySpecAES128  CreateDatakeyRequestBodyKeySpec = "AES_128"
@@ -67,6 +103,159 @@ func (e CreateDatakeyRequestBodyPinType) Valid() bool {
 	case CreateDatakeyRequestBodyPinTypeCipherText:
 		return true
 	case CreateDatakeyRequestBodyPinTypePlainText:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateEcDatakeyPairRequestBodyKeySpec.
+const (
+	CreateEcDatakeyPairRequestBodyKeySpecECCNISTP256   CreateEcDatakeyPairRequestBodyKeySpec = "ECC_NIST_P256"
+	CreateEcDatakeyPairRequestBodyKeySpecECCNISTP384   CreateEcDatakeyPairRequestBodyKeySpec = "ECC_NIST_P384"
+	CreateEcDatakeyPairRequestBodyKeySpecECCNISTP521   CreateEcDatakeyPairRequestBodyKeySpec = "ECC_NIST_P521"
+	CreateEcDatakeyPairRequestBodyKeySpecECCSECGP256K1 CreateEcDatakeyPairRequestBodyKeySpec = "ECC_SECG_P256K1"
+	CreateEcDatakeyPairRequestBodyKeySpecSM2           CreateEcDatakeyPairRequestBodyKeySpec = "SM2"
+)
+
+// Valid indicates whether the value is a known member of the CreateEcDatakeyPairRequestBodyKeySpec enum.
+func (e CreateEcDatakeyPairRequestBodyKeySpec) Valid() bool {
+	switch e {
+	case CreateEcDatakeyPairRequestBodyKeySpecECCNISTP256:
+		return true
+	case CreateEcDatakeyPairRequestBodyKeySpecECCNISTP384:
+		return true
+	case CreateEcDatakeyPairRequestBodyKeySpecECCNISTP521:
+		return true
+	case CreateEcDatakeyPairRequestBodyKeySpecECCSECGP256K1:
+		return true
+	case CreateEcDatakeyPairRequestBodyKeySpecSM2:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateRsaDatakeyPairRequestBodyKeySpec.
+const (
+	CreateRsaDatakeyPairRequestBodyKeySpecRSA2048 CreateRsaDatakeyPairRequestBodyKeySpec = "RSA_2048"
+	CreateRsaDatakeyPairRequestBodyKeySpecRSA3072 CreateRsaDatakeyPairRequestBodyKeySpec = "RSA_3072"
+	CreateRsaDatakeyPairRequestBodyKeySpecRSA4096 CreateRsaDatakeyPairRequestBodyKeySpec = "RSA_4096"
+)
+
+// Valid indicates whether the value is a known member of the CreateRsaDatakeyPairRequestBodyKeySpec enum.
+func (e CreateRsaDatakeyPairRequestBodyKeySpec) Valid() bool {
+	switch e {
+	case CreateRsaDatakeyPairRequestBodyKeySpecRSA2048:
+		return true
+	case CreateRsaDatakeyPairRequestBodyKeySpecRSA3072:
+		return true
+	case CreateRsaDatakeyPairRequestBodyKeySpecRSA4096:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DeriveSharedSecretRequestBodyKeyAgreementAlgorithm.
+const (
+	DeriveSharedSecretRequestBodyKeyAgreementAlgorithmECDH DeriveSharedSecretRequestBodyKeyAgreementAlgorithm = "ECDH"
+)
+
+// Valid indicates whether the value is a known member of the DeriveSharedSecretRequestBodyKeyAgreementAlgorithm enum.
+func (e DeriveSharedSecretRequestBodyKeyAgreementAlgorithm) Valid() bool {
+	switch e {
+	case DeriveSharedSecretRequestBodyKeyAgreementAlgorithmECDH:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DeriveSharedSecretResponseBodyKeyAgreementAlgorithm.
+const (
+	DeriveSharedSecretResponseBodyKeyAgreementAlgorithmECDH DeriveSharedSecretResponseBodyKeyAgreementAlgorithm = "ECDH"
+)
+
+// Valid indicates whether the value is a known member of the DeriveSharedSecretResponseBodyKeyAgreementAlgorithm enum.
+func (e DeriveSharedSecretResponseBodyKeyAgreementAlgorithm) Valid() bool {
+	switch e {
+	case DeriveSharedSecretResponseBodyKeyAgreementAlgorithmECDH:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DescribedKeySpec.
+const (
+	DescribedKeySpecAES256    DescribedKeySpec = "AES_256"
+	DescribedKeySpecECP256    DescribedKeySpec = "EC_P256"
+	DescribedKeySpecECP384    DescribedKeySpec = "EC_P384"
+	DescribedKeySpecHMAC256   DescribedKeySpec = "HMAC_256"
+	DescribedKeySpecHMAC384   DescribedKeySpec = "HMAC_384"
+	DescribedKeySpecHMAC512   DescribedKeySpec = "HMAC_512"
+	DescribedKeySpecHMACSM3   DescribedKeySpec = "HMAC_SM3"
+	DescribedKeySpecRSA2048   DescribedKeySpec = "RSA_2048"
+	DescribedKeySpecRSA3072   DescribedKeySpec = "RSA_3072"
+	DescribedKeySpecRSA4096   DescribedKeySpec = "RSA_4096"
+	DescribedKeySpecSECP256K1 DescribedKeySpec = "SECP256K1"
+	DescribedKeySpecSM2       DescribedKeySpec = "SM2"
+	DescribedKeySpecSM4       DescribedKeySpec = "SM4"
+)
+
+// Valid indicates whether the value is a known member of the DescribedKeySpec enum.
+func (e DescribedKeySpec) Valid() bool {
+	switch e {
+	case DescribedKeySpecAES256:
+		return true
+	case DescribedKeySpecECP256:
+		return true
+	case DescribedKeySpecECP384:
+		return true
+	case DescribedKeySpecHMAC256:
+		return true
+	case DescribedKeySpecHMAC384:
+		return true
+	case DescribedKeySpecHMAC512:
+		return true
+	case DescribedKeySpecHMACSM3:
+		return true
+	case DescribedKeySpecRSA2048:
+		return true
+	case DescribedKeySpecRSA3072:
+		return true
+	case DescribedKeySpecRSA4096:
+		return true
+	case DescribedKeySpecSECP256K1:
+		return true
+	case DescribedKeySpecSM2:
+		return true
+	case DescribedKeySpecSM4:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DescribedKeyUsage.
+const (
+	DescribedKeyUsageEncryptDecrypt    DescribedKeyUsage = "ENCRYPT_DECRYPT"
+	DescribedKeyUsageGenerateVerifyMac DescribedKeyUsage = "GENERATE_VERIFY_MAC"
+	DescribedKeyUsageKeyAgreement      DescribedKeyUsage = "KEY_AGREEMENT"
+	DescribedKeyUsageSignVerify        DescribedKeyUsage = "SIGN_VERIFY"
+)
+
+// Valid indicates whether the value is a known member of the DescribedKeyUsage enum.
+func (e DescribedKeyUsage) Valid() bool {
+	switch e {
+	case DescribedKeyUsageEncryptDecrypt:
+		return true
+	case DescribedKeyUsageGenerateVerifyMac:
+		return true
+	case DescribedKeyUsageKeyAgreement:
+		return true
+	case DescribedKeyUsageSignVerify:
 		return true
 	default:
 		return false
@@ -352,6 +541,48 @@ func (e ListKeysRequestBodyKeySpec) Valid() bool {
 	}
 }
 
+// Defines values for MacAlgorithm.
+const (
+	MacAlgorithmHMACSHA256 MacAlgorithm = "HMAC_SHA_256"
+	MacAlgorithmHMACSHA384 MacAlgorithm = "HMAC_SHA_384"
+	MacAlgorithmHMACSHA512 MacAlgorithm = "HMAC_SHA_512"
+	MacAlgorithmHMACSM3    MacAlgorithm = "HMAC_SM3"
+)
+
+// Valid indicates whether the value is a known member of the MacAlgorithm enum.
+func (e MacAlgorithm) Valid() bool {
+	switch e {
+	case MacAlgorithmHMACSHA256:
+		return true
+	case MacAlgorithmHMACSHA384:
+		return true
+	case MacAlgorithmHMACSHA512:
+		return true
+	case MacAlgorithmHMACSM3:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MessageType.
+const (
+	MessageTypeDIGEST MessageType = "DIGEST"
+	MessageTypeRAW    MessageType = "RAW"
+)
+
+// Valid indicates whether the value is a known member of the MessageType enum.
+func (e MessageType) Valid() bool {
+	switch e {
+	case MessageTypeDIGEST:
+		return true
+	case MessageTypeRAW:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Origin.
 const (
 	OriginExternal Origin = "external"
@@ -364,6 +595,48 @@ func (e Origin) Valid() bool {
 	case OriginExternal:
 		return true
 	case OriginKms:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SigningAlgorithm.
+const (
+	SigningAlgorithmECDSASHA256          SigningAlgorithm = "ECDSA_SHA_256"
+	SigningAlgorithmECDSASHA384          SigningAlgorithm = "ECDSA_SHA_384"
+	SigningAlgorithmECDSASHA512          SigningAlgorithm = "ECDSA_SHA_512"
+	SigningAlgorithmRSASSAPKCS1V15SHA256 SigningAlgorithm = "RSASSA_PKCS1_V1_5_SHA_256"
+	SigningAlgorithmRSASSAPKCS1V15SHA384 SigningAlgorithm = "RSASSA_PKCS1_V1_5_SHA_384"
+	SigningAlgorithmRSASSAPKCS1V15SHA512 SigningAlgorithm = "RSASSA_PKCS1_V1_5_SHA_512"
+	SigningAlgorithmRSASSAPSSSHA256      SigningAlgorithm = "RSASSA_PSS_SHA_256"
+	SigningAlgorithmRSASSAPSSSHA384      SigningAlgorithm = "RSASSA_PSS_SHA_384"
+	SigningAlgorithmRSASSAPSSSHA512      SigningAlgorithm = "RSASSA_PSS_SHA_512"
+	SigningAlgorithmSM2DSASM3            SigningAlgorithm = "SM2DSA_SM3"
+)
+
+// Valid indicates whether the value is a known member of the SigningAlgorithm enum.
+func (e SigningAlgorithm) Valid() bool {
+	switch e {
+	case SigningAlgorithmECDSASHA256:
+		return true
+	case SigningAlgorithmECDSASHA384:
+		return true
+	case SigningAlgorithmECDSASHA512:
+		return true
+	case SigningAlgorithmRSASSAPKCS1V15SHA256:
+		return true
+	case SigningAlgorithmRSASSAPKCS1V15SHA384:
+		return true
+	case SigningAlgorithmRSASSAPKCS1V15SHA512:
+		return true
+	case SigningAlgorithmRSASSAPSSSHA256:
+		return true
+	case SigningAlgorithmRSASSAPSSSHA384:
+		return true
+	case SigningAlgorithmRSASSAPSSSHA512:
+		return true
+	case SigningAlgorithmSM2DSASM3:
 		return true
 	default:
 		return false
@@ -387,6 +660,49 @@ func (e Truncated) Valid() bool {
 		return false
 	}
 }
+
+// Defines values for VerifyResponseBodySignatureValid.
+const (
+	VerifyResponseBodySignatureValidFalse VerifyResponseBodySignatureValid = "false"
+	VerifyResponseBodySignatureValidTrue  VerifyResponseBodySignatureValid = "true"
+)
+
+// Valid indicates whether the value is a known member of the VerifyResponseBodySignatureValid enum.
+func (e VerifyResponseBodySignatureValid) Valid() bool {
+	switch e {
+	case VerifyResponseBodySignatureValidFalse:
+		return true
+	case VerifyResponseBodySignatureValidTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// CreateDataKeyPairResponseBody defines model for CreateDataKeyPairResponseBody.
+type CreateDataKeyPairResponseBody struct {
+	// CiphertextRecipient The private key encrypted for a Qingtian enclave (not modelled).
+	CiphertextRecipient *string `json:"ciphertext_recipient,omitempty"`
+
+	// KeyId Key ID, 36 bytes.
+	KeyId   KeyIdResponse                         `json:"key_id"`
+	KeySpec *CreateDataKeyPairResponseBodyKeySpec `json:"key_spec,omitempty"`
+
+	// PrivateKeyCipherText The private key wrapped under the key, base64 (in the mock, a ciphertext that decrypt-data opens).
+	PrivateKeyCipherText string `json:"private_key_cipher_text"`
+
+	// PrivateKeyPlainText The private key, base64 of a DER PKCS#8 PrivateKeyInfo (UNCONFIRMED encoding); absent when with_plain_text is false.
+	PrivateKeyPlainText *string `json:"private_key_plain_text,omitempty"`
+
+	// PublicKey The public key, base64 of a DER SubjectPublicKeyInfo (UNCONFIRMED: the pages give no encoding; DeriveSharedSecret takes public keys in this form).
+	PublicKey string `json:"public_key"`
+
+	// WrappedPrivateKey The private key encrypted under a caller's key (not modelled; at most one of the three private key fields has a value).
+	WrappedPrivateKey *string `json:"wrapped_private_key,omitempty"`
+}
+
+// CreateDataKeyPairResponseBodyKeySpec defines model for CreateDataKeyPairResponseBody.KeySpec.
+type CreateDataKeyPairResponseBodyKeySpec string
 
 // CreateDatakeyRequestBody defines model for CreateDatakeyRequestBody.
 type CreateDatakeyRequestBody struct {
@@ -439,6 +755,34 @@ type CreateDatakeyWithoutPlaintextResponseBody struct {
 	// KeyId Key ID, 36 bytes.
 	KeyId KeyIdResponse `json:"key_id"`
 }
+
+// CreateEcDatakeyPairRequestBody defines model for CreateEcDatakeyPairRequestBody.
+type CreateEcDatakeyPairRequestBody struct {
+	AdditionalAuthenticatedData *string `json:"additional_authenticated_data,omitempty"`
+
+	// KeyId Key ID, 36 bytes.
+	//
+	// Example: 0d0466b0-e727-4d9c-b35d-f84bb474a37f
+	KeyId   KeyIdRequest                          `json:"key_id"`
+	KeySpec CreateEcDatakeyPairRequestBodyKeySpec `json:"key_spec"`
+
+	// Pin PIN for level-4 cryptographic assessment scenarios only.
+	Pin *string `json:"pin,omitempty"`
+
+	// PinType CipherText (default) or PlainText; level-4 assessment scenarios only.
+	PinType *string `json:"pin_type,omitempty"`
+
+	// Sequence Serial number of the request message, at most 36 bytes.
+	//
+	// Example: 919c82d4-8046-4722-9094-35c3c6524cff
+	Sequence *Sequence `json:"sequence,omitempty"`
+
+	// WithPlainText Whether the answer carries the private key in plaintext (default true).
+	WithPlainText *bool `json:"with_plain_text,omitempty"`
+}
+
+// CreateEcDatakeyPairRequestBodyKeySpec defines model for CreateEcDatakeyPairRequestBody.KeySpec.
+type CreateEcDatakeyPairRequestBodyKeySpec string
 
 // CreateGrantRequestBody defines model for CreateGrantRequestBody.
 type CreateGrantRequestBody struct {
@@ -503,6 +847,28 @@ type CreateKeyRequestBody struct {
 type CreateKeyResponseBody struct {
 	KeyInfo KeKInfo `json:"key_info"`
 }
+
+// CreateRsaDatakeyPairRequestBody defines model for CreateRsaDatakeyPairRequestBody.
+type CreateRsaDatakeyPairRequestBody struct {
+	AdditionalAuthenticatedData *string `json:"additional_authenticated_data,omitempty"`
+
+	// KeyId Key ID, 36 bytes.
+	//
+	// Example: 0d0466b0-e727-4d9c-b35d-f84bb474a37f
+	KeyId   KeyIdRequest                           `json:"key_id"`
+	KeySpec CreateRsaDatakeyPairRequestBodyKeySpec `json:"key_spec"`
+
+	// Sequence Serial number of the request message, at most 36 bytes.
+	//
+	// Example: 919c82d4-8046-4722-9094-35c3c6524cff
+	Sequence *Sequence `json:"sequence,omitempty"`
+
+	// WithPlainText Whether the answer carries the private key in plaintext (default true).
+	WithPlainText *bool `json:"with_plain_text,omitempty"`
+}
+
+// CreateRsaDatakeyPairRequestBodyKeySpec defines model for CreateRsaDatakeyPairRequestBody.KeySpec.
+type CreateRsaDatakeyPairRequestBodyKeySpec string
 
 // DatakeyByteLength Length of a data key in bytes, 1 to 1024, as a string. The definition gives two descriptions, "1~1024" and
 // "the value is 64" (see NOTES.md); 1 to 1024 is modelled.
@@ -572,10 +938,54 @@ type DecryptDatakeyResponseBody struct {
 	DatakeyLength string `json:"datakey_length"`
 }
 
+// DeriveSharedSecretRequestBody defines model for DeriveSharedSecretRequestBody.
+type DeriveSharedSecretRequestBody struct {
+	KeyAgreementAlgorithm DeriveSharedSecretRequestBodyKeyAgreementAlgorithm `json:"key_agreement_algorithm"`
+
+	// KeyId Key ID, 36 bytes.
+	//
+	// Example: 0d0466b0-e727-4d9c-b35d-f84bb474a37f
+	KeyId KeyIdRequest `json:"key_id"`
+
+	// PublicKey The peer's public key, base64 of a DER X.509 SubjectPublicKeyInfo on the key's curve.
+	PublicKey string `json:"public_key"`
+
+	// Recipient Qingtian enclave attestation (not modelled).
+	Recipient *struct {
+		AttestationDocument    *string `json:"attestation_document,omitempty"`
+		KeyEncryptionAlgorithm *string `json:"key_encryption_algorithm,omitempty"`
+	} `json:"recipient,omitempty"`
+}
+
+// DeriveSharedSecretRequestBodyKeyAgreementAlgorithm defines model for DeriveSharedSecretRequestBody.KeyAgreementAlgorithm.
+type DeriveSharedSecretRequestBodyKeyAgreementAlgorithm string
+
+// DeriveSharedSecretResponseBody defines model for DeriveSharedSecretResponseBody.
+type DeriveSharedSecretResponseBody struct {
+	// CiphertextRecipient The shared secret encrypted for a Qingtian enclave (not modelled).
+	CiphertextRecipient   *string                                             `json:"ciphertext_recipient,omitempty"`
+	KeyAgreementAlgorithm DeriveSharedSecretResponseBodyKeyAgreementAlgorithm `json:"key_agreement_algorithm"`
+
+	// KeyId Key ID, 36 bytes.
+	KeyId KeyIdResponse `json:"key_id"`
+
+	// SharedSecret The shared secret, base64 (UNCONFIRMED: dewconform answers the x-coordinate of the shared point, as SEC 1 ECDH and Go's crypto/ecdh do).
+	SharedSecret *string `json:"shared_secret,omitempty"`
+}
+
+// DeriveSharedSecretResponseBodyKeyAgreementAlgorithm defines model for DeriveSharedSecretResponseBody.KeyAgreementAlgorithm.
+type DeriveSharedSecretResponseBodyKeyAgreementAlgorithm string
+
 // DescribeKeyResponseBody defines model for DescribeKeyResponseBody.
 type DescribeKeyResponseBody struct {
 	KeyInfo KeyDetails `json:"key_info"`
 }
+
+// DescribedKeySpec Key algorithm of an existing key; besides create-key's specs, the HMAC specs of MAC keys, which only the console (not a documented API) creates.
+type DescribedKeySpec string
+
+// DescribedKeyUsage Usage of an existing key; GENERATE_VERIFY_MAC and KEY_AGREEMENT are the usages the GenerateMac/VerifyMac and DeriveSharedSecret pages require.
+type DescribedKeyUsage string
 
 // EncryptDataRequestBody defines model for EncryptDataRequestBody.
 type EncryptDataRequestBody struct {
@@ -701,6 +1111,32 @@ type GenRandomResponseBody struct {
 	RandomData string `json:"random_data"`
 }
 
+// GenerateMacRequestBody defines model for GenerateMacRequestBody.
+type GenerateMacRequestBody struct {
+	// KeyId Key ID, 36 bytes.
+	//
+	// Example: 0d0466b0-e727-4d9c-b35d-f84bb474a37f
+	KeyId KeyIdRequest `json:"key_id"`
+
+	// MacAlgorithm HMAC algorithm (HMAC_SM3 only in Chinese regions, GenerateMac page).
+	MacAlgorithm MacAlgorithm `json:"mac_algorithm"`
+
+	// Message The message, base64 of 1 to 4096 bytes.
+	Message MacMessage `json:"message"`
+}
+
+// GenerateMacResponseBody defines model for GenerateMacResponseBody.
+type GenerateMacResponseBody struct {
+	// KeyId Key ID, 36 bytes.
+	KeyId KeyIdResponse `json:"key_id"`
+
+	// Mac The MAC, base64 (UNCONFIRMED: the pages give no encoding). Marked secret: whoever has it can replay the message as authentic.
+	Mac string `json:"mac"`
+
+	// MacAlgorithm HMAC algorithm (HMAC_SM3 only in Chinese regions, GenerateMac page).
+	MacAlgorithm MacAlgorithm `json:"mac_algorithm"`
+}
+
 // GrantId Grant ID, 64 hexadecimal characters.
 //
 // Example: 7c9a3286af4fcca5f0a385ad13e1d21a50e27b6dbcab50f37f30f93b8939827d
@@ -766,15 +1202,17 @@ type KeyDetails struct {
 	KeyId              KeyIdResponse                 `json:"key_id"`
 	KeyRotationEnabled *KeyDetailsKeyRotationEnabled `json:"key_rotation_enabled,omitempty"`
 
-	// KeySpec Key algorithm.
-	KeySpec *KeySpec `json:"key_spec,omitempty"`
+	// KeySpec Key algorithm of an existing key; besides create-key's specs, the HMAC specs of MAC keys, which only the console (not a documented API) creates.
+	KeySpec *DescribedKeySpec `json:"key_spec,omitempty"`
 
 	// KeyState Key state: "1" pending activation, "2" enabled, "3" disabled, "4" pending deletion,
 	// "5" pending import, "7" frozen.
-	KeyState   KeyState  `json:"key_state"`
-	KeyType    *string   `json:"key_type,omitempty"`
-	KeyUsage   *KeyUsage `json:"key_usage,omitempty"`
-	KeystoreId *string   `json:"keystore_id,omitempty"`
+	KeyState KeyState `json:"key_state"`
+	KeyType  *string  `json:"key_type,omitempty"`
+
+	// KeyUsage Usage of an existing key; GENERATE_VERIFY_MAC and KEY_AGREEMENT are the usages the GenerateMac/VerifyMac and DeriveSharedSecret pages require.
+	KeyUsage   *DescribedKeyUsage `json:"key_usage,omitempty"`
+	KeystoreId *string            `json:"keystore_id,omitempty"`
 
 	// Origin `kms`: key material generated by KMS; `external`: key material imported later.
 	Origin *Origin `json:"origin,omitempty"`
@@ -916,6 +1354,15 @@ type ListRetirableGrantsRequestBody struct {
 	Sequence *Sequence `json:"sequence,omitempty"`
 }
 
+// MacAlgorithm HMAC algorithm (HMAC_SM3 only in Chinese regions, GenerateMac page).
+type MacAlgorithm string
+
+// MacMessage The message, base64 of 1 to 4096 bytes.
+type MacMessage = string
+
+// MessageType DIGEST (the default) for a digest of the algorithm's length, RAW for a message the service hashes.
+type MessageType string
+
 // MillisTimestamp Epoch milliseconds as a 13-digit string (the pages say seconds; every example is milliseconds).
 type MillisTimestamp = string
 
@@ -1034,8 +1481,123 @@ type ScheduleKeyDeletionRequestBody struct {
 // Example: 919c82d4-8046-4722-9094-35c3c6524cff
 type Sequence = string
 
+// ShowPublicKeyResponseBody defines model for ShowPublicKeyResponseBody.
+type ShowPublicKeyResponseBody struct {
+	// KeyId Key ID, 36 bytes.
+	KeyId KeyIdResponse `json:"key_id"`
+
+	// PublicKey The public key, PEM-encoded SubjectPublicKeyInfo (the example's CRLF line ends).
+	PublicKey string `json:"public_key"`
+}
+
+// SignMessage The message or digest, base64; the pages limit it to less than 4096 bytes (the definition's maxLength 4096 on the base64 text).
+type SignMessage = string
+
+// SignRequestBody defines model for SignRequestBody.
+type SignRequestBody struct {
+	// KeyId Key ID, 36 bytes.
+	//
+	// Example: 0d0466b0-e727-4d9c-b35d-f84bb474a37f
+	KeyId KeyIdRequest `json:"key_id"`
+
+	// Message The message or digest, base64; the pages limit it to less than 4096 bytes (the definition's maxLength 4096 on the base64 text).
+	Message SignMessage `json:"message"`
+
+	// MessageType DIGEST (the default) for a digest of the algorithm's length, RAW for a message the service hashes.
+	MessageType *MessageType `json:"message_type,omitempty"`
+
+	// Sequence Serial number of the request message, at most 36 bytes.
+	//
+	// Example: 919c82d4-8046-4722-9094-35c3c6524cff
+	Sequence *Sequence `json:"sequence,omitempty"`
+
+	// SigningAlgorithm Signature algorithm; it must suit the key's spec (RSASSA_* for RSA, ECDSA_* for EC and SECP256K1, SM2DSA_SM3 for SM2).
+	SigningAlgorithm SigningAlgorithm `json:"signing_algorithm"`
+}
+
+// SignResponseBody defines model for SignResponseBody.
+type SignResponseBody struct {
+	// KeyId Key ID, 36 bytes.
+	KeyId KeyIdResponse `json:"key_id"`
+
+	// Signature A signature, base64: PKCS#1 v1.5 or PSS for RSA, DER (ASN.1 SEQUENCE of r and s) for ECDSA and SM2.
+	// The definition says 96 to 684 characters; a DER P-256 signature can be 92 (see NOTES.md).
+	Signature Signature `json:"signature"`
+}
+
+// Signature A signature, base64: PKCS#1 v1.5 or PSS for RSA, DER (ASN.1 SEQUENCE of r and s) for ECDSA and SM2.
+// The definition says 96 to 684 characters; a DER P-256 signature can be 92 (see NOTES.md).
+type Signature = string
+
+// SigningAlgorithm Signature algorithm; it must suit the key's spec (RSASSA_* for RSA, ECDSA_* for EC and SECP256K1, SM2DSA_SM3 for SM2).
+type SigningAlgorithm string
+
 // Truncated Whether more records follow ("true") or not ("false").
 type Truncated string
+
+// VerifyMacRequestBody defines model for VerifyMacRequestBody.
+type VerifyMacRequestBody struct {
+	// KeyId Key ID, 36 bytes.
+	//
+	// Example: 0d0466b0-e727-4d9c-b35d-f84bb474a37f
+	KeyId KeyIdRequest `json:"key_id"`
+
+	// Mac The MAC to check, base64.
+	Mac string `json:"mac"`
+
+	// MacAlgorithm HMAC algorithm (HMAC_SM3 only in Chinese regions, GenerateMac page).
+	MacAlgorithm MacAlgorithm `json:"mac_algorithm"`
+
+	// Message The message, base64 of 1 to 4096 bytes.
+	Message MacMessage `json:"message"`
+}
+
+// VerifyMacResponseBody defines model for VerifyMacResponseBody.
+type VerifyMacResponseBody struct {
+	// KeyId Key ID, 36 bytes.
+	KeyId KeyIdResponse `json:"key_id"`
+
+	// MacAlgorithm HMAC algorithm (HMAC_SM3 only in Chinese regions, GenerateMac page).
+	MacAlgorithm MacAlgorithm `json:"mac_algorithm"`
+	MacValid     bool         `json:"mac_valid"`
+}
+
+// VerifyRequestBody defines model for VerifyRequestBody.
+type VerifyRequestBody struct {
+	// KeyId Key ID, 36 bytes.
+	//
+	// Example: 0d0466b0-e727-4d9c-b35d-f84bb474a37f
+	KeyId KeyIdRequest `json:"key_id"`
+
+	// Message The message or digest, base64; the pages limit it to less than 4096 bytes (the definition's maxLength 4096 on the base64 text).
+	Message SignMessage `json:"message"`
+
+	// MessageType DIGEST (the default) for a digest of the algorithm's length, RAW for a message the service hashes.
+	MessageType *MessageType `json:"message_type,omitempty"`
+
+	// Sequence Serial number of the request message, at most 36 bytes.
+	//
+	// Example: 919c82d4-8046-4722-9094-35c3c6524cff
+	Sequence *Sequence `json:"sequence,omitempty"`
+
+	// Signature The signature to check, base64 (the definition's 96 to 684 characters; see Signature).
+	Signature string `json:"signature"`
+
+	// SigningAlgorithm Signature algorithm; it must suit the key's spec (RSASSA_* for RSA, ECDSA_* for EC and SECP256K1, SM2DSA_SM3 for SM2).
+	SigningAlgorithm SigningAlgorithm `json:"signing_algorithm"`
+}
+
+// VerifyResponseBody defines model for VerifyResponseBody.
+type VerifyResponseBody struct {
+	// KeyId Key ID, 36 bytes.
+	KeyId KeyIdResponse `json:"key_id"`
+
+	// SignatureValid "true" when the signature holds, "false" otherwise.
+	SignatureValid VerifyResponseBodySignatureValid `json:"signature_valid"`
+}
+
+// VerifyResponseBodySignatureValid "true" when the signature holds, "false" otherwise.
+type VerifyResponseBodySignatureValid string
 
 // ProjectId defines model for ProjectId.
 type ProjectId = string
@@ -1083,17 +1645,26 @@ type CreateDatakeyJSONRequestBody = CreateDatakeyRequestBody
 // CreateDatakeyWithoutPlaintextJSONRequestBody defines body for CreateDatakeyWithoutPlaintext for application/json ContentType.
 type CreateDatakeyWithoutPlaintextJSONRequestBody = CreateDatakeyRequestBody
 
+// CreateEcDatakeyPairJSONRequestBody defines body for CreateEcDatakeyPair for application/json ContentType.
+type CreateEcDatakeyPairJSONRequestBody = CreateEcDatakeyPairRequestBody
+
 // CreateGrantJSONRequestBody defines body for CreateGrant for application/json ContentType.
 type CreateGrantJSONRequestBody = CreateGrantRequestBody
 
 // CreateKeyJSONRequestBody defines body for CreateKey for application/json ContentType.
 type CreateKeyJSONRequestBody = CreateKeyRequestBody
 
+// CreateRsaDatakeyPairJSONRequestBody defines body for CreateRsaDatakeyPair for application/json ContentType.
+type CreateRsaDatakeyPairJSONRequestBody = CreateRsaDatakeyPairRequestBody
+
 // DecryptDataJSONRequestBody defines body for DecryptData for application/json ContentType.
 type DecryptDataJSONRequestBody = DecryptDataRequestBody
 
 // DecryptDatakeyJSONRequestBody defines body for DecryptDatakey for application/json ContentType.
 type DecryptDatakeyJSONRequestBody = DecryptDatakeyRequestBody
+
+// DeriveSharedSecretJSONRequestBody defines body for DeriveSharedSecret for application/json ContentType.
+type DeriveSharedSecretJSONRequestBody = DeriveSharedSecretRequestBody
 
 // ListKeyDetailJSONRequestBody defines body for ListKeyDetail for application/json ContentType.
 type ListKeyDetailJSONRequestBody = OperateKeyRequestBody
@@ -1112,6 +1683,12 @@ type EncryptDatakeyJSONRequestBody = EncryptDatakeyRequestBody
 
 // CreateRandomJSONRequestBody defines body for CreateRandom for application/json ContentType.
 type CreateRandomJSONRequestBody = GenRandomRequestBody
+
+// GenerateMacJSONRequestBody defines body for GenerateMac for application/json ContentType.
+type GenerateMacJSONRequestBody = GenerateMacRequestBody
+
+// ShowPublicKeyJSONRequestBody defines body for ShowPublicKey for application/json ContentType.
+type ShowPublicKeyJSONRequestBody = OperateKeyRequestBody
 
 // ListGrantsJSONRequestBody defines body for ListGrants for application/json ContentType.
 type ListGrantsJSONRequestBody = ListGrantsRequestBody
@@ -1133,6 +1710,15 @@ type CancelGrantJSONRequestBody = RevokeGrantRequestBody
 
 // DeleteKeyJSONRequestBody defines body for DeleteKey for application/json ContentType.
 type DeleteKeyJSONRequestBody = ScheduleKeyDeletionRequestBody
+
+// SignJSONRequestBody defines body for Sign for application/json ContentType.
+type SignJSONRequestBody = SignRequestBody
+
+// ValidateSignatureJSONRequestBody defines body for ValidateSignature for application/json ContentType.
+type ValidateSignatureJSONRequestBody = VerifyRequestBody
+
+// VerifyMacJSONRequestBody defines body for VerifyMac for application/json ContentType.
+type VerifyMacJSONRequestBody = VerifyMacRequestBody
 
 // AsError returns the union data inside the ErrorBody as a Error
 func (t ErrorBody) AsError() (Error, error) {
@@ -1326,6 +1912,24 @@ type ClientInterface interface {
 	// Corresponds with POST /v1.0/{project_id}/kms/create-datakey-without-plaintext (the `CreateDatakeyWithoutPlaintext` operationId).
 	CreateDatakeyWithoutPlaintext(ctx context.Context, projectId ProjectId, body CreateDatakeyWithoutPlaintextJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// CreateEcDatakeyPairWithBody Create an elliptic-curve data key pair
+	//
+	// Generates an EC key pair (P-256, P-384, P-521, secp256k1 or SM2) and returns its public key, its private key wrapped under the (symmetric) key, and the private key in plaintext unless with_plain_text is false.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/create-ec-datakey-pair (the `CreateEcDatakeyPair` operationId).
+	CreateEcDatakeyPairWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateEcDatakeyPair Create an elliptic-curve data key pair
+	//
+	// Generates an EC key pair (P-256, P-384, P-521, secp256k1 or SM2) and returns its public key, its private key wrapped under the (symmetric) key, and the private key in plaintext unless with_plain_text is false.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/create-ec-datakey-pair (the `CreateEcDatakeyPair` operationId).
+	CreateEcDatakeyPair(ctx context.Context, projectId ProjectId, body CreateEcDatakeyPairJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CreateGrantWithBody Create a grant
 	//
 	// Grants a user or an account (`grantee_principal`) the listed operations on a key. `operations` may not be
@@ -1364,6 +1968,24 @@ type ClientInterface interface {
 	// Corresponds with POST /v1.0/{project_id}/kms/create-key (the `CreateKey` operationId).
 	CreateKey(ctx context.Context, projectId ProjectId, body CreateKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// CreateRsaDatakeyPairWithBody Create an RSA data key pair
+	//
+	// Generates an RSA key pair and returns its public key, its private key wrapped under the (symmetric) key, and the private key in plaintext unless with_plain_text is false.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/create-rsa-datakey-pair (the `CreateRsaDatakeyPair` operationId).
+	CreateRsaDatakeyPairWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRsaDatakeyPair Create an RSA data key pair
+	//
+	// Generates an RSA key pair and returns its public key, its private key wrapped under the (symmetric) key, and the private key in plaintext unless with_plain_text is false.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/create-rsa-datakey-pair (the `CreateRsaDatakeyPair` operationId).
+	CreateRsaDatakeyPair(ctx context.Context, projectId ProjectId, body CreateRsaDatakeyPairJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// DecryptDataWithBody Decrypt data
 	//
 	// Decrypts data encrypted by encrypt-data. For symmetric keys no key_id is needed; the ciphertext identifies its key.
@@ -1399,6 +2021,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1.0/{project_id}/kms/decrypt-datakey (the `DecryptDatakey` operationId).
 	DecryptDatakey(ctx context.Context, projectId ProjectId, body DecryptDatakeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeriveSharedSecretWithBody Derive a shared secret (ECDH)
+	//
+	// ECDH between the private key of an enabled KEY_AGREEMENT key and the caller's public key. No documented client call creates such a key (CreateKey has no KEY_AGREEMENT usage); the mock takes them from its seed.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/derive-shared-secret (the `DeriveSharedSecret` operationId).
+	DeriveSharedSecretWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeriveSharedSecret Derive a shared secret (ECDH)
+	//
+	// ECDH between the private key of an enabled KEY_AGREEMENT key and the caller's public key. No documented client call creates such a key (CreateKey has no KEY_AGREEMENT usage); the mock takes them from its seed.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/derive-shared-secret (the `DeriveSharedSecret` operationId).
+	DeriveSharedSecret(ctx context.Context, projectId ProjectId, body DeriveSharedSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListKeyDetailWithBody Describe a key
 	//
@@ -1509,6 +2149,42 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1.0/{project_id}/kms/gen-random (the `CreateRandom` operationId).
 	CreateRandom(ctx context.Context, projectId ProjectId, body CreateRandomJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GenerateMacWithBody Generate a MAC
+	//
+	// Computes an HMAC of a message with an enabled GENERATE_VERIFY_MAC key. No documented client call creates such a key (CreateKey lists no HMAC key spec); the mock takes them from its seed.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/generate-mac (the `GenerateMac` operationId).
+	GenerateMacWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GenerateMac Generate a MAC
+	//
+	// Computes an HMAC of a message with an enabled GENERATE_VERIFY_MAC key. No documented client call creates such a key (CreateKey lists no HMAC key spec); the mock takes them from its seed.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/generate-mac (the `GenerateMac` operationId).
+	GenerateMac(ctx context.Context, projectId ProjectId, body GenerateMacJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ShowPublicKeyWithBody Get the public key of an asymmetric key
+	//
+	// Returns the public key of an asymmetric key as PEM (SubjectPublicKeyInfo). Symmetric keys have none.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/get-publickey (the `ShowPublicKey` operationId).
+	ShowPublicKeyWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ShowPublicKey Get the public key of an asymmetric key
+	//
+	// Returns the public key of an asymmetric key as PEM (SubjectPublicKeyInfo). Symmetric keys have none.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/get-publickey (the `ShowPublicKey` operationId).
+	ShowPublicKey(ctx context.Context, projectId ProjectId, body ShowPublicKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListGrantsWithBody List the grants of a key
 	//
@@ -1641,6 +2317,60 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1.0/{project_id}/kms/schedule-key-deletion (the `DeleteKey` operationId).
 	DeleteKey(ctx context.Context, projectId ProjectId, body DeleteKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SignWithBody Sign a message or digest
+	//
+	// Signs a message (RAW, hashed by the service) or a digest (DIGEST) with the private key of an enabled SIGN_VERIFY asymmetric key. SM2 keys sign only a digest, SM3 over Z(A) and the message.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/sign (the `Sign` operationId).
+	SignWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// Sign Sign a message or digest
+	//
+	// Signs a message (RAW, hashed by the service) or a digest (DIGEST) with the private key of an enabled SIGN_VERIFY asymmetric key. SM2 keys sign only a digest, SM3 over Z(A) and the message.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/sign (the `Sign` operationId).
+	Sign(ctx context.Context, projectId ProjectId, body SignJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ValidateSignatureWithBody Verify a signature
+	//
+	// Verifies a signature over a message or digest with the public key of an enabled SIGN_VERIFY asymmetric key; signature_valid says whether it holds.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/verify (the `ValidateSignature` operationId).
+	ValidateSignatureWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ValidateSignature Verify a signature
+	//
+	// Verifies a signature over a message or digest with the public key of an enabled SIGN_VERIFY asymmetric key; signature_valid says whether it holds.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/verify (the `ValidateSignature` operationId).
+	ValidateSignature(ctx context.Context, projectId ProjectId, body ValidateSignatureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyMacWithBody Verify a MAC
+	//
+	// Checks an HMAC of a message with an enabled GENERATE_VERIFY_MAC key; mac_valid says whether it holds.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/verify-mac (the `VerifyMac` operationId).
+	VerifyMacWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyMac Verify a MAC
+	//
+	// Checks an HMAC of a message with an enabled GENERATE_VERIFY_MAC key; mac_valid says whether it holds.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/verify-mac (the `VerifyMac` operationId).
+	VerifyMac(ctx context.Context, projectId ProjectId, body VerifyMacJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // CancelKeyDeletionWithBody Cancel the scheduled deletion of a key
@@ -1759,6 +2489,44 @@ func (c *Client) CreateDatakeyWithoutPlaintext(ctx context.Context, projectId Pr
 	return c.Client.Do(req)
 }
 
+// CreateEcDatakeyPairWithBody Create an elliptic-curve data key pair
+//
+// Generates an EC key pair (P-256, P-384, P-521, secp256k1 or SM2) and returns its public key, its private key wrapped under the (symmetric) key, and the private key in plaintext unless with_plain_text is false.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/create-ec-datakey-pair (the `CreateEcDatakeyPair` operationId).
+func (c *Client) CreateEcDatakeyPairWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateEcDatakeyPairRequestWithBody(c.Server, projectId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateEcDatakeyPair Create an elliptic-curve data key pair
+//
+// Generates an EC key pair (P-256, P-384, P-521, secp256k1 or SM2) and returns its public key, its private key wrapped under the (symmetric) key, and the private key in plaintext unless with_plain_text is false.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/create-ec-datakey-pair (the `CreateEcDatakeyPair` operationId).
+func (c *Client) CreateEcDatakeyPair(ctx context.Context, projectId ProjectId, body CreateEcDatakeyPairJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateEcDatakeyPairRequest(c.Server, projectId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // CreateGrantWithBody Create a grant
 //
 // Grants a user or an account (`grantee_principal`) the listed operations on a key. `operations` may not be
@@ -1837,6 +2605,44 @@ func (c *Client) CreateKey(ctx context.Context, projectId ProjectId, body Create
 	return c.Client.Do(req)
 }
 
+// CreateRsaDatakeyPairWithBody Create an RSA data key pair
+//
+// Generates an RSA key pair and returns its public key, its private key wrapped under the (symmetric) key, and the private key in plaintext unless with_plain_text is false.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/create-rsa-datakey-pair (the `CreateRsaDatakeyPair` operationId).
+func (c *Client) CreateRsaDatakeyPairWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRsaDatakeyPairRequestWithBody(c.Server, projectId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRsaDatakeyPair Create an RSA data key pair
+//
+// Generates an RSA key pair and returns its public key, its private key wrapped under the (symmetric) key, and the private key in plaintext unless with_plain_text is false.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/create-rsa-datakey-pair (the `CreateRsaDatakeyPair` operationId).
+func (c *Client) CreateRsaDatakeyPair(ctx context.Context, projectId ProjectId, body CreateRsaDatakeyPairJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRsaDatakeyPairRequest(c.Server, projectId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // DecryptDataWithBody Decrypt data
 //
 // Decrypts data encrypted by encrypt-data. For symmetric keys no key_id is needed; the ciphertext identifies its key.
@@ -1903,6 +2709,44 @@ func (c *Client) DecryptDatakeyWithBody(ctx context.Context, projectId ProjectId
 // Corresponds with POST /v1.0/{project_id}/kms/decrypt-datakey (the `DecryptDatakey` operationId).
 func (c *Client) DecryptDatakey(ctx context.Context, projectId ProjectId, body DecryptDatakeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDecryptDatakeyRequest(c.Server, projectId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeriveSharedSecretWithBody Derive a shared secret (ECDH)
+//
+// ECDH between the private key of an enabled KEY_AGREEMENT key and the caller's public key. No documented client call creates such a key (CreateKey has no KEY_AGREEMENT usage); the mock takes them from its seed.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/derive-shared-secret (the `DeriveSharedSecret` operationId).
+func (c *Client) DeriveSharedSecretWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeriveSharedSecretRequestWithBody(c.Server, projectId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeriveSharedSecret Derive a shared secret (ECDH)
+//
+// ECDH between the private key of an enabled KEY_AGREEMENT key and the caller's public key. No documented client call creates such a key (CreateKey has no KEY_AGREEMENT usage); the mock takes them from its seed.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/derive-shared-secret (the `DeriveSharedSecret` operationId).
+func (c *Client) DeriveSharedSecret(ctx context.Context, projectId ProjectId, body DeriveSharedSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeriveSharedSecretRequest(c.Server, projectId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2133,6 +2977,82 @@ func (c *Client) CreateRandomWithBody(ctx context.Context, projectId ProjectId, 
 // Corresponds with POST /v1.0/{project_id}/kms/gen-random (the `CreateRandom` operationId).
 func (c *Client) CreateRandom(ctx context.Context, projectId ProjectId, body CreateRandomJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateRandomRequest(c.Server, projectId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GenerateMacWithBody Generate a MAC
+//
+// Computes an HMAC of a message with an enabled GENERATE_VERIFY_MAC key. No documented client call creates such a key (CreateKey lists no HMAC key spec); the mock takes them from its seed.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/generate-mac (the `GenerateMac` operationId).
+func (c *Client) GenerateMacWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGenerateMacRequestWithBody(c.Server, projectId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GenerateMac Generate a MAC
+//
+// Computes an HMAC of a message with an enabled GENERATE_VERIFY_MAC key. No documented client call creates such a key (CreateKey lists no HMAC key spec); the mock takes them from its seed.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/generate-mac (the `GenerateMac` operationId).
+func (c *Client) GenerateMac(ctx context.Context, projectId ProjectId, body GenerateMacJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGenerateMacRequest(c.Server, projectId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ShowPublicKeyWithBody Get the public key of an asymmetric key
+//
+// Returns the public key of an asymmetric key as PEM (SubjectPublicKeyInfo). Symmetric keys have none.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/get-publickey (the `ShowPublicKey` operationId).
+func (c *Client) ShowPublicKeyWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewShowPublicKeyRequestWithBody(c.Server, projectId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ShowPublicKey Get the public key of an asymmetric key
+//
+// Returns the public key of an asymmetric key as PEM (SubjectPublicKeyInfo). Symmetric keys have none.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/get-publickey (the `ShowPublicKey` operationId).
+func (c *Client) ShowPublicKey(ctx context.Context, projectId ProjectId, body ShowPublicKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewShowPublicKeyRequest(c.Server, projectId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2415,6 +3335,120 @@ func (c *Client) DeleteKey(ctx context.Context, projectId ProjectId, body Delete
 	return c.Client.Do(req)
 }
 
+// SignWithBody Sign a message or digest
+//
+// Signs a message (RAW, hashed by the service) or a digest (DIGEST) with the private key of an enabled SIGN_VERIFY asymmetric key. SM2 keys sign only a digest, SM3 over Z(A) and the message.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/sign (the `Sign` operationId).
+func (c *Client) SignWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSignRequestWithBody(c.Server, projectId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// Sign Sign a message or digest
+//
+// Signs a message (RAW, hashed by the service) or a digest (DIGEST) with the private key of an enabled SIGN_VERIFY asymmetric key. SM2 keys sign only a digest, SM3 over Z(A) and the message.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/sign (the `Sign` operationId).
+func (c *Client) Sign(ctx context.Context, projectId ProjectId, body SignJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSignRequest(c.Server, projectId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ValidateSignatureWithBody Verify a signature
+//
+// Verifies a signature over a message or digest with the public key of an enabled SIGN_VERIFY asymmetric key; signature_valid says whether it holds.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/verify (the `ValidateSignature` operationId).
+func (c *Client) ValidateSignatureWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewValidateSignatureRequestWithBody(c.Server, projectId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ValidateSignature Verify a signature
+//
+// Verifies a signature over a message or digest with the public key of an enabled SIGN_VERIFY asymmetric key; signature_valid says whether it holds.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/verify (the `ValidateSignature` operationId).
+func (c *Client) ValidateSignature(ctx context.Context, projectId ProjectId, body ValidateSignatureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewValidateSignatureRequest(c.Server, projectId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyMacWithBody Verify a MAC
+//
+// Checks an HMAC of a message with an enabled GENERATE_VERIFY_MAC key; mac_valid says whether it holds.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/verify-mac (the `VerifyMac` operationId).
+func (c *Client) VerifyMacWithBody(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyMacRequestWithBody(c.Server, projectId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyMac Verify a MAC
+//
+// Checks an HMAC of a message with an enabled GENERATE_VERIFY_MAC key; mac_valid says whether it holds.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1.0/{project_id}/kms/verify-mac (the `VerifyMac` operationId).
+func (c *Client) VerifyMac(ctx context.Context, projectId ProjectId, body VerifyMacJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyMacRequest(c.Server, projectId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // NewCancelKeyDeletionRequest calls the generic CancelKeyDeletion builder with application/json body
 func NewCancelKeyDeletionRequest(server string, projectId ProjectId, body CancelKeyDeletionJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -2556,6 +3590,53 @@ func NewCreateDatakeyWithoutPlaintextRequestWithBody(server string, projectId Pr
 	return req, nil
 }
 
+// NewCreateEcDatakeyPairRequest calls the generic CreateEcDatakeyPair builder with application/json body
+func NewCreateEcDatakeyPairRequest(server string, projectId ProjectId, body CreateEcDatakeyPairJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateEcDatakeyPairRequestWithBody(server, projectId, "application/json", bodyReader)
+}
+
+// NewCreateEcDatakeyPairRequestWithBody constructs an http.Request for the CreateEcDatakeyPair method, with any body, and a specified content type
+func NewCreateEcDatakeyPairRequestWithBody(server string, projectId ProjectId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "project_id", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1.0/%s/kms/create-ec-datakey-pair", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewCreateGrantRequest calls the generic CreateGrant builder with application/json body
 func NewCreateGrantRequest(server string, projectId ProjectId, body CreateGrantJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -2650,6 +3731,53 @@ func NewCreateKeyRequestWithBody(server string, projectId ProjectId, contentType
 	return req, nil
 }
 
+// NewCreateRsaDatakeyPairRequest calls the generic CreateRsaDatakeyPair builder with application/json body
+func NewCreateRsaDatakeyPairRequest(server string, projectId ProjectId, body CreateRsaDatakeyPairJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateRsaDatakeyPairRequestWithBody(server, projectId, "application/json", bodyReader)
+}
+
+// NewCreateRsaDatakeyPairRequestWithBody constructs an http.Request for the CreateRsaDatakeyPair method, with any body, and a specified content type
+func NewCreateRsaDatakeyPairRequestWithBody(server string, projectId ProjectId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "project_id", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1.0/%s/kms/create-rsa-datakey-pair", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewDecryptDataRequest calls the generic DecryptData builder with application/json body
 func NewDecryptDataRequest(server string, projectId ProjectId, body DecryptDataJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -2725,6 +3853,53 @@ func NewDecryptDatakeyRequestWithBody(server string, projectId ProjectId, conten
 	}
 
 	operationPath := fmt.Sprintf("/v1.0/%s/kms/decrypt-datakey", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeriveSharedSecretRequest calls the generic DeriveSharedSecret builder with application/json body
+func NewDeriveSharedSecretRequest(server string, projectId ProjectId, body DeriveSharedSecretJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDeriveSharedSecretRequestWithBody(server, projectId, "application/json", bodyReader)
+}
+
+// NewDeriveSharedSecretRequestWithBody constructs an http.Request for the DeriveSharedSecret method, with any body, and a specified content type
+func NewDeriveSharedSecretRequestWithBody(server string, projectId ProjectId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "project_id", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1.0/%s/kms/derive-shared-secret", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -3007,6 +4182,100 @@ func NewCreateRandomRequestWithBody(server string, projectId ProjectId, contentT
 	}
 
 	operationPath := fmt.Sprintf("/v1.0/%s/kms/gen-random", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGenerateMacRequest calls the generic GenerateMac builder with application/json body
+func NewGenerateMacRequest(server string, projectId ProjectId, body GenerateMacJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewGenerateMacRequestWithBody(server, projectId, "application/json", bodyReader)
+}
+
+// NewGenerateMacRequestWithBody constructs an http.Request for the GenerateMac method, with any body, and a specified content type
+func NewGenerateMacRequestWithBody(server string, projectId ProjectId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "project_id", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1.0/%s/kms/generate-mac", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewShowPublicKeyRequest calls the generic ShowPublicKey builder with application/json body
+func NewShowPublicKeyRequest(server string, projectId ProjectId, body ShowPublicKeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewShowPublicKeyRequestWithBody(server, projectId, "application/json", bodyReader)
+}
+
+// NewShowPublicKeyRequestWithBody constructs an http.Request for the ShowPublicKey method, with any body, and a specified content type
+func NewShowPublicKeyRequestWithBody(server string, projectId ProjectId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "project_id", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1.0/%s/kms/get-publickey", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -3355,6 +4624,147 @@ func NewDeleteKeyRequestWithBody(server string, projectId ProjectId, contentType
 	return req, nil
 }
 
+// NewSignRequest calls the generic Sign builder with application/json body
+func NewSignRequest(server string, projectId ProjectId, body SignJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSignRequestWithBody(server, projectId, "application/json", bodyReader)
+}
+
+// NewSignRequestWithBody constructs an http.Request for the Sign method, with any body, and a specified content type
+func NewSignRequestWithBody(server string, projectId ProjectId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "project_id", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1.0/%s/kms/sign", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewValidateSignatureRequest calls the generic ValidateSignature builder with application/json body
+func NewValidateSignatureRequest(server string, projectId ProjectId, body ValidateSignatureJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewValidateSignatureRequestWithBody(server, projectId, "application/json", bodyReader)
+}
+
+// NewValidateSignatureRequestWithBody constructs an http.Request for the ValidateSignature method, with any body, and a specified content type
+func NewValidateSignatureRequestWithBody(server string, projectId ProjectId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "project_id", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1.0/%s/kms/verify", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewVerifyMacRequest calls the generic VerifyMac builder with application/json body
+func NewVerifyMacRequest(server string, projectId ProjectId, body VerifyMacJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewVerifyMacRequestWithBody(server, projectId, "application/json", bodyReader)
+}
+
+// NewVerifyMacRequestWithBody constructs an http.Request for the VerifyMac method, with any body, and a specified content type
+func NewVerifyMacRequestWithBody(server string, projectId ProjectId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "project_id", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1.0/%s/kms/verify-mac", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -3455,6 +4865,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1.0/{project_id}/kms/create-datakey-without-plaintext (the `CreateDatakeyWithoutPlaintext` operationId).
 	CreateDatakeyWithoutPlaintextWithResponse(ctx context.Context, projectId ProjectId, body CreateDatakeyWithoutPlaintextJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateDatakeyWithoutPlaintextResponse, error)
 
+	// CreateEcDatakeyPairWithBodyWithResponse Create an elliptic-curve data key pair
+	//
+	// Generates an EC key pair (P-256, P-384, P-521, secp256k1 or SM2) and returns its public key, its private key wrapped under the (symmetric) key, and the private key in plaintext unless with_plain_text is false.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/create-ec-datakey-pair (the `CreateEcDatakeyPair` operationId).
+	CreateEcDatakeyPairWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateEcDatakeyPairResponse, error)
+
+	// CreateEcDatakeyPairWithResponse Create an elliptic-curve data key pair
+	//
+	// Generates an EC key pair (P-256, P-384, P-521, secp256k1 or SM2) and returns its public key, its private key wrapped under the (symmetric) key, and the private key in plaintext unless with_plain_text is false.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/create-ec-datakey-pair (the `CreateEcDatakeyPair` operationId).
+	CreateEcDatakeyPairWithResponse(ctx context.Context, projectId ProjectId, body CreateEcDatakeyPairJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateEcDatakeyPairResponse, error)
+
 	// CreateGrantWithBodyWithResponse Create a grant
 	//
 	// Grants a user or an account (`grantee_principal`) the listed operations on a key. `operations` may not be
@@ -3493,6 +4921,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1.0/{project_id}/kms/create-key (the `CreateKey` operationId).
 	CreateKeyWithResponse(ctx context.Context, projectId ProjectId, body CreateKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateKeyResponse, error)
 
+	// CreateRsaDatakeyPairWithBodyWithResponse Create an RSA data key pair
+	//
+	// Generates an RSA key pair and returns its public key, its private key wrapped under the (symmetric) key, and the private key in plaintext unless with_plain_text is false.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/create-rsa-datakey-pair (the `CreateRsaDatakeyPair` operationId).
+	CreateRsaDatakeyPairWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRsaDatakeyPairResponse, error)
+
+	// CreateRsaDatakeyPairWithResponse Create an RSA data key pair
+	//
+	// Generates an RSA key pair and returns its public key, its private key wrapped under the (symmetric) key, and the private key in plaintext unless with_plain_text is false.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/create-rsa-datakey-pair (the `CreateRsaDatakeyPair` operationId).
+	CreateRsaDatakeyPairWithResponse(ctx context.Context, projectId ProjectId, body CreateRsaDatakeyPairJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRsaDatakeyPairResponse, error)
+
 	// DecryptDataWithBodyWithResponse Decrypt data
 	//
 	// Decrypts data encrypted by encrypt-data. For symmetric keys no key_id is needed; the ciphertext identifies its key.
@@ -3528,6 +4974,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1.0/{project_id}/kms/decrypt-datakey (the `DecryptDatakey` operationId).
 	DecryptDatakeyWithResponse(ctx context.Context, projectId ProjectId, body DecryptDatakeyJSONRequestBody, reqEditors ...RequestEditorFn) (*DecryptDatakeyResponse, error)
+
+	// DeriveSharedSecretWithBodyWithResponse Derive a shared secret (ECDH)
+	//
+	// ECDH between the private key of an enabled KEY_AGREEMENT key and the caller's public key. No documented client call creates such a key (CreateKey has no KEY_AGREEMENT usage); the mock takes them from its seed.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/derive-shared-secret (the `DeriveSharedSecret` operationId).
+	DeriveSharedSecretWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeriveSharedSecretResponse, error)
+
+	// DeriveSharedSecretWithResponse Derive a shared secret (ECDH)
+	//
+	// ECDH between the private key of an enabled KEY_AGREEMENT key and the caller's public key. No documented client call creates such a key (CreateKey has no KEY_AGREEMENT usage); the mock takes them from its seed.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/derive-shared-secret (the `DeriveSharedSecret` operationId).
+	DeriveSharedSecretWithResponse(ctx context.Context, projectId ProjectId, body DeriveSharedSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*DeriveSharedSecretResponse, error)
 
 	// ListKeyDetailWithBodyWithResponse Describe a key
 	//
@@ -3638,6 +5102,42 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1.0/{project_id}/kms/gen-random (the `CreateRandom` operationId).
 	CreateRandomWithResponse(ctx context.Context, projectId ProjectId, body CreateRandomJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRandomResponse, error)
+
+	// GenerateMacWithBodyWithResponse Generate a MAC
+	//
+	// Computes an HMAC of a message with an enabled GENERATE_VERIFY_MAC key. No documented client call creates such a key (CreateKey lists no HMAC key spec); the mock takes them from its seed.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/generate-mac (the `GenerateMac` operationId).
+	GenerateMacWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GenerateMacResponse, error)
+
+	// GenerateMacWithResponse Generate a MAC
+	//
+	// Computes an HMAC of a message with an enabled GENERATE_VERIFY_MAC key. No documented client call creates such a key (CreateKey lists no HMAC key spec); the mock takes them from its seed.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/generate-mac (the `GenerateMac` operationId).
+	GenerateMacWithResponse(ctx context.Context, projectId ProjectId, body GenerateMacJSONRequestBody, reqEditors ...RequestEditorFn) (*GenerateMacResponse, error)
+
+	// ShowPublicKeyWithBodyWithResponse Get the public key of an asymmetric key
+	//
+	// Returns the public key of an asymmetric key as PEM (SubjectPublicKeyInfo). Symmetric keys have none.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/get-publickey (the `ShowPublicKey` operationId).
+	ShowPublicKeyWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ShowPublicKeyResponse, error)
+
+	// ShowPublicKeyWithResponse Get the public key of an asymmetric key
+	//
+	// Returns the public key of an asymmetric key as PEM (SubjectPublicKeyInfo). Symmetric keys have none.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/get-publickey (the `ShowPublicKey` operationId).
+	ShowPublicKeyWithResponse(ctx context.Context, projectId ProjectId, body ShowPublicKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*ShowPublicKeyResponse, error)
 
 	// ListGrantsWithBodyWithResponse List the grants of a key
 	//
@@ -3770,6 +5270,60 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1.0/{project_id}/kms/schedule-key-deletion (the `DeleteKey` operationId).
 	DeleteKeyWithResponse(ctx context.Context, projectId ProjectId, body DeleteKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteKeyResponse, error)
+
+	// SignWithBodyWithResponse Sign a message or digest
+	//
+	// Signs a message (RAW, hashed by the service) or a digest (DIGEST) with the private key of an enabled SIGN_VERIFY asymmetric key. SM2 keys sign only a digest, SM3 over Z(A) and the message.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/sign (the `Sign` operationId).
+	SignWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SignResponse, error)
+
+	// SignWithResponse Sign a message or digest
+	//
+	// Signs a message (RAW, hashed by the service) or a digest (DIGEST) with the private key of an enabled SIGN_VERIFY asymmetric key. SM2 keys sign only a digest, SM3 over Z(A) and the message.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/sign (the `Sign` operationId).
+	SignWithResponse(ctx context.Context, projectId ProjectId, body SignJSONRequestBody, reqEditors ...RequestEditorFn) (*SignResponse, error)
+
+	// ValidateSignatureWithBodyWithResponse Verify a signature
+	//
+	// Verifies a signature over a message or digest with the public key of an enabled SIGN_VERIFY asymmetric key; signature_valid says whether it holds.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/verify (the `ValidateSignature` operationId).
+	ValidateSignatureWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ValidateSignatureResponse, error)
+
+	// ValidateSignatureWithResponse Verify a signature
+	//
+	// Verifies a signature over a message or digest with the public key of an enabled SIGN_VERIFY asymmetric key; signature_valid says whether it holds.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/verify (the `ValidateSignature` operationId).
+	ValidateSignatureWithResponse(ctx context.Context, projectId ProjectId, body ValidateSignatureJSONRequestBody, reqEditors ...RequestEditorFn) (*ValidateSignatureResponse, error)
+
+	// VerifyMacWithBodyWithResponse Verify a MAC
+	//
+	// Checks an HMAC of a message with an enabled GENERATE_VERIFY_MAC key; mac_valid says whether it holds.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/verify-mac (the `VerifyMac` operationId).
+	VerifyMacWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyMacResponse, error)
+
+	// VerifyMacWithResponse Verify a MAC
+	//
+	// Checks an HMAC of a message with an enabled GENERATE_VERIFY_MAC key; mac_valid says whether it holds.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1.0/{project_id}/kms/verify-mac (the `VerifyMac` operationId).
+	VerifyMacWithResponse(ctx context.Context, projectId ProjectId, body VerifyMacJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyMacResponse, error)
 }
 
 // CancelKeyDeletionResponse200Headers the declared response headers of an HTTP 200 response for CancelKeyDeletion
@@ -4294,6 +5848,180 @@ func (r CreateDatakeyWithoutPlaintextResponse) ContentType() string {
 	return ""
 }
 
+// CreateEcDatakeyPairResponse200Headers the declared response headers of an HTTP 200 response for CreateEcDatakeyPair
+type CreateEcDatakeyPairResponse200Headers struct {
+	XRequestId *string
+}
+
+// CreateEcDatakeyPairResponse400Headers the declared response headers of an HTTP 400 response for CreateEcDatakeyPair
+type CreateEcDatakeyPairResponse400Headers struct {
+	XRequestId *string
+}
+
+// CreateEcDatakeyPairResponse401Headers the declared response headers of an HTTP 401 response for CreateEcDatakeyPair
+type CreateEcDatakeyPairResponse401Headers struct {
+	XRequestId *string
+}
+
+// CreateEcDatakeyPairResponse403Headers the declared response headers of an HTTP 403 response for CreateEcDatakeyPair
+type CreateEcDatakeyPairResponse403Headers struct {
+	XRequestId *string
+}
+
+// CreateEcDatakeyPairResponse404Headers the declared response headers of an HTTP 404 response for CreateEcDatakeyPair
+type CreateEcDatakeyPairResponse404Headers struct {
+	XRequestId *string
+}
+
+// CreateEcDatakeyPairResponse413Headers the declared response headers of an HTTP 413 response for CreateEcDatakeyPair
+type CreateEcDatakeyPairResponse413Headers struct {
+	XRequestId *string
+}
+
+// CreateEcDatakeyPairResponse429Headers the declared response headers of an HTTP 429 response for CreateEcDatakeyPair
+type CreateEcDatakeyPairResponse429Headers struct {
+	XRequestId *string
+}
+
+// CreateEcDatakeyPairResponse500Headers the declared response headers of an HTTP 500 response for CreateEcDatakeyPair
+type CreateEcDatakeyPairResponse500Headers struct {
+	XRequestId *string
+}
+
+// CreateEcDatakeyPairResponse502Headers the declared response headers of an HTTP 502 response for CreateEcDatakeyPair
+type CreateEcDatakeyPairResponse502Headers struct {
+	XRequestId *string
+}
+
+// CreateEcDatakeyPairResponse504Headers the declared response headers of an HTTP 504 response for CreateEcDatakeyPair
+type CreateEcDatakeyPairResponse504Headers struct {
+	XRequestId *string
+}
+
+type CreateEcDatakeyPairResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CreateDataKeyPairResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CreateEcDatakeyPairResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *CreateEcDatakeyPairResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateEcDatakeyPairResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *CreateEcDatakeyPairResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *CreateEcDatakeyPairResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *CreateEcDatakeyPairResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateEcDatakeyPairResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *CreateEcDatakeyPairResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *CreateEcDatakeyPairResponse502Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *CreateEcDatakeyPairResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateEcDatakeyPairResponse) GetJSON200() *CreateDataKeyPairResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateEcDatakeyPairResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateEcDatakeyPairResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateEcDatakeyPairResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateEcDatakeyPairResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateEcDatakeyPairResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateEcDatakeyPairResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateEcDatakeyPairResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r CreateEcDatakeyPairResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r CreateEcDatakeyPairResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateEcDatakeyPairResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateEcDatakeyPairResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateEcDatakeyPairResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateEcDatakeyPairResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CreateGrantResponse200Headers the declared response headers of an HTTP 200 response for CreateGrant
 type CreateGrantResponse200Headers struct {
 	XRequestId *string
@@ -4642,6 +6370,180 @@ func (r CreateKeyResponse) ContentType() string {
 	return ""
 }
 
+// CreateRsaDatakeyPairResponse200Headers the declared response headers of an HTTP 200 response for CreateRsaDatakeyPair
+type CreateRsaDatakeyPairResponse200Headers struct {
+	XRequestId *string
+}
+
+// CreateRsaDatakeyPairResponse400Headers the declared response headers of an HTTP 400 response for CreateRsaDatakeyPair
+type CreateRsaDatakeyPairResponse400Headers struct {
+	XRequestId *string
+}
+
+// CreateRsaDatakeyPairResponse401Headers the declared response headers of an HTTP 401 response for CreateRsaDatakeyPair
+type CreateRsaDatakeyPairResponse401Headers struct {
+	XRequestId *string
+}
+
+// CreateRsaDatakeyPairResponse403Headers the declared response headers of an HTTP 403 response for CreateRsaDatakeyPair
+type CreateRsaDatakeyPairResponse403Headers struct {
+	XRequestId *string
+}
+
+// CreateRsaDatakeyPairResponse404Headers the declared response headers of an HTTP 404 response for CreateRsaDatakeyPair
+type CreateRsaDatakeyPairResponse404Headers struct {
+	XRequestId *string
+}
+
+// CreateRsaDatakeyPairResponse413Headers the declared response headers of an HTTP 413 response for CreateRsaDatakeyPair
+type CreateRsaDatakeyPairResponse413Headers struct {
+	XRequestId *string
+}
+
+// CreateRsaDatakeyPairResponse429Headers the declared response headers of an HTTP 429 response for CreateRsaDatakeyPair
+type CreateRsaDatakeyPairResponse429Headers struct {
+	XRequestId *string
+}
+
+// CreateRsaDatakeyPairResponse500Headers the declared response headers of an HTTP 500 response for CreateRsaDatakeyPair
+type CreateRsaDatakeyPairResponse500Headers struct {
+	XRequestId *string
+}
+
+// CreateRsaDatakeyPairResponse502Headers the declared response headers of an HTTP 502 response for CreateRsaDatakeyPair
+type CreateRsaDatakeyPairResponse502Headers struct {
+	XRequestId *string
+}
+
+// CreateRsaDatakeyPairResponse504Headers the declared response headers of an HTTP 504 response for CreateRsaDatakeyPair
+type CreateRsaDatakeyPairResponse504Headers struct {
+	XRequestId *string
+}
+
+type CreateRsaDatakeyPairResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CreateDataKeyPairResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CreateRsaDatakeyPairResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *CreateRsaDatakeyPairResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateRsaDatakeyPairResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *CreateRsaDatakeyPairResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *CreateRsaDatakeyPairResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *CreateRsaDatakeyPairResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateRsaDatakeyPairResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *CreateRsaDatakeyPairResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *CreateRsaDatakeyPairResponse502Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *CreateRsaDatakeyPairResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateRsaDatakeyPairResponse) GetJSON200() *CreateDataKeyPairResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateRsaDatakeyPairResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateRsaDatakeyPairResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateRsaDatakeyPairResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateRsaDatakeyPairResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateRsaDatakeyPairResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateRsaDatakeyPairResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateRsaDatakeyPairResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r CreateRsaDatakeyPairResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r CreateRsaDatakeyPairResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateRsaDatakeyPairResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateRsaDatakeyPairResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateRsaDatakeyPairResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateRsaDatakeyPairResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // DecryptDataResponse200Headers the declared response headers of an HTTP 200 response for DecryptData
 type DecryptDataResponse200Headers struct {
 	XRequestId *string
@@ -4984,6 +6886,180 @@ func (r DecryptDatakeyResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r DecryptDatakeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeriveSharedSecretResponse200Headers the declared response headers of an HTTP 200 response for DeriveSharedSecret
+type DeriveSharedSecretResponse200Headers struct {
+	XRequestId *string
+}
+
+// DeriveSharedSecretResponse400Headers the declared response headers of an HTTP 400 response for DeriveSharedSecret
+type DeriveSharedSecretResponse400Headers struct {
+	XRequestId *string
+}
+
+// DeriveSharedSecretResponse401Headers the declared response headers of an HTTP 401 response for DeriveSharedSecret
+type DeriveSharedSecretResponse401Headers struct {
+	XRequestId *string
+}
+
+// DeriveSharedSecretResponse403Headers the declared response headers of an HTTP 403 response for DeriveSharedSecret
+type DeriveSharedSecretResponse403Headers struct {
+	XRequestId *string
+}
+
+// DeriveSharedSecretResponse404Headers the declared response headers of an HTTP 404 response for DeriveSharedSecret
+type DeriveSharedSecretResponse404Headers struct {
+	XRequestId *string
+}
+
+// DeriveSharedSecretResponse413Headers the declared response headers of an HTTP 413 response for DeriveSharedSecret
+type DeriveSharedSecretResponse413Headers struct {
+	XRequestId *string
+}
+
+// DeriveSharedSecretResponse429Headers the declared response headers of an HTTP 429 response for DeriveSharedSecret
+type DeriveSharedSecretResponse429Headers struct {
+	XRequestId *string
+}
+
+// DeriveSharedSecretResponse500Headers the declared response headers of an HTTP 500 response for DeriveSharedSecret
+type DeriveSharedSecretResponse500Headers struct {
+	XRequestId *string
+}
+
+// DeriveSharedSecretResponse502Headers the declared response headers of an HTTP 502 response for DeriveSharedSecret
+type DeriveSharedSecretResponse502Headers struct {
+	XRequestId *string
+}
+
+// DeriveSharedSecretResponse504Headers the declared response headers of an HTTP 504 response for DeriveSharedSecret
+type DeriveSharedSecretResponse504Headers struct {
+	XRequestId *string
+}
+
+type DeriveSharedSecretResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeriveSharedSecretResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DeriveSharedSecretResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *DeriveSharedSecretResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeriveSharedSecretResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *DeriveSharedSecretResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *DeriveSharedSecretResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *DeriveSharedSecretResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeriveSharedSecretResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *DeriveSharedSecretResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *DeriveSharedSecretResponse502Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *DeriveSharedSecretResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeriveSharedSecretResponse) GetJSON200() *DeriveSharedSecretResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeriveSharedSecretResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeriveSharedSecretResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeriveSharedSecretResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeriveSharedSecretResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r DeriveSharedSecretResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeriveSharedSecretResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeriveSharedSecretResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r DeriveSharedSecretResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r DeriveSharedSecretResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r DeriveSharedSecretResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeriveSharedSecretResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeriveSharedSecretResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeriveSharedSecretResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -6028,6 +8104,354 @@ func (r CreateRandomResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateRandomResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GenerateMacResponse200Headers the declared response headers of an HTTP 200 response for GenerateMac
+type GenerateMacResponse200Headers struct {
+	XRequestId *string
+}
+
+// GenerateMacResponse400Headers the declared response headers of an HTTP 400 response for GenerateMac
+type GenerateMacResponse400Headers struct {
+	XRequestId *string
+}
+
+// GenerateMacResponse401Headers the declared response headers of an HTTP 401 response for GenerateMac
+type GenerateMacResponse401Headers struct {
+	XRequestId *string
+}
+
+// GenerateMacResponse403Headers the declared response headers of an HTTP 403 response for GenerateMac
+type GenerateMacResponse403Headers struct {
+	XRequestId *string
+}
+
+// GenerateMacResponse404Headers the declared response headers of an HTTP 404 response for GenerateMac
+type GenerateMacResponse404Headers struct {
+	XRequestId *string
+}
+
+// GenerateMacResponse413Headers the declared response headers of an HTTP 413 response for GenerateMac
+type GenerateMacResponse413Headers struct {
+	XRequestId *string
+}
+
+// GenerateMacResponse429Headers the declared response headers of an HTTP 429 response for GenerateMac
+type GenerateMacResponse429Headers struct {
+	XRequestId *string
+}
+
+// GenerateMacResponse500Headers the declared response headers of an HTTP 500 response for GenerateMac
+type GenerateMacResponse500Headers struct {
+	XRequestId *string
+}
+
+// GenerateMacResponse502Headers the declared response headers of an HTTP 502 response for GenerateMac
+type GenerateMacResponse502Headers struct {
+	XRequestId *string
+}
+
+// GenerateMacResponse504Headers the declared response headers of an HTTP 504 response for GenerateMac
+type GenerateMacResponse504Headers struct {
+	XRequestId *string
+}
+
+type GenerateMacResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GenerateMacResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GenerateMacResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *GenerateMacResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GenerateMacResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GenerateMacResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GenerateMacResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *GenerateMacResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GenerateMacResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GenerateMacResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *GenerateMacResponse502Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *GenerateMacResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GenerateMacResponse) GetJSON200() *GenerateMacResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GenerateMacResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GenerateMacResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GenerateMacResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GenerateMacResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GenerateMacResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GenerateMacResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GenerateMacResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r GenerateMacResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r GenerateMacResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r GenerateMacResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GenerateMacResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GenerateMacResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GenerateMacResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ShowPublicKeyResponse200Headers the declared response headers of an HTTP 200 response for ShowPublicKey
+type ShowPublicKeyResponse200Headers struct {
+	XRequestId *string
+}
+
+// ShowPublicKeyResponse400Headers the declared response headers of an HTTP 400 response for ShowPublicKey
+type ShowPublicKeyResponse400Headers struct {
+	XRequestId *string
+}
+
+// ShowPublicKeyResponse401Headers the declared response headers of an HTTP 401 response for ShowPublicKey
+type ShowPublicKeyResponse401Headers struct {
+	XRequestId *string
+}
+
+// ShowPublicKeyResponse403Headers the declared response headers of an HTTP 403 response for ShowPublicKey
+type ShowPublicKeyResponse403Headers struct {
+	XRequestId *string
+}
+
+// ShowPublicKeyResponse404Headers the declared response headers of an HTTP 404 response for ShowPublicKey
+type ShowPublicKeyResponse404Headers struct {
+	XRequestId *string
+}
+
+// ShowPublicKeyResponse413Headers the declared response headers of an HTTP 413 response for ShowPublicKey
+type ShowPublicKeyResponse413Headers struct {
+	XRequestId *string
+}
+
+// ShowPublicKeyResponse429Headers the declared response headers of an HTTP 429 response for ShowPublicKey
+type ShowPublicKeyResponse429Headers struct {
+	XRequestId *string
+}
+
+// ShowPublicKeyResponse500Headers the declared response headers of an HTTP 500 response for ShowPublicKey
+type ShowPublicKeyResponse500Headers struct {
+	XRequestId *string
+}
+
+// ShowPublicKeyResponse502Headers the declared response headers of an HTTP 502 response for ShowPublicKey
+type ShowPublicKeyResponse502Headers struct {
+	XRequestId *string
+}
+
+// ShowPublicKeyResponse504Headers the declared response headers of an HTTP 504 response for ShowPublicKey
+type ShowPublicKeyResponse504Headers struct {
+	XRequestId *string
+}
+
+type ShowPublicKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ShowPublicKeyResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ShowPublicKeyResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ShowPublicKeyResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ShowPublicKeyResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ShowPublicKeyResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ShowPublicKeyResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *ShowPublicKeyResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ShowPublicKeyResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ShowPublicKeyResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *ShowPublicKeyResponse502Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *ShowPublicKeyResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ShowPublicKeyResponse) GetJSON200() *ShowPublicKeyResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ShowPublicKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ShowPublicKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ShowPublicKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ShowPublicKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ShowPublicKeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ShowPublicKeyResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ShowPublicKeyResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r ShowPublicKeyResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r ShowPublicKeyResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ShowPublicKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ShowPublicKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ShowPublicKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ShowPublicKeyResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7238,6 +9662,528 @@ func (r DeleteKeyResponse) ContentType() string {
 	return ""
 }
 
+// SignResponse200Headers the declared response headers of an HTTP 200 response for Sign
+type SignResponse200Headers struct {
+	XRequestId *string
+}
+
+// SignResponse400Headers the declared response headers of an HTTP 400 response for Sign
+type SignResponse400Headers struct {
+	XRequestId *string
+}
+
+// SignResponse401Headers the declared response headers of an HTTP 401 response for Sign
+type SignResponse401Headers struct {
+	XRequestId *string
+}
+
+// SignResponse403Headers the declared response headers of an HTTP 403 response for Sign
+type SignResponse403Headers struct {
+	XRequestId *string
+}
+
+// SignResponse404Headers the declared response headers of an HTTP 404 response for Sign
+type SignResponse404Headers struct {
+	XRequestId *string
+}
+
+// SignResponse413Headers the declared response headers of an HTTP 413 response for Sign
+type SignResponse413Headers struct {
+	XRequestId *string
+}
+
+// SignResponse429Headers the declared response headers of an HTTP 429 response for Sign
+type SignResponse429Headers struct {
+	XRequestId *string
+}
+
+// SignResponse500Headers the declared response headers of an HTTP 500 response for Sign
+type SignResponse500Headers struct {
+	XRequestId *string
+}
+
+// SignResponse502Headers the declared response headers of an HTTP 502 response for Sign
+type SignResponse502Headers struct {
+	XRequestId *string
+}
+
+// SignResponse504Headers the declared response headers of an HTTP 504 response for Sign
+type SignResponse504Headers struct {
+	XRequestId *string
+}
+
+type SignResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SignResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *SignResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *SignResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SignResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *SignResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *SignResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *SignResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SignResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *SignResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *SignResponse502Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *SignResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SignResponse) GetJSON200() *SignResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SignResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SignResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SignResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SignResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SignResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r SignResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SignResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r SignResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r SignResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r SignResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SignResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SignResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SignResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ValidateSignatureResponse200Headers the declared response headers of an HTTP 200 response for ValidateSignature
+type ValidateSignatureResponse200Headers struct {
+	XRequestId *string
+}
+
+// ValidateSignatureResponse400Headers the declared response headers of an HTTP 400 response for ValidateSignature
+type ValidateSignatureResponse400Headers struct {
+	XRequestId *string
+}
+
+// ValidateSignatureResponse401Headers the declared response headers of an HTTP 401 response for ValidateSignature
+type ValidateSignatureResponse401Headers struct {
+	XRequestId *string
+}
+
+// ValidateSignatureResponse403Headers the declared response headers of an HTTP 403 response for ValidateSignature
+type ValidateSignatureResponse403Headers struct {
+	XRequestId *string
+}
+
+// ValidateSignatureResponse404Headers the declared response headers of an HTTP 404 response for ValidateSignature
+type ValidateSignatureResponse404Headers struct {
+	XRequestId *string
+}
+
+// ValidateSignatureResponse413Headers the declared response headers of an HTTP 413 response for ValidateSignature
+type ValidateSignatureResponse413Headers struct {
+	XRequestId *string
+}
+
+// ValidateSignatureResponse429Headers the declared response headers of an HTTP 429 response for ValidateSignature
+type ValidateSignatureResponse429Headers struct {
+	XRequestId *string
+}
+
+// ValidateSignatureResponse500Headers the declared response headers of an HTTP 500 response for ValidateSignature
+type ValidateSignatureResponse500Headers struct {
+	XRequestId *string
+}
+
+// ValidateSignatureResponse502Headers the declared response headers of an HTTP 502 response for ValidateSignature
+type ValidateSignatureResponse502Headers struct {
+	XRequestId *string
+}
+
+// ValidateSignatureResponse504Headers the declared response headers of an HTTP 504 response for ValidateSignature
+type ValidateSignatureResponse504Headers struct {
+	XRequestId *string
+}
+
+type ValidateSignatureResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *VerifyResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ValidateSignatureResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ValidateSignatureResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ValidateSignatureResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ValidateSignatureResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ValidateSignatureResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *ValidateSignatureResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ValidateSignatureResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ValidateSignatureResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *ValidateSignatureResponse502Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *ValidateSignatureResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ValidateSignatureResponse) GetJSON200() *VerifyResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ValidateSignatureResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ValidateSignatureResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ValidateSignatureResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ValidateSignatureResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ValidateSignatureResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ValidateSignatureResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ValidateSignatureResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r ValidateSignatureResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r ValidateSignatureResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ValidateSignatureResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ValidateSignatureResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ValidateSignatureResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ValidateSignatureResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// VerifyMacResponse200Headers the declared response headers of an HTTP 200 response for VerifyMac
+type VerifyMacResponse200Headers struct {
+	XRequestId *string
+}
+
+// VerifyMacResponse400Headers the declared response headers of an HTTP 400 response for VerifyMac
+type VerifyMacResponse400Headers struct {
+	XRequestId *string
+}
+
+// VerifyMacResponse401Headers the declared response headers of an HTTP 401 response for VerifyMac
+type VerifyMacResponse401Headers struct {
+	XRequestId *string
+}
+
+// VerifyMacResponse403Headers the declared response headers of an HTTP 403 response for VerifyMac
+type VerifyMacResponse403Headers struct {
+	XRequestId *string
+}
+
+// VerifyMacResponse404Headers the declared response headers of an HTTP 404 response for VerifyMac
+type VerifyMacResponse404Headers struct {
+	XRequestId *string
+}
+
+// VerifyMacResponse413Headers the declared response headers of an HTTP 413 response for VerifyMac
+type VerifyMacResponse413Headers struct {
+	XRequestId *string
+}
+
+// VerifyMacResponse429Headers the declared response headers of an HTTP 429 response for VerifyMac
+type VerifyMacResponse429Headers struct {
+	XRequestId *string
+}
+
+// VerifyMacResponse500Headers the declared response headers of an HTTP 500 response for VerifyMac
+type VerifyMacResponse500Headers struct {
+	XRequestId *string
+}
+
+// VerifyMacResponse502Headers the declared response headers of an HTTP 502 response for VerifyMac
+type VerifyMacResponse502Headers struct {
+	XRequestId *string
+}
+
+// VerifyMacResponse504Headers the declared response headers of an HTTP 504 response for VerifyMac
+type VerifyMacResponse504Headers struct {
+	XRequestId *string
+}
+
+type VerifyMacResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *VerifyMacResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *VerifyMacResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *VerifyMacResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *VerifyMacResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *VerifyMacResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *VerifyMacResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *VerifyMacResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *VerifyMacResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *VerifyMacResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *VerifyMacResponse502Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *VerifyMacResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r VerifyMacResponse) GetJSON200() *VerifyMacResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r VerifyMacResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r VerifyMacResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r VerifyMacResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r VerifyMacResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r VerifyMacResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r VerifyMacResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r VerifyMacResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r VerifyMacResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r VerifyMacResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r VerifyMacResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r VerifyMacResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r VerifyMacResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r VerifyMacResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CancelKeyDeletionWithBodyWithResponse Cancel the scheduled deletion of a key
 //
 // Cancels the scheduled deletion of a key. Only a key pending deletion (state "4") can have its deletion
@@ -7330,6 +10276,36 @@ func (c *ClientWithResponses) CreateDatakeyWithoutPlaintextWithResponse(ctx cont
 	return ParseCreateDatakeyWithoutPlaintextResponse(rsp)
 }
 
+// CreateEcDatakeyPairWithBodyWithResponse Create an elliptic-curve data key pair
+//
+// Generates an EC key pair (P-256, P-384, P-521, secp256k1 or SM2) and returns its public key, its private key wrapped under the (symmetric) key, and the private key in plaintext unless with_plain_text is false.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/create-ec-datakey-pair (the `CreateEcDatakeyPair` operationId).
+func (c *ClientWithResponses) CreateEcDatakeyPairWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateEcDatakeyPairResponse, error) {
+	rsp, err := c.CreateEcDatakeyPairWithBody(ctx, projectId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateEcDatakeyPairResponse(rsp)
+}
+
+// CreateEcDatakeyPairWithResponse Create an elliptic-curve data key pair
+//
+// Generates an EC key pair (P-256, P-384, P-521, secp256k1 or SM2) and returns its public key, its private key wrapped under the (symmetric) key, and the private key in plaintext unless with_plain_text is false.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/create-ec-datakey-pair (the `CreateEcDatakeyPair` operationId).
+func (c *ClientWithResponses) CreateEcDatakeyPairWithResponse(ctx context.Context, projectId ProjectId, body CreateEcDatakeyPairJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateEcDatakeyPairResponse, error) {
+	rsp, err := c.CreateEcDatakeyPair(ctx, projectId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateEcDatakeyPairResponse(rsp)
+}
+
 // CreateGrantWithBodyWithResponse Create a grant
 //
 // Grants a user or an account (`grantee_principal`) the listed operations on a key. `operations` may not be
@@ -7392,6 +10368,36 @@ func (c *ClientWithResponses) CreateKeyWithResponse(ctx context.Context, project
 	return ParseCreateKeyResponse(rsp)
 }
 
+// CreateRsaDatakeyPairWithBodyWithResponse Create an RSA data key pair
+//
+// Generates an RSA key pair and returns its public key, its private key wrapped under the (symmetric) key, and the private key in plaintext unless with_plain_text is false.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/create-rsa-datakey-pair (the `CreateRsaDatakeyPair` operationId).
+func (c *ClientWithResponses) CreateRsaDatakeyPairWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRsaDatakeyPairResponse, error) {
+	rsp, err := c.CreateRsaDatakeyPairWithBody(ctx, projectId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRsaDatakeyPairResponse(rsp)
+}
+
+// CreateRsaDatakeyPairWithResponse Create an RSA data key pair
+//
+// Generates an RSA key pair and returns its public key, its private key wrapped under the (symmetric) key, and the private key in plaintext unless with_plain_text is false.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/create-rsa-datakey-pair (the `CreateRsaDatakeyPair` operationId).
+func (c *ClientWithResponses) CreateRsaDatakeyPairWithResponse(ctx context.Context, projectId ProjectId, body CreateRsaDatakeyPairJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRsaDatakeyPairResponse, error) {
+	rsp, err := c.CreateRsaDatakeyPair(ctx, projectId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRsaDatakeyPairResponse(rsp)
+}
+
 // DecryptDataWithBodyWithResponse Decrypt data
 //
 // Decrypts data encrypted by encrypt-data. For symmetric keys no key_id is needed; the ciphertext identifies its key.
@@ -7450,6 +10456,36 @@ func (c *ClientWithResponses) DecryptDatakeyWithResponse(ctx context.Context, pr
 		return nil, err
 	}
 	return ParseDecryptDatakeyResponse(rsp)
+}
+
+// DeriveSharedSecretWithBodyWithResponse Derive a shared secret (ECDH)
+//
+// ECDH between the private key of an enabled KEY_AGREEMENT key and the caller's public key. No documented client call creates such a key (CreateKey has no KEY_AGREEMENT usage); the mock takes them from its seed.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/derive-shared-secret (the `DeriveSharedSecret` operationId).
+func (c *ClientWithResponses) DeriveSharedSecretWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeriveSharedSecretResponse, error) {
+	rsp, err := c.DeriveSharedSecretWithBody(ctx, projectId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeriveSharedSecretResponse(rsp)
+}
+
+// DeriveSharedSecretWithResponse Derive a shared secret (ECDH)
+//
+// ECDH between the private key of an enabled KEY_AGREEMENT key and the caller's public key. No documented client call creates such a key (CreateKey has no KEY_AGREEMENT usage); the mock takes them from its seed.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/derive-shared-secret (the `DeriveSharedSecret` operationId).
+func (c *ClientWithResponses) DeriveSharedSecretWithResponse(ctx context.Context, projectId ProjectId, body DeriveSharedSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*DeriveSharedSecretResponse, error) {
+	rsp, err := c.DeriveSharedSecret(ctx, projectId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeriveSharedSecretResponse(rsp)
 }
 
 // ListKeyDetailWithBodyWithResponse Describe a key
@@ -7632,6 +10668,66 @@ func (c *ClientWithResponses) CreateRandomWithResponse(ctx context.Context, proj
 		return nil, err
 	}
 	return ParseCreateRandomResponse(rsp)
+}
+
+// GenerateMacWithBodyWithResponse Generate a MAC
+//
+// Computes an HMAC of a message with an enabled GENERATE_VERIFY_MAC key. No documented client call creates such a key (CreateKey lists no HMAC key spec); the mock takes them from its seed.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/generate-mac (the `GenerateMac` operationId).
+func (c *ClientWithResponses) GenerateMacWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GenerateMacResponse, error) {
+	rsp, err := c.GenerateMacWithBody(ctx, projectId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGenerateMacResponse(rsp)
+}
+
+// GenerateMacWithResponse Generate a MAC
+//
+// Computes an HMAC of a message with an enabled GENERATE_VERIFY_MAC key. No documented client call creates such a key (CreateKey lists no HMAC key spec); the mock takes them from its seed.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/generate-mac (the `GenerateMac` operationId).
+func (c *ClientWithResponses) GenerateMacWithResponse(ctx context.Context, projectId ProjectId, body GenerateMacJSONRequestBody, reqEditors ...RequestEditorFn) (*GenerateMacResponse, error) {
+	rsp, err := c.GenerateMac(ctx, projectId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGenerateMacResponse(rsp)
+}
+
+// ShowPublicKeyWithBodyWithResponse Get the public key of an asymmetric key
+//
+// Returns the public key of an asymmetric key as PEM (SubjectPublicKeyInfo). Symmetric keys have none.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/get-publickey (the `ShowPublicKey` operationId).
+func (c *ClientWithResponses) ShowPublicKeyWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ShowPublicKeyResponse, error) {
+	rsp, err := c.ShowPublicKeyWithBody(ctx, projectId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseShowPublicKeyResponse(rsp)
+}
+
+// ShowPublicKeyWithResponse Get the public key of an asymmetric key
+//
+// Returns the public key of an asymmetric key as PEM (SubjectPublicKeyInfo). Symmetric keys have none.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/get-publickey (the `ShowPublicKey` operationId).
+func (c *ClientWithResponses) ShowPublicKeyWithResponse(ctx context.Context, projectId ProjectId, body ShowPublicKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*ShowPublicKeyResponse, error) {
+	rsp, err := c.ShowPublicKey(ctx, projectId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseShowPublicKeyResponse(rsp)
 }
 
 // ListGrantsWithBodyWithResponse List the grants of a key
@@ -7848,6 +10944,96 @@ func (c *ClientWithResponses) DeleteKeyWithResponse(ctx context.Context, project
 		return nil, err
 	}
 	return ParseDeleteKeyResponse(rsp)
+}
+
+// SignWithBodyWithResponse Sign a message or digest
+//
+// Signs a message (RAW, hashed by the service) or a digest (DIGEST) with the private key of an enabled SIGN_VERIFY asymmetric key. SM2 keys sign only a digest, SM3 over Z(A) and the message.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/sign (the `Sign` operationId).
+func (c *ClientWithResponses) SignWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SignResponse, error) {
+	rsp, err := c.SignWithBody(ctx, projectId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSignResponse(rsp)
+}
+
+// SignWithResponse Sign a message or digest
+//
+// Signs a message (RAW, hashed by the service) or a digest (DIGEST) with the private key of an enabled SIGN_VERIFY asymmetric key. SM2 keys sign only a digest, SM3 over Z(A) and the message.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/sign (the `Sign` operationId).
+func (c *ClientWithResponses) SignWithResponse(ctx context.Context, projectId ProjectId, body SignJSONRequestBody, reqEditors ...RequestEditorFn) (*SignResponse, error) {
+	rsp, err := c.Sign(ctx, projectId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSignResponse(rsp)
+}
+
+// ValidateSignatureWithBodyWithResponse Verify a signature
+//
+// Verifies a signature over a message or digest with the public key of an enabled SIGN_VERIFY asymmetric key; signature_valid says whether it holds.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/verify (the `ValidateSignature` operationId).
+func (c *ClientWithResponses) ValidateSignatureWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ValidateSignatureResponse, error) {
+	rsp, err := c.ValidateSignatureWithBody(ctx, projectId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseValidateSignatureResponse(rsp)
+}
+
+// ValidateSignatureWithResponse Verify a signature
+//
+// Verifies a signature over a message or digest with the public key of an enabled SIGN_VERIFY asymmetric key; signature_valid says whether it holds.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/verify (the `ValidateSignature` operationId).
+func (c *ClientWithResponses) ValidateSignatureWithResponse(ctx context.Context, projectId ProjectId, body ValidateSignatureJSONRequestBody, reqEditors ...RequestEditorFn) (*ValidateSignatureResponse, error) {
+	rsp, err := c.ValidateSignature(ctx, projectId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseValidateSignatureResponse(rsp)
+}
+
+// VerifyMacWithBodyWithResponse Verify a MAC
+//
+// Checks an HMAC of a message with an enabled GENERATE_VERIFY_MAC key; mac_valid says whether it holds.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/verify-mac (the `VerifyMac` operationId).
+func (c *ClientWithResponses) VerifyMacWithBodyWithResponse(ctx context.Context, projectId ProjectId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyMacResponse, error) {
+	rsp, err := c.VerifyMacWithBody(ctx, projectId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyMacResponse(rsp)
+}
+
+// VerifyMacWithResponse Verify a MAC
+//
+// Checks an HMAC of a message with an enabled GENERATE_VERIFY_MAC key; mac_valid says whether it holds.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1.0/{project_id}/kms/verify-mac (the `VerifyMac` operationId).
+func (c *ClientWithResponses) VerifyMacWithResponse(ctx context.Context, projectId ProjectId, body VerifyMacJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyMacResponse, error) {
+	rsp, err := c.VerifyMac(ctx, projectId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyMacResponse(rsp)
 }
 
 // ParseCancelKeyDeletionResponse parses an HTTP response from a CancelKeyDeletionWithResponse call
@@ -8426,6 +11612,198 @@ func ParseCreateDatakeyWithoutPlaintextResponse(rsp *http.Response) (*CreateData
 	return response, nil
 }
 
+// ParseCreateEcDatakeyPairResponse parses an HTTP response from a CreateEcDatakeyPairWithResponse call
+func ParseCreateEcDatakeyPairResponse(rsp *http.Response) (*CreateEcDatakeyPairResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateEcDatakeyPairResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CreateDataKeyPairResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers CreateEcDatakeyPairResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers CreateEcDatakeyPairResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateEcDatakeyPairResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers CreateEcDatakeyPairResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers CreateEcDatakeyPairResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers CreateEcDatakeyPairResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateEcDatakeyPairResponse429Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers CreateEcDatakeyPairResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers CreateEcDatakeyPairResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 504:
+		var headers CreateEcDatakeyPairResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseCreateGrantResponse parses an HTTP response from a CreateGrantWithResponse call
 func ParseCreateGrantResponse(rsp *http.Response) (*CreateGrantResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -8810,6 +12188,198 @@ func ParseCreateKeyResponse(rsp *http.Response) (*CreateKeyResponse, error) {
 	return response, nil
 }
 
+// ParseCreateRsaDatakeyPairResponse parses an HTTP response from a CreateRsaDatakeyPairWithResponse call
+func ParseCreateRsaDatakeyPairResponse(rsp *http.Response) (*CreateRsaDatakeyPairResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateRsaDatakeyPairResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CreateDataKeyPairResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers CreateRsaDatakeyPairResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers CreateRsaDatakeyPairResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateRsaDatakeyPairResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers CreateRsaDatakeyPairResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers CreateRsaDatakeyPairResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers CreateRsaDatakeyPairResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateRsaDatakeyPairResponse429Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers CreateRsaDatakeyPairResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers CreateRsaDatakeyPairResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 504:
+		var headers CreateRsaDatakeyPairResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseDecryptDataResponse parses an HTTP response from a DecryptDataWithResponse call
 func ParseDecryptDataResponse(rsp *http.Response) (*DecryptDataResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -9181,6 +12751,198 @@ func ParseDecryptDatakeyResponse(rsp *http.Response) (*DecryptDatakeyResponse, e
 		response.Headers502 = &headers
 	case rsp.StatusCode == 504:
 		var headers DecryptDatakeyResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeriveSharedSecretResponse parses an HTTP response from a DeriveSharedSecretWithResponse call
+func ParseDeriveSharedSecretResponse(rsp *http.Response) (*DeriveSharedSecretResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeriveSharedSecretResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeriveSharedSecretResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DeriveSharedSecretResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers DeriveSharedSecretResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers DeriveSharedSecretResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers DeriveSharedSecretResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers DeriveSharedSecretResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers DeriveSharedSecretResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeriveSharedSecretResponse429Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers DeriveSharedSecretResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers DeriveSharedSecretResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 504:
+		var headers DeriveSharedSecretResponse504Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -10333,6 +14095,390 @@ func ParseCreateRandomResponse(rsp *http.Response) (*CreateRandomResponse, error
 		response.Headers502 = &headers
 	case rsp.StatusCode == 504:
 		var headers CreateRandomResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGenerateMacResponse parses an HTTP response from a GenerateMacWithResponse call
+func ParseGenerateMacResponse(rsp *http.Response) (*GenerateMacResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GenerateMacResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GenerateMacResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GenerateMacResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers GenerateMacResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers GenerateMacResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GenerateMacResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers GenerateMacResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers GenerateMacResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers GenerateMacResponse429Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers GenerateMacResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers GenerateMacResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 504:
+		var headers GenerateMacResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseShowPublicKeyResponse parses an HTTP response from a ShowPublicKeyWithResponse call
+func ParseShowPublicKeyResponse(rsp *http.Response) (*ShowPublicKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ShowPublicKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ShowPublicKeyResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ShowPublicKeyResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ShowPublicKeyResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ShowPublicKeyResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ShowPublicKeyResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers ShowPublicKeyResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers ShowPublicKeyResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers ShowPublicKeyResponse429Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ShowPublicKeyResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers ShowPublicKeyResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 504:
+		var headers ShowPublicKeyResponse504Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -11682,6 +15828,582 @@ func ParseDeleteKeyResponse(rsp *http.Response) (*DeleteKeyResponse, error) {
 	return response, nil
 }
 
+// ParseSignResponse parses an HTTP response from a SignWithResponse call
+func ParseSignResponse(rsp *http.Response) (*SignResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SignResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SignResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers SignResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers SignResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers SignResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers SignResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers SignResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers SignResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers SignResponse429Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers SignResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers SignResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 504:
+		var headers SignResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseValidateSignatureResponse parses an HTTP response from a ValidateSignatureWithResponse call
+func ParseValidateSignatureResponse(rsp *http.Response) (*ValidateSignatureResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ValidateSignatureResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest VerifyResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ValidateSignatureResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ValidateSignatureResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ValidateSignatureResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ValidateSignatureResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers ValidateSignatureResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers ValidateSignatureResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers ValidateSignatureResponse429Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ValidateSignatureResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers ValidateSignatureResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 504:
+		var headers ValidateSignatureResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseVerifyMacResponse parses an HTTP response from a VerifyMacWithResponse call
+func ParseVerifyMacResponse(rsp *http.Response) (*VerifyMacResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &VerifyMacResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest VerifyMacResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers VerifyMacResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers VerifyMacResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers VerifyMacResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers VerifyMacResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers VerifyMacResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers VerifyMacResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers VerifyMacResponse429Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers VerifyMacResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers VerifyMacResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 504:
+		var headers VerifyMacResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
 	// CancelKeyDeletion Cancel the scheduled deletion of a key
@@ -11693,18 +16415,27 @@ type ServerInterface interface {
 	// CreateDatakeyWithoutPlaintext Create a data key without plaintext
 	// (POST /v1.0/{project_id}/kms/create-datakey-without-plaintext)
 	CreateDatakeyWithoutPlaintext(w http.ResponseWriter, r *http.Request, projectId ProjectId)
+	// CreateEcDatakeyPair Create an elliptic-curve data key pair
+	// (POST /v1.0/{project_id}/kms/create-ec-datakey-pair)
+	CreateEcDatakeyPair(w http.ResponseWriter, r *http.Request, projectId ProjectId)
 	// CreateGrant Create a grant
 	// (POST /v1.0/{project_id}/kms/create-grant)
 	CreateGrant(w http.ResponseWriter, r *http.Request, projectId ProjectId)
 	// CreateKey Create a key
 	// (POST /v1.0/{project_id}/kms/create-key)
 	CreateKey(w http.ResponseWriter, r *http.Request, projectId ProjectId)
+	// CreateRsaDatakeyPair Create an RSA data key pair
+	// (POST /v1.0/{project_id}/kms/create-rsa-datakey-pair)
+	CreateRsaDatakeyPair(w http.ResponseWriter, r *http.Request, projectId ProjectId)
 	// DecryptData Decrypt data
 	// (POST /v1.0/{project_id}/kms/decrypt-data)
 	DecryptData(w http.ResponseWriter, r *http.Request, projectId ProjectId)
 	// DecryptDatakey Decrypt a data key
 	// (POST /v1.0/{project_id}/kms/decrypt-datakey)
 	DecryptDatakey(w http.ResponseWriter, r *http.Request, projectId ProjectId)
+	// DeriveSharedSecret Derive a shared secret (ECDH)
+	// (POST /v1.0/{project_id}/kms/derive-shared-secret)
+	DeriveSharedSecret(w http.ResponseWriter, r *http.Request, projectId ProjectId)
 	// ListKeyDetail Describe a key
 	// (POST /v1.0/{project_id}/kms/describe-key)
 	ListKeyDetail(w http.ResponseWriter, r *http.Request, projectId ProjectId)
@@ -11723,6 +16454,12 @@ type ServerInterface interface {
 	// CreateRandom Generate random bytes
 	// (POST /v1.0/{project_id}/kms/gen-random)
 	CreateRandom(w http.ResponseWriter, r *http.Request, projectId ProjectId)
+	// GenerateMac Generate a MAC
+	// (POST /v1.0/{project_id}/kms/generate-mac)
+	GenerateMac(w http.ResponseWriter, r *http.Request, projectId ProjectId)
+	// ShowPublicKey Get the public key of an asymmetric key
+	// (POST /v1.0/{project_id}/kms/get-publickey)
+	ShowPublicKey(w http.ResponseWriter, r *http.Request, projectId ProjectId)
 	// ListGrants List the grants of a key
 	// (POST /v1.0/{project_id}/kms/list-grants)
 	ListGrants(w http.ResponseWriter, r *http.Request, projectId ProjectId)
@@ -11744,6 +16481,15 @@ type ServerInterface interface {
 	// DeleteKey Schedule the deletion of a key
 	// (POST /v1.0/{project_id}/kms/schedule-key-deletion)
 	DeleteKey(w http.ResponseWriter, r *http.Request, projectId ProjectId)
+	// Sign Sign a message or digest
+	// (POST /v1.0/{project_id}/kms/sign)
+	Sign(w http.ResponseWriter, r *http.Request, projectId ProjectId)
+	// ValidateSignature Verify a signature
+	// (POST /v1.0/{project_id}/kms/verify)
+	ValidateSignature(w http.ResponseWriter, r *http.Request, projectId ProjectId)
+	// VerifyMac Verify a MAC
+	// (POST /v1.0/{project_id}/kms/verify-mac)
+	VerifyMac(w http.ResponseWriter, r *http.Request, projectId ProjectId)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -11833,6 +16579,32 @@ func (siw *ServerInterfaceWrapper) CreateDatakeyWithoutPlaintext(w http.Response
 	handler.ServeHTTP(w, r)
 }
 
+// CreateEcDatakeyPair operation middleware
+func (siw *ServerInterfaceWrapper) CreateEcDatakeyPair(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectId ProjectId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateEcDatakeyPair(w, r, projectId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // CreateGrant operation middleware
 func (siw *ServerInterfaceWrapper) CreateGrant(w http.ResponseWriter, r *http.Request) {
 
@@ -11885,6 +16657,32 @@ func (siw *ServerInterfaceWrapper) CreateKey(w http.ResponseWriter, r *http.Requ
 	handler.ServeHTTP(w, r)
 }
 
+// CreateRsaDatakeyPair operation middleware
+func (siw *ServerInterfaceWrapper) CreateRsaDatakeyPair(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectId ProjectId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateRsaDatakeyPair(w, r, projectId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // DecryptData operation middleware
 func (siw *ServerInterfaceWrapper) DecryptData(w http.ResponseWriter, r *http.Request) {
 
@@ -11928,6 +16726,32 @@ func (siw *ServerInterfaceWrapper) DecryptDatakey(w http.ResponseWriter, r *http
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.DecryptDatakey(w, r, projectId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DeriveSharedSecret operation middleware
+func (siw *ServerInterfaceWrapper) DeriveSharedSecret(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectId ProjectId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeriveSharedSecret(w, r, projectId)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -12084,6 +16908,58 @@ func (siw *ServerInterfaceWrapper) CreateRandom(w http.ResponseWriter, r *http.R
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.CreateRandom(w, r, projectId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GenerateMac operation middleware
+func (siw *ServerInterfaceWrapper) GenerateMac(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectId ProjectId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GenerateMac(w, r, projectId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ShowPublicKey operation middleware
+func (siw *ServerInterfaceWrapper) ShowPublicKey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectId ProjectId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ShowPublicKey(w, r, projectId)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -12275,6 +17151,84 @@ func (siw *ServerInterfaceWrapper) DeleteKey(w http.ResponseWriter, r *http.Requ
 	handler.ServeHTTP(w, r)
 }
 
+// Sign operation middleware
+func (siw *ServerInterfaceWrapper) Sign(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectId ProjectId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.Sign(w, r, projectId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ValidateSignature operation middleware
+func (siw *ServerInterfaceWrapper) ValidateSignature(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectId ProjectId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ValidateSignature(w, r, projectId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// VerifyMac operation middleware
+func (siw *ServerInterfaceWrapper) VerifyMac(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectId ProjectId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.VerifyMac(w, r, projectId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 type UnescapedCookieParamError struct {
 	ParamName string
 	Err       error
@@ -12415,6 +17369,14 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/decrypt-datakey", wrapper.DecryptDatakey)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/re-encrypt", wrapper.ReEncrypt)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/gen-random", wrapper.CreateRandom)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/sign", wrapper.Sign)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/verify", wrapper.ValidateSignature)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/get-publickey", wrapper.ShowPublicKey)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/generate-mac", wrapper.GenerateMac)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/verify-mac", wrapper.VerifyMac)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/create-rsa-datakey-pair", wrapper.CreateRsaDatakeyPair)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/create-ec-datakey-pair", wrapper.CreateEcDatakeyPair)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/derive-shared-secret", wrapper.DeriveSharedSecret)
 
 	return m
 }
@@ -13064,6 +18026,194 @@ func (response CreateDatakeyWithoutPlaintext504JSONResponse) VisitCreateDatakeyW
 	return err
 }
 
+type CreateEcDatakeyPairRequestObject struct {
+	ProjectId ProjectId `json:"project_id"`
+	Body      *CreateEcDatakeyPairJSONRequestBody
+}
+
+type CreateEcDatakeyPairResponseObject interface {
+	VisitCreateEcDatakeyPairResponse(w http.ResponseWriter) error
+}
+
+type CreateEcDatakeyPair200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type CreateEcDatakeyPair200JSONResponse struct {
+	Body    CreateDataKeyPairResponseBody
+	Headers CreateEcDatakeyPair200ResponseHeaders
+}
+
+func (response CreateEcDatakeyPair200JSONResponse) VisitCreateEcDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEcDatakeyPair400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateEcDatakeyPair400JSONResponse) VisitCreateEcDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEcDatakeyPair401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateEcDatakeyPair401JSONResponse) VisitCreateEcDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEcDatakeyPair403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateEcDatakeyPair403JSONResponse) VisitCreateEcDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEcDatakeyPair404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CreateEcDatakeyPair404JSONResponse) VisitCreateEcDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEcDatakeyPair413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateEcDatakeyPair413JSONResponse) VisitCreateEcDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEcDatakeyPair429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateEcDatakeyPair429JSONResponse) VisitCreateEcDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEcDatakeyPair500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response CreateEcDatakeyPair500JSONResponse) VisitCreateEcDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEcDatakeyPair502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response CreateEcDatakeyPair502JSONResponse) VisitCreateEcDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEcDatakeyPair504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response CreateEcDatakeyPair504JSONResponse) VisitCreateEcDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateGrantRequestObject struct {
 	ProjectId ProjectId `json:"project_id"`
 	Body      *CreateGrantJSONRequestBody
@@ -13440,6 +18590,194 @@ func (response CreateKey504JSONResponse) VisitCreateKeyResponse(w http.ResponseW
 	return err
 }
 
+type CreateRsaDatakeyPairRequestObject struct {
+	ProjectId ProjectId `json:"project_id"`
+	Body      *CreateRsaDatakeyPairJSONRequestBody
+}
+
+type CreateRsaDatakeyPairResponseObject interface {
+	VisitCreateRsaDatakeyPairResponse(w http.ResponseWriter) error
+}
+
+type CreateRsaDatakeyPair200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type CreateRsaDatakeyPair200JSONResponse struct {
+	Body    CreateDataKeyPairResponseBody
+	Headers CreateRsaDatakeyPair200ResponseHeaders
+}
+
+func (response CreateRsaDatakeyPair200JSONResponse) VisitCreateRsaDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRsaDatakeyPair400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateRsaDatakeyPair400JSONResponse) VisitCreateRsaDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRsaDatakeyPair401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateRsaDatakeyPair401JSONResponse) VisitCreateRsaDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRsaDatakeyPair403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateRsaDatakeyPair403JSONResponse) VisitCreateRsaDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRsaDatakeyPair404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CreateRsaDatakeyPair404JSONResponse) VisitCreateRsaDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRsaDatakeyPair413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateRsaDatakeyPair413JSONResponse) VisitCreateRsaDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRsaDatakeyPair429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateRsaDatakeyPair429JSONResponse) VisitCreateRsaDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRsaDatakeyPair500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response CreateRsaDatakeyPair500JSONResponse) VisitCreateRsaDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRsaDatakeyPair502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response CreateRsaDatakeyPair502JSONResponse) VisitCreateRsaDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRsaDatakeyPair504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response CreateRsaDatakeyPair504JSONResponse) VisitCreateRsaDatakeyPairResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DecryptDataRequestObject struct {
 	ProjectId ProjectId `json:"project_id"`
 	Body      *DecryptDataJSONRequestBody
@@ -13802,6 +19140,194 @@ func (response DecryptDatakey502JSONResponse) VisitDecryptDatakeyResponse(w http
 type DecryptDatakey504JSONResponse struct{ GatewayTimeoutJSONResponse }
 
 func (response DecryptDatakey504JSONResponse) VisitDecryptDatakeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeriveSharedSecretRequestObject struct {
+	ProjectId ProjectId `json:"project_id"`
+	Body      *DeriveSharedSecretJSONRequestBody
+}
+
+type DeriveSharedSecretResponseObject interface {
+	VisitDeriveSharedSecretResponse(w http.ResponseWriter) error
+}
+
+type DeriveSharedSecret200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type DeriveSharedSecret200JSONResponse struct {
+	Body    DeriveSharedSecretResponseBody
+	Headers DeriveSharedSecret200ResponseHeaders
+}
+
+func (response DeriveSharedSecret200JSONResponse) VisitDeriveSharedSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeriveSharedSecret400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DeriveSharedSecret400JSONResponse) VisitDeriveSharedSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeriveSharedSecret401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeriveSharedSecret401JSONResponse) VisitDeriveSharedSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeriveSharedSecret403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DeriveSharedSecret403JSONResponse) VisitDeriveSharedSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeriveSharedSecret404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DeriveSharedSecret404JSONResponse) VisitDeriveSharedSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeriveSharedSecret413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response DeriveSharedSecret413JSONResponse) VisitDeriveSharedSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeriveSharedSecret429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DeriveSharedSecret429JSONResponse) VisitDeriveSharedSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeriveSharedSecret500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response DeriveSharedSecret500JSONResponse) VisitDeriveSharedSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeriveSharedSecret502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response DeriveSharedSecret502JSONResponse) VisitDeriveSharedSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeriveSharedSecret504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response DeriveSharedSecret504JSONResponse) VisitDeriveSharedSecretResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -14930,6 +20456,382 @@ func (response CreateRandom502JSONResponse) VisitCreateRandomResponse(w http.Res
 type CreateRandom504JSONResponse struct{ GatewayTimeoutJSONResponse }
 
 func (response CreateRandom504JSONResponse) VisitCreateRandomResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateMacRequestObject struct {
+	ProjectId ProjectId `json:"project_id"`
+	Body      *GenerateMacJSONRequestBody
+}
+
+type GenerateMacResponseObject interface {
+	VisitGenerateMacResponse(w http.ResponseWriter) error
+}
+
+type GenerateMac200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type GenerateMac200JSONResponse struct {
+	Body    GenerateMacResponseBody
+	Headers GenerateMac200ResponseHeaders
+}
+
+func (response GenerateMac200JSONResponse) VisitGenerateMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateMac400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GenerateMac400JSONResponse) VisitGenerateMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateMac401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GenerateMac401JSONResponse) VisitGenerateMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateMac403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GenerateMac403JSONResponse) VisitGenerateMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateMac404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GenerateMac404JSONResponse) VisitGenerateMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateMac413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GenerateMac413JSONResponse) VisitGenerateMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateMac429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GenerateMac429JSONResponse) VisitGenerateMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateMac500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response GenerateMac500JSONResponse) VisitGenerateMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateMac502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response GenerateMac502JSONResponse) VisitGenerateMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateMac504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response GenerateMac504JSONResponse) VisitGenerateMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowPublicKeyRequestObject struct {
+	ProjectId ProjectId `json:"project_id"`
+	Body      *ShowPublicKeyJSONRequestBody
+}
+
+type ShowPublicKeyResponseObject interface {
+	VisitShowPublicKeyResponse(w http.ResponseWriter) error
+}
+
+type ShowPublicKey200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type ShowPublicKey200JSONResponse struct {
+	Body    ShowPublicKeyResponseBody
+	Headers ShowPublicKey200ResponseHeaders
+}
+
+func (response ShowPublicKey200JSONResponse) VisitShowPublicKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowPublicKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ShowPublicKey400JSONResponse) VisitShowPublicKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowPublicKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ShowPublicKey401JSONResponse) VisitShowPublicKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowPublicKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ShowPublicKey403JSONResponse) VisitShowPublicKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowPublicKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ShowPublicKey404JSONResponse) VisitShowPublicKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowPublicKey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ShowPublicKey413JSONResponse) VisitShowPublicKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowPublicKey429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ShowPublicKey429JSONResponse) VisitShowPublicKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowPublicKey500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response ShowPublicKey500JSONResponse) VisitShowPublicKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowPublicKey502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response ShowPublicKey502JSONResponse) VisitShowPublicKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowPublicKey504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response ShowPublicKey504JSONResponse) VisitShowPublicKeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -16244,6 +22146,570 @@ func (response DeleteKey504JSONResponse) VisitDeleteKeyResponse(w http.ResponseW
 	return err
 }
 
+type SignRequestObject struct {
+	ProjectId ProjectId `json:"project_id"`
+	Body      *SignJSONRequestBody
+}
+
+type SignResponseObject interface {
+	VisitSignResponse(w http.ResponseWriter) error
+}
+
+type Sign200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type Sign200JSONResponse struct {
+	Body    SignResponseBody
+	Headers Sign200ResponseHeaders
+}
+
+func (response Sign200JSONResponse) VisitSignResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Sign400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response Sign400JSONResponse) VisitSignResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Sign401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response Sign401JSONResponse) VisitSignResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Sign403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response Sign403JSONResponse) VisitSignResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Sign404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response Sign404JSONResponse) VisitSignResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Sign413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response Sign413JSONResponse) VisitSignResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Sign429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response Sign429JSONResponse) VisitSignResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Sign500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response Sign500JSONResponse) VisitSignResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Sign502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response Sign502JSONResponse) VisitSignResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Sign504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response Sign504JSONResponse) VisitSignResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidateSignatureRequestObject struct {
+	ProjectId ProjectId `json:"project_id"`
+	Body      *ValidateSignatureJSONRequestBody
+}
+
+type ValidateSignatureResponseObject interface {
+	VisitValidateSignatureResponse(w http.ResponseWriter) error
+}
+
+type ValidateSignature200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type ValidateSignature200JSONResponse struct {
+	Body    VerifyResponseBody
+	Headers ValidateSignature200ResponseHeaders
+}
+
+func (response ValidateSignature200JSONResponse) VisitValidateSignatureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidateSignature400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ValidateSignature400JSONResponse) VisitValidateSignatureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidateSignature401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ValidateSignature401JSONResponse) VisitValidateSignatureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidateSignature403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ValidateSignature403JSONResponse) VisitValidateSignatureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidateSignature404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ValidateSignature404JSONResponse) VisitValidateSignatureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidateSignature413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ValidateSignature413JSONResponse) VisitValidateSignatureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidateSignature429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ValidateSignature429JSONResponse) VisitValidateSignatureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidateSignature500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response ValidateSignature500JSONResponse) VisitValidateSignatureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidateSignature502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response ValidateSignature502JSONResponse) VisitValidateSignatureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidateSignature504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response ValidateSignature504JSONResponse) VisitValidateSignatureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMacRequestObject struct {
+	ProjectId ProjectId `json:"project_id"`
+	Body      *VerifyMacJSONRequestBody
+}
+
+type VerifyMacResponseObject interface {
+	VisitVerifyMacResponse(w http.ResponseWriter) error
+}
+
+type VerifyMac200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type VerifyMac200JSONResponse struct {
+	Body    VerifyMacResponseBody
+	Headers VerifyMac200ResponseHeaders
+}
+
+func (response VerifyMac200JSONResponse) VisitVerifyMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMac400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response VerifyMac400JSONResponse) VisitVerifyMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMac401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response VerifyMac401JSONResponse) VisitVerifyMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMac403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response VerifyMac403JSONResponse) VisitVerifyMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMac404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response VerifyMac404JSONResponse) VisitVerifyMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMac413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response VerifyMac413JSONResponse) VisitVerifyMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMac429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response VerifyMac429JSONResponse) VisitVerifyMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMac500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response VerifyMac500JSONResponse) VisitVerifyMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMac502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response VerifyMac502JSONResponse) VisitVerifyMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMac504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response VerifyMac504JSONResponse) VisitVerifyMacResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// CancelKeyDeletion Cancel the scheduled deletion of a key
@@ -16255,18 +22721,27 @@ type StrictServerInterface interface {
 	// CreateDatakeyWithoutPlaintext Create a data key without plaintext
 	// (POST /v1.0/{project_id}/kms/create-datakey-without-plaintext)
 	CreateDatakeyWithoutPlaintext(ctx context.Context, request CreateDatakeyWithoutPlaintextRequestObject) (CreateDatakeyWithoutPlaintextResponseObject, error)
+	// CreateEcDatakeyPair Create an elliptic-curve data key pair
+	// (POST /v1.0/{project_id}/kms/create-ec-datakey-pair)
+	CreateEcDatakeyPair(ctx context.Context, request CreateEcDatakeyPairRequestObject) (CreateEcDatakeyPairResponseObject, error)
 	// CreateGrant Create a grant
 	// (POST /v1.0/{project_id}/kms/create-grant)
 	CreateGrant(ctx context.Context, request CreateGrantRequestObject) (CreateGrantResponseObject, error)
 	// CreateKey Create a key
 	// (POST /v1.0/{project_id}/kms/create-key)
 	CreateKey(ctx context.Context, request CreateKeyRequestObject) (CreateKeyResponseObject, error)
+	// CreateRsaDatakeyPair Create an RSA data key pair
+	// (POST /v1.0/{project_id}/kms/create-rsa-datakey-pair)
+	CreateRsaDatakeyPair(ctx context.Context, request CreateRsaDatakeyPairRequestObject) (CreateRsaDatakeyPairResponseObject, error)
 	// DecryptData Decrypt data
 	// (POST /v1.0/{project_id}/kms/decrypt-data)
 	DecryptData(ctx context.Context, request DecryptDataRequestObject) (DecryptDataResponseObject, error)
 	// DecryptDatakey Decrypt a data key
 	// (POST /v1.0/{project_id}/kms/decrypt-datakey)
 	DecryptDatakey(ctx context.Context, request DecryptDatakeyRequestObject) (DecryptDatakeyResponseObject, error)
+	// DeriveSharedSecret Derive a shared secret (ECDH)
+	// (POST /v1.0/{project_id}/kms/derive-shared-secret)
+	DeriveSharedSecret(ctx context.Context, request DeriveSharedSecretRequestObject) (DeriveSharedSecretResponseObject, error)
 	// ListKeyDetail Describe a key
 	// (POST /v1.0/{project_id}/kms/describe-key)
 	ListKeyDetail(ctx context.Context, request ListKeyDetailRequestObject) (ListKeyDetailResponseObject, error)
@@ -16285,6 +22760,12 @@ type StrictServerInterface interface {
 	// CreateRandom Generate random bytes
 	// (POST /v1.0/{project_id}/kms/gen-random)
 	CreateRandom(ctx context.Context, request CreateRandomRequestObject) (CreateRandomResponseObject, error)
+	// GenerateMac Generate a MAC
+	// (POST /v1.0/{project_id}/kms/generate-mac)
+	GenerateMac(ctx context.Context, request GenerateMacRequestObject) (GenerateMacResponseObject, error)
+	// ShowPublicKey Get the public key of an asymmetric key
+	// (POST /v1.0/{project_id}/kms/get-publickey)
+	ShowPublicKey(ctx context.Context, request ShowPublicKeyRequestObject) (ShowPublicKeyResponseObject, error)
 	// ListGrants List the grants of a key
 	// (POST /v1.0/{project_id}/kms/list-grants)
 	ListGrants(ctx context.Context, request ListGrantsRequestObject) (ListGrantsResponseObject, error)
@@ -16306,6 +22787,15 @@ type StrictServerInterface interface {
 	// DeleteKey Schedule the deletion of a key
 	// (POST /v1.0/{project_id}/kms/schedule-key-deletion)
 	DeleteKey(ctx context.Context, request DeleteKeyRequestObject) (DeleteKeyResponseObject, error)
+	// Sign Sign a message or digest
+	// (POST /v1.0/{project_id}/kms/sign)
+	Sign(ctx context.Context, request SignRequestObject) (SignResponseObject, error)
+	// ValidateSignature Verify a signature
+	// (POST /v1.0/{project_id}/kms/verify)
+	ValidateSignature(ctx context.Context, request ValidateSignatureRequestObject) (ValidateSignatureResponseObject, error)
+	// VerifyMac Verify a MAC
+	// (POST /v1.0/{project_id}/kms/verify-mac)
+	VerifyMac(ctx context.Context, request VerifyMacRequestObject) (VerifyMacResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error)
@@ -16446,6 +22936,39 @@ func (sh *strictHandler) CreateDatakeyWithoutPlaintext(w http.ResponseWriter, r 
 	}
 }
 
+// CreateEcDatakeyPair operation middleware
+func (sh *strictHandler) CreateEcDatakeyPair(w http.ResponseWriter, r *http.Request, projectId ProjectId) {
+	var request CreateEcDatakeyPairRequestObject
+
+	request.ProjectId = projectId
+
+	var body CreateEcDatakeyPairJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateEcDatakeyPair(ctx, request.(CreateEcDatakeyPairRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateEcDatakeyPair")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateEcDatakeyPairResponseObject); ok {
+		if err := validResponse.VisitCreateEcDatakeyPairResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // CreateGrant operation middleware
 func (sh *strictHandler) CreateGrant(w http.ResponseWriter, r *http.Request, projectId ProjectId) {
 	var request CreateGrantRequestObject
@@ -16512,6 +23035,39 @@ func (sh *strictHandler) CreateKey(w http.ResponseWriter, r *http.Request, proje
 	}
 }
 
+// CreateRsaDatakeyPair operation middleware
+func (sh *strictHandler) CreateRsaDatakeyPair(w http.ResponseWriter, r *http.Request, projectId ProjectId) {
+	var request CreateRsaDatakeyPairRequestObject
+
+	request.ProjectId = projectId
+
+	var body CreateRsaDatakeyPairJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateRsaDatakeyPair(ctx, request.(CreateRsaDatakeyPairRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateRsaDatakeyPair")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateRsaDatakeyPairResponseObject); ok {
+		if err := validResponse.VisitCreateRsaDatakeyPairResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // DecryptData operation middleware
 func (sh *strictHandler) DecryptData(w http.ResponseWriter, r *http.Request, projectId ProjectId) {
 	var request DecryptDataRequestObject
@@ -16571,6 +23127,39 @@ func (sh *strictHandler) DecryptDatakey(w http.ResponseWriter, r *http.Request, 
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(DecryptDatakeyResponseObject); ok {
 		if err := validResponse.VisitDecryptDatakeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeriveSharedSecret operation middleware
+func (sh *strictHandler) DeriveSharedSecret(w http.ResponseWriter, r *http.Request, projectId ProjectId) {
+	var request DeriveSharedSecretRequestObject
+
+	request.ProjectId = projectId
+
+	var body DeriveSharedSecretJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DeriveSharedSecret(ctx, request.(DeriveSharedSecretRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeriveSharedSecret")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DeriveSharedSecretResponseObject); ok {
+		if err := validResponse.VisitDeriveSharedSecretResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -16769,6 +23358,72 @@ func (sh *strictHandler) CreateRandom(w http.ResponseWriter, r *http.Request, pr
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(CreateRandomResponseObject); ok {
 		if err := validResponse.VisitCreateRandomResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GenerateMac operation middleware
+func (sh *strictHandler) GenerateMac(w http.ResponseWriter, r *http.Request, projectId ProjectId) {
+	var request GenerateMacRequestObject
+
+	request.ProjectId = projectId
+
+	var body GenerateMacJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GenerateMac(ctx, request.(GenerateMacRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GenerateMac")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GenerateMacResponseObject); ok {
+		if err := validResponse.VisitGenerateMacResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ShowPublicKey operation middleware
+func (sh *strictHandler) ShowPublicKey(w http.ResponseWriter, r *http.Request, projectId ProjectId) {
+	var request ShowPublicKeyRequestObject
+
+	request.ProjectId = projectId
+
+	var body ShowPublicKeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ShowPublicKey(ctx, request.(ShowPublicKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ShowPublicKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ShowPublicKeyResponseObject); ok {
+		if err := validResponse.VisitShowPublicKeyResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -17007,165 +23662,319 @@ func (sh *strictHandler) DeleteKey(w http.ResponseWriter, r *http.Request, proje
 	}
 }
 
+// Sign operation middleware
+func (sh *strictHandler) Sign(w http.ResponseWriter, r *http.Request, projectId ProjectId) {
+	var request SignRequestObject
+
+	request.ProjectId = projectId
+
+	var body SignJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.Sign(ctx, request.(SignRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "Sign")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SignResponseObject); ok {
+		if err := validResponse.VisitSignResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ValidateSignature operation middleware
+func (sh *strictHandler) ValidateSignature(w http.ResponseWriter, r *http.Request, projectId ProjectId) {
+	var request ValidateSignatureRequestObject
+
+	request.ProjectId = projectId
+
+	var body ValidateSignatureJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ValidateSignature(ctx, request.(ValidateSignatureRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ValidateSignature")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ValidateSignatureResponseObject); ok {
+		if err := validResponse.VisitValidateSignatureResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// VerifyMac operation middleware
+func (sh *strictHandler) VerifyMac(w http.ResponseWriter, r *http.Request, projectId ProjectId) {
+	var request VerifyMacRequestObject
+
+	request.ProjectId = projectId
+
+	var body VerifyMacJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.VerifyMac(ctx, request.(VerifyMacRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "VerifyMac")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(VerifyMacResponseObject); ok {
+		if err := validResponse.VisitVerifyMacResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H15c+M2vuBXQXGnKvYOJZPgbdfUK+rqdrmd9Gs5M8mLei2QBCWOKVKPoGwrXd7PvgWApEiJOi23O2+V",
-	"P9KyhPMH4Hcf3wQ3nkzjCEcpES6/CWOMPJywj799wf89wyS99uhfHiZuEkzTII6ES+Haw1Ea+AFOQOyD",
-	"dIxBwhuLwI8TQGbTaZykTUEUiDvGE0RHSOdTLFwKJE2CaCS8vLyIwhQlaILTbMLPSfxv7NbOl/0ErjtN",
-	"cJ2CyYykwMFs4mn2U7YOF4UhTn4iwE0wWyQKCV1HQIeZonQsiEKEJnQlWc/7wBNEga4/SLAnXKbJDJfX",
-	"PUHPn3A0SsfCpQJFYRJE5T+nKE1xQgf/P39IDQs1/rQb//X1mwJf/iaIdXtOMJnGEcFsyy3kfUApfkJz",
-	"+pcbRymOUvoRTadh4CK6/Yt/EwqDb6Ul/S3BvnAp/K+LxeFd8F/JRTdJ4qQVe3M+XRWOd2MMRnxCkGAX",
-	"B4/YAygCQfSIwsAD+eKAn8QTBk+Ck8fAxRSE5bvRyC5Hg59W3YKy5hele8RW1EJe9s0Oe8bPaDINMftI",
-	"N1Z8uHdjj4L25rbflDVJFsTs+wkZZRt9wHMQEBDFKQgitpnPOPKCaAQ8HGI6DSApSmekKdB1HQG81wUY",
-	"2f7A4n4fEX69OHECz8PRscAnKZJeA74ZwQkYIwpAMMXJJCCEgiyNAXJdTAiD6AOeHw169iwd0xfrohR7",
-	"InBmKTs7FIbxE/aOCMHsyd0FExzP0u//8tJggj0Qz1LwhIKUXkiKNN/mtV1HFD2hsI+TR5x080twlHsj",
-	"rzw7G5A5SfEE4GcXs62D2HVnSYK9JmjHUYrcFKTYHUeBi8IFnTja++ObzeEI2NqOCM2f47QXzyLvABDm",
-	"kLM/X3/4Vx3s6A2xP18DL8YcaeHngKQgzh8hpXg4AtOZEwZkjL0cqeHoMUjiaIIjRnAz3EOp2qUAXc/0",
-	"fMmHvoxVhCVH81zDh0hxJEeGiiocB+53jAEg8SxxMciu8upWjngOn9E8jJF3F8efUDLCrz8OuHIc2YyA",
-	"YqR0DtI4BiGd6w1hnOEl/kjXgpkvy4k9Rt3YmijEEb8NOY6hOHqaEnBGwR/z32LfD9wAhWCKRphcAYKj",
-	"FDjzcr/zIx7SXRzfomiefUtef0iKZNa8mXScxGkaUjSajhNMxnHosSfDnkuCkTvG3iWYxmHgzjlVix9x",
-	"AhKU4jCYBKnI/n8pS5JIMfOlDCZBNEvxex402xL2lk7nPU/z1wjN0nGcBH9i7xhHufzeriM3ThLG5Nu3",
-	"AC14AUpEgsiPkwn7fAmeG/TXRho/4IhhF5+h5PdBfbeULYpGYsFCxwnAz1MqSpRFEHA2IzMUhnOAIvKE",
-	"k8XRUjx59OMq9sbGaScYpbiDUvSA8+fI9nP5jQpBU5ykAZdHkOcFdGMovEdlbuzeQ+myMCRDsyINySvi",
-	"jih4fM77MGuzLNfxvrnsRltzrj0CTpASESAwmYVpMA3pdQcmF0tMyoOasgVFgAhAgE9HYVdanbq8tiVB",
-	"7es3WVTrZDRRoAsOvG234gbPrwtBJutFptjdeZPOHFBB9AoMq1AagqcgIuBpjCPgxOkYoASDUfCIoyaA",
-	"ms4gw3+NcJCOcQICJl7gaDYRLv8Q7G7/HmqUo6efZEhxZv9WFUTh463dzn5iHxWz+FaTYf6xf6sIX5fB",
-	"IgrPDTpB4xEldNUkm6mYaHmexTSLWRaTsDleRGEaRDXC/vXPjCEO8SMOGypwk/k0jUcJmo4DFyBCMCGU",
-	"2wHExRFKgpiAOArnTaFu0R5+cmOGPRoEuwlOuYDP577n7b8VsGsH0zFO7vBzKojC5xAFEfu8GzjWdaaP",
-	"kd6TyMXbLlU/b8c1BblK4o/8Ti4WEjv/xi67eEuvmwvw9c/bZSu8T+myVsB+V76cOGJQxx6YRR5OcllP",
-	"BGP8jDzsBhMUgrP0KQbuGCXIpTIuQMCZp/h86SWyl1p+jObKY7QbPdTwv/799c+R7552m9ID2GWrQQRY",
-	"W9r0KPuDe+xv0xWtvwKVnYmVI916O/4VpON4ln7Ot7vXbdkE/Wz80gs49ODWbXq3fX5IUJRupHAj2gLj",
-	"+2kSRG4wReG29X0uGr6Iq70LDLKR3eO9ipHuaJ+DCQ3XXlZIMdS0TeSOKyWlhnV5cd+ghA9qWj3po5Bi",
-	"XBZZfTS/FL9xFpNuiitnyBUYugz+DfbtEKAwjnCufCspcIIUT8hO4Cpmo8uaoOdr3lOW2Ebzv4otoCRB",
-	"c4FdnjSguznwgI+FqGuuilAB79Y7vOllsrF3uDpsKMYRVhdZ9F+/ipstnCKOUpxMk4DQHRZ69CV1ub4G",
-	"naMwQDU3zKZf53zSA55fcUU/V32wL1HeAgEP+2gWpmCCSIoTrogUj/8olhA0k1gaZd2zLMn5tiq7WX2g",
-	"taDIWcYtGKBPm2VdZgSN8A59fmXteCeSxgnOTqgK9JvsR3DdEcFAkAZCoY3MQXxz2wf5GM1atJEEI87J",
-	"bVrSL7zVQa9MFB4ntcv/JQqZUM/UYRSYVCKmQ4UBily84BFrFl7zdPnN3PIsNj1N9v4jP95+PjfXtFkt",
-	"/qA/1K0hI7OteYo/bZWoUFWemqeYiECmspMsQbUqO4E7ftxBxMQ/Jm4QQNmf0uiE3g/5/9LeAwGgyBtE",
-	"A4Hek0cUzhi21+kPZwRj8PMvd91+c+KdXy2mpC0msYfDEHvNQVR9rRli3yywyVI92VplP1Zxy3reFnHO",
-	"9ilIx4DKVhOcItr4PZjdDmZroxv6roL6VslgWGoxBAlOZ0nElRgZOBsMvmfMJItGmPwEhiWL6N8v/vH1",
-	"G12Ipqvmy9+Gy3CjX1cXCc01xlU6VD3wspUEcXSPwlGcBOl4slW5U/Sxiy4Hs2av5h62cbmV67EVDb1W",
-	"aCqrUyRL31O8Loa6dxDBuro0oi6r6oYT/t9Hl5W2wPN7q8ZeK13lSqNsnIWGbYeRSgTk/e56rWi3bl+7",
-	"HN6m90BHvX/A80N1Ad9L5l/s3xuRLZqLnwhQYINSIeAFI+Z8UyFY/Y92A2p6bi8ozAQL6sw4vf6tyri7",
-	"ZZSsV1Wounr0LR6gFaZcTHOVc1jmFerow9L1K27EynqWzqD+6tH1OsdkB+cdnKIgJPtxhBn5+u78wruT",
-	"2k3qPQoNynRmi8y4XkrCcjY4jjAIgwgv8SvNb7JIm9UwKJwAruVQm3s/guPhzy00rnJFXqUd5g04buQ0",
-	"/QpMESEgSCmAPVxiBBHJzBLHZvK+q1axBLv3Mp3x0/3u5H29OetuPsXLuFk8xFiTG136t1AQhS99e0c7",
-	"S6n9/0cmpJ3tGX7M9a1UNqPi7AYe4RIUPMISraXAQxGwu31+vP1bhX43iFCUMwzgrPo6SvqDq9wzl2TI",
-	"FRA0X8wVhfPzFQXAqyTnd0C1a17oLljkLY0u78NbvSFaXtnSBghXWIvSm+z/fnvbvfty3b7vdHv2r5/u",
-	"OP7o9u9/sbuf7/sf7cws3r+F992f219+/3y3KzKaTyY4TQK3w5Wl+ch04P5Huxg2WyF7yoUXZvVo2Ncg",
-	"QQHhj/fmtk+PY0nvnvfd6rHC+ckVIPMBaoFY+Lmsas8i7kq58F7JXA/4MimewaEPziJMUuyBIWs8BHzs",
-	"cxAnNd4u9M75SRwx1/0gHURnfojSTA83XPjyDM+boPuM3DScM74tu7rpUwzIGE0x4agkjvAvvnD5xw6Q",
-	"EV7EffyziiPLILpqCyk5ONUfKv1NBLg5aoLcYX3ppSlV7lKpvLub2/5g0ORa0DVOKyVXqvolTDAhiLsv",
-	"Vh44VLdJSqXtleepu0IVwG294MsX4qzq9SWWXPtEQII/Kc8+YX5Bs+ghip8i2vt8zRtZcx7ZCrPrXDqX",
-	"hWMaOItDDyeUfnkzNyWATHEYUiaXtmFN+KSLA2Kd/2OvM9p2CFV3tm/LkvlBR1YZs/b8cPQFRV482cjq",
-	"JqwJY2y30Zn39eR6NeGv2ekWsG2i7aXR6nk43gCsGB9EMFxdyZB7goXxCsSgtCRnvZFHSnk/tWDJzM+r",
-	"j5D5Dlx3RKCrFZ3Vwr7CBITch1QwXAsp0NSRr/quizRfQoqpIU9WsOxBGWkShoaje46LHE3yFcNXJN9S",
-	"HNNSLBMa3l6aLQ4bdrP0NRdryUWhxGpkfhAZz0J5mcoXjSfugtMo1IxCoUwpdSqL0vk3XOPUqIzKDPlC",
-	"5vWw+LM84NJouwoiZbchYYsbkbDM4grLylmhojITKq4OlGNiy8//Ko1VHYgxT7XONKUDmBGc0D3HExRE",
-	"O+72V96nk/XJZyE17DlddxBH9NJvRSu3QRgG5C6YYJKiybRwINrHc0P8oTyWAkJmhzvXHGiU2s3haYsv",
-	"0w/uebTRi2gnh6K6wxGX7msdks4dEVZNJuw11Dpd2K4bz6IUnPE25+C6U3Lb+YmA+CnCyWZ7ggKP5+uZ",
-	"4BHdI++53cmDgXOxvXqoFPr4o+OAzK3mni7FD1ENxz4Q5MwNp87PKXfTiakE9hQQXFamSYIoyDuivS94",
-	"NAsRw3yZ8EpRX+Xc9zw/FvnAgZMGk63A+WXKNaY1QKq4ie358g/1xTrg5tFuSZzyLeMIOSGPjsmPg7JN",
-	"gij4KCR4x1O54116vMvhbmIk3eF60j6sXdYpJw5l6URZA67X+qG92o0swSic7HS6tK83C7F3n4d+7/R4",
-	"N9xPMif3B/pAbsdI5eu/jMPLh7sGc12XA+xXvP0Y363oC33fgs2WPEnVdUdqYAMaDdWz3IajaF7DN1XH",
-	"UQ0VKYa/WW2h19lzvn4zXxrFZ3WHzzI8wBVTgpJWgkD2SHcCwZ478ks78ksr3/C5dkd8sf1aMwtdZmFa",
-	"rY/v4dE2X/r2PZX4so+KZGTmkXtVsmizbvv+M+9AP/FwnH63Tb+7kbl2ct+An2LmxcSLeYtpi1nXTZrt",
-	"P0dUqwBg1/wScHo4zbI3IDcNHjMN0UCAAwFkiJf+qQwE4AWk+FstdczfvjiIBoJW+iGYTOMkpc0NSneT",
-	"+E8cca1iDnS6ZLo9RRAFuhVNEAVjR6hlWSfsYtlMxuGkQhQ62WIFMW/YyZa5+OaarY8SBba0MuBmpJ57",
-	"ewU925NwrENnW9EUX/7R/CdK0NjLhaKgUCWyndkA7jtdbgsQhf71h5/v/9n9ct37fcdjz8VYLr/SIYJR",
-	"9E+cBP6cHeCngKRczNyobDvMfMsUpVvlDzTCn1hDJukkDzjZpcstb/nGYW1l8GyNhdhTxCPLop0krcpz",
-	"EX5O7xdQqWokV/B4Gqdc4OOBysKlEESpAjltCSb0WvFpJkHE/1xMGUQpHnGIpsksYm4D2/ZxVzSsDe6g",
-	"fEN5A+WR88Wug/oNnpNXx37o6k5ser2LQS8IU25cKijgFcjoHg99RQ7BUSoC+9MnJifhR5x8T3opCvan",
-	"T+9DNbOpD+Xyf2DMsOE2bqMR3kJY3wkNlP3ttqMCKrhUhl65y4cjk0r7HxGfsM2LFSgfjluYppfyOztQ",
-	"vr/STV2WEFdtn9PYHYMJa4bdOPIIN3nJSsMLRkGa2b5KDonMZyZre5UhuExUY5E0paGWzZGZWUypFzm4",
-	"gnNrhN/7uoXXXaB14vihwBZZso7JNJ1n+RTiFBCcLgHzrIDm+X/Uw7NQW1RXMXyYkOElc6+ZoBQnAQrB",
-	"CEcM+LmDxxUY4meetGq5KRdKsAdC+k2Zoj1MCBPbeb8dqdAN69QtOrEsSvnbWVn7z7OJw5M7JtiNE4+A",
-	"NM6ifkSAQMR/XjLaLhQJsiStGHH3jKvUeVxl6bGuLLKfoiQF05jwoLVMA00fj8g+DUtYalj8nODHIJ4R",
-	"1m551a9fNGSLLlsAVjxpru1bnoboukMvIFpVpm/WnK8LZP36TRZrDZbblg1VvuwvOJNZNuKFPdyE+aVp",
-	"ZObIy3JIYqnR2Rg/Mx8hFFWDycptuL/xQW6D2zyKjxdJ42GSBhFX1m31B166F3aHQssJIo9d0wg/VQF5",
-	"lWEqCifG/DK+N4qjFZceaNZtsrS0Izrvl4c9kGCwrHH7gosly6Mgq963J0TABHmYOZGtQoxh+WCpWTxL",
-	"d4JgttAjAi8b8RC4LQezrB7Dduf20nN/VVhA9aqKi7yEbsy0axnijaMsjRF78Ll1q3Ag5w98YdQ6ILJ2",
-	"60N/mzdwoKrtx7hP21xxq2NuXvUOEN7lVj7GD7smctnPk+K9Ax03pt3oZyYqJplyBfAbsOeZxvveQ3NS",
-	"Fzg1J8DBfpzg3JhPRQ2mN8deifFj3nsGD+y3dJ56cC0zaBzHn28r86VyjvGI3v5lYNWeWWmqJdaU8/BR",
-	"wUaXcqTnrrgiQCmYxCRdY42zZMs1oac2TEnVG6oBYcOSLLWhaK7i6hpUXb/GGre3zUynO7kr6wmqW/nX",
-	"GDNX7wm9Fbk0wINMwNmAWbgHAuPfqPx0NuDG7oFwXhZZXm8HZyfrzpIgndOnMsmirh7IQz8YRSidJTXH",
-	"YN9c9G8KuJNgFDEDEqkm0Ox3bgjwYhCkl4NoaGdpLrNsk/3OTePjrd1ucG9+YLPk1/8YzCRJce0b9i8W",
-	"AV0E9j7ybIzZr2P5agzLDdgq8x/xM/9pmLm8s/zPfIWDKA0mmBLS4W+NvvfQ6KAUD8HZ8Pfff//99rbT",
-	"ufv48fa23/+v4eIOyVqWtpTQjRXZpHku/DB2H84BmsQsSSqfB3sgSx7JmWqWIZ9/s8iRXwHG4kmiaXCD",
-	"mWIrQJO7+AHXiL9UzOE5OplO47dGf8YeToO1z+amT+Pavv2JZE3tz9fnIiBuPMUeRS/lDP9BHsecjpvr",
-	"1vtbg66YT7G6XHqJcmtSdbEfUeQ1npIgTXEEfpniyP58DZSm1FTKGVDyh3xz2wePclMCcTknFkrB4qkB",
-	"d4zdB8Jl+jDwMXDnbogH0Rl33RRBGJBUBLlfp5gZMcXcekmhwCkCQJEHXBS5OCxMmOciT8BFwNJ4CSOf",
-	"9N80SPD5IKKdKZfVoAu54AzXgjQ3QZ8RdHJZfRJ0+0wLJVa//xDTBwHOHqWm3ISScc7zwHycoScc/ERo",
-	"v0b3eRrGCU5KAWGFAsvDYeAwDQjw8GPAs7tmxQZiwhRbdB88nU88xRGaBhd5uHpzEA0iFkRAlqII6IHk",
-	"Ob9RQllSOsYlGH4bcPf3gXAJ8s/ML55+MWAo8Pn5+XkgiGCwcJTnPzabzYHw8jJsrpl0fSwLFVcr6V+r",
-	"oQzxI05I8CcdKfYCvIhnGET0cpNztgc/RGl29EkyB6gSE1PaWmk7PIZh84bo94uByjtlG2WnVJSBoFMH",
-	"mFDJfFjORjvMni/HHGHg4szVIkcbU+SOMYBNSRCFWRLSl5qmU3J5cfH09NRE7OdmnIwusr7k4tN1u/tz",
-	"v9uATak5TifMYTQNUkYJ+fUC7TCeeaDT/Re4wXNwiyI0wiyKs58d/dnNbf+cnguLJ5hlZ7V4lIIoMNCz",
-	"Jy83paaUOYrSayZcCuzBc+3fmJGXC/rKL74trFwvFw8TcsEfI31RjfxBMgYtrnO5abPGnOQUfkiLEhQs",
-	"U9MDnjcBS2XFtSPLHgvgjNl5uD/DOUUGYIweMYvvzNsMIr6sEHtX9A668QQT4CD3oXCIWAyjUPoM7Dz2",
-	"D0VzLnlxjwv6DBPsMwAy2lQELfFQqxzrXXvF/kpsq1At7LImImvR5GJR+OXlaxGiknO9u+eZzjni3dyY",
-	"dk7/XK8uf6lyjVmkaaW4C5Skt9xAxf4nKLtvaNlXYiWndZ76nsxcF2MPezw/WJ5yniEmlon8KUHTKcfV",
-	"w9zHYnjMpOMqB2FdlwLUF6WCMqyLvL1LJZk566Rs77QovMJ6qNt7FOUiaAd5hymW6xrQftDa3m851f6L",
-	"KGi7gK6uOgjrC3cCe167iHXZAR5LhVcYTz+bTFAyL/DINjRJmTo04hYNzMWypXil4jm+iGvxdzVIZz3q",
-	"Zu1IWW+dpYyLcp8z9iWl0tw4wnJhlLMIsd8WGefOWEbvMX5mr2QJkS7F3LwLEt2ihxVkqCDkrUZlXwo8",
-	"u/cbIeG1KezfAg9XNJ6CBCXJMiXJ6nbtXrsrQ9i2bc2CRge2O3ob9tSWbdmG1NJ6Pblr27DT7slKp6e0",
-	"9bbRkruqrfZ0W+22lI7Rljtmy2jLXcNWempHa+stwzb3Bls1G4RgyposySo0tK4K9bYBu12jo6pQN7o9",
-	"WdYsqdPuSpJpdWXL1JWWbbbbpgJl02jJmm4b0NZs2ejJRkvr9qSOBjXTgG1od6Fmt7qGbbY0W27rbcW2",
-	"bM3uyi2tJXclW+7BttJRu1rv4GMsqZ13IkMnwnIiLAcQFnbpSki8REPaLDEMVy/tRCxqAjiPSj5iKgRQ",
-	"tn7ZQHoFloJCmXhM6c0WSlITrXmiLCfKckywbawrcMLsJ8z+vTB7btAH5fD6/XE9j6Nfi9e57yJAWTEx",
-	"hs8LL57hSpzu8JwJNZles6QyjqNc9TNcfDsEEzTPct4Potq6CmeZ04583gSdlfBQAlwUZTnz+Vq8WrVN",
-	"JQL/XShCTWS7ICujkar+qY4gGYV/Pkh49CTNDKj/Gc//fEyIKawPac9D//flpcuB4n+sSbSwSMSwnKzh",
-	"a33k9/aN7IlqVyzib0GfFkb116fcOGx/J8JxIhzfkXDkGVNyGpGFB+1AI3ZUHLkzksYTnJTrlGR6dz5Q",
-	"pmHnsc+A+QyDgBTyQaGxhwPh/KratvAc5j5tVGrw46TqRVz01zKLfB0VuHk/fVMpzl+4wyRt394I5dCg",
-	"UvhOKea8JkAvDx5n3tF74p7vpdvPTc+LDAuCI+umjyXJ9zVdtaBqacjwILQM1fOhJzn7c/CH7P2EdU9Y",
-	"9zti3To9/gaMW8lftRbnZoG2pOLisFqipAl6cQJInraTc8xRDPgrYzXL2B2/WvYtDpgx3w8wYfqZrOBU",
-	"FZ2Wk1X96GqWqi7CHnVi+4PRJV0X/vJx+p/Pf6qjTq/zUVPb//2EcDi987rh37/0fvvtt7dpKqxLKl+T",
-	"vXVnFLemnM6PYLytaPDHOAxj8BQnYTXLcFE6RUAf/kmcD+bIg9bc+fCf/zgQBidEf0L0b4/osysHsvyD",
-	"eyhglhMfbsf2JeUPC+lwcsY6H0ME2zT4LAywKtaXyt4SNMFbsf1fwWJbr3zWoKF0ZbWrd82upfU0VVda",
-	"3XanDY2uKdk9E0otq9eWTL3dUg1Tl03LklWrpxvtnmR07F4PmrLUMjrQaHV6smW3DF2Bqml2JQvqtmp2",
-	"WrDXNrVW17YkTZYtVZZbqg5Vta119ZYpKXpbl2ypJbVUU4W9Xle3LFWTza5ptWWrJbfljm6aHUtSlVa7",
-	"o0ua0rWNli3pGtRV2O5qVg9qqtI2JV23ZMXqqT1Dtlstq9WxbKgqiqSriqSoiq7oOlQk2NE1xVCgYsCO",
-	"ouqqYukK7OhQURRNV2FH1xVTUXWoQ0VVDEXVZUVRDF2Xsv86iqpqhmWqPctQpI5m9CA021CWeh0I27Yu",
-	"yYa1tozRpaCrb6eTX1/N6i0I3qKkkmBoquVZCCNLkg3dcHzFlRwFy6ojSwaEGPm6r1mSpjiOZ0JJ1TxJ",
-	"xZKhYVOykORj3XWRo5q+iTXsY0PFqiObvi9pMtSghjVoOLKkKLIsSb6iGY6vQhlqnulpLvYs1V8u2XMp",
-	"+I5rIteAjmSYmosMHysKdnTD0F2sWJbkyDJWoAMty7NcCVkYS4qk+Y6lqZJvWEadGUpXDz+KE9090d3v",
-	"R3cPNXVXdN9rSe+XzFTNS8SyjBAg9ll8HyO3mT8pUzytEs0sp0eWS//kKvp6ddJSPlJB1iRoWJYJocTC",
-	"8FfzjbIsoWUtlCRJhmrKsqe50HBV3/RU03EsGatI9lzfE2pSe9J5ZM0wdSObp6zKSykqqcnEufKNeJDX",
-	"62rKzSy0aIPqMPeUzX0JMqORvJ9mscg6mW9xbWpJQdiYJVKQ9lDVras3d6IlJ1ryZrSEX7kD1HU82mAz",
-	"EcnSHpJlX6iyvQOk8SJUYZcIBYWXVVmS0vhM72zj+B9DbV4ZpLB/lMIJ4Z0Q3ndBeBxP7I/vOPrajO54",
-	"vlemrcpjsSrYTsmxHdwd28E6bMcnOiG790d28ITsTsjuR0V2HE0cgut2McVm+WkImE2rlZdB7HPVRJ0f",
-	"fB0y++uYU3c2XorHMxXujF/WlAl/exf3H8Gs/EYUaV1d7RPWPmHtN8Pah9pVl72Wt6Nu5v2CwpAlkNkY",
-	"v9QEwwWGYs6L6Q71qAdRXpAahSEY4+crMKyrqLwy4E8EhIvikoyqsAQzfDjmOc9c8bF3Xuf3vlKp7q8R",
-	"DFUtA3+IGXGJjry3ze7VFrpDEPX/zBCvOkvl9yB7J8vmifJ9Z8p3qGVzhKMGL1e73a65vtbu2eYqxucs",
-	"X/ZSDd91Pve8YPB70Z+6Es4sznZnPFBbKvotEGqlarKgGZbchlDpmoYMpVZXbVlmR9bNnmrYmtlqQds0",
-	"TUXtdu1O+9htDwLOCT+e8OPb48cPWV2BHP0wvng/FBkGJG0sqinlOHLVe+NDXmDoffXLhmL4ngadhqK7",
-	"akN1LblhGRA3fB1DCXrY8nW8+4utr8b1ZjGWHGKrnhuWIekQMmfDcsLgS8HzFF9SsAWhhTSsGkiVHay7",
-	"0EC6ImFd8jTX8RzkQQeblqprnq7IkoU8SVE9x/Bq42aPE25bUxNaMB1Ll31HlVVFVT3NMqHmIMk1XUky",
-	"XVPWyuzpTudYJPjcYcHVeN6VAN6Kk9NXehcrxXmEooYNK1q1yIubeZgcdKNOROBEBN6eCNAbx1QlWWrY",
-	"mpxpO8S3MjqQV7yq55TpRCTPEE4WlVXYQE2QpQPhOQHJFLtDntYmr+DGOqEkT4lwBYb2p09D9hfJ8sTS",
-	"Xmt9B9+N9mQVqQRehivDF/J+KGG5ut5bmTCLimh/nDwEuYdgloP8uzkIulEjipN03DBe6Sb4Na9A98du",
-	"EHhTkrZSj+9E0E4E7S0JWlZ/cGcTNaNfSV5ncCeJZqkq4XuTF5liy70e5Yayim8qwmzANNKJeT7hmr8w",
-	"87ywf7J067yewn6c9KL03U5xrOU6ZkE6ZsZSXm6pyBKJy9bZBJNZmJYiVUvVl3gkTp4NLR3jQbQIdw0x",
-	"egzySiA8dX4T2PW1+faNpRUH0ZKt+Rw4mOeiry3/d7Wp7F/Rc22TOhNvUdjsvRD5qg3QMCVJMg0Z+w6U",
-	"Hd9zJUOGDnZ9yUOO77qyrCGoYYQlHfuOrkGELOQjSzctpLoqdlXdUR0HOwqyJKjoliMjTcHI0Q1sOSY2",
-	"FMnFnmIalif7jg4pk+4qsupDpKqWquimYagy0jyoSaqkuKYuY1WVJUvRPRVC7ENPUSRFU1Rd12Vd1jVF",
-	"gZ5O/1MUCD1F1aEC6XeKqauKpajQ01kPHbI2pq4rmmIpui7nkbLYM3zHkKCiIhcaioc9V7YMDVqS5Oq+",
-	"gVXNMHwXurIvqybUFMuTZBUiR/J9y/c8tCGKlhVC3qPaoiBDZZfyZPX+WnVFDgUTearhaE5DUgzcUH3f",
-	"aji+pDZ0S5KwAmXFlQ1h1/KGwpbKavXrWqr3Jkia6iOElYbvu7ChOlBpmJ6lNlxJc3zX9DVLR7uT4Npq",
-	"oN/HYn56LYe9lsOu94FX+ke8qCdW8cQqvj2r+GXB1+1lYeM85LbsskyWY9wSa9gEduY/l5VDY0lnn8Zx",
-	"kT+wYFpF2oRyjcPVjKRDkTGQvMEgqslSy6vjFoP9RMqpaoPIDWcezkbO89E2ge2nOMmYY1aKqeiPKfsc",
-	"DaIoBmEcjXBCF15UlUzHSTwbjRfNm6A/Y5X1QEAAlCTOAkcx8GJ3Rkfm1bLm6ysQ9XHov3862yMlT30z",
-	"96015VV3p+tbUCo4i2J2UKcyQCfkehhypbhkQ2rWQwr+8KqI2zEvbVXCvKwi21qcy1NOzbOSiwzxct1B",
-	"E9hRXtKPf1UK4BtERQQf1CRZzGdj1rqIB/3lmczzVvD12PGEGU+Y8YQZ/+KYkeGZ42LG3C65YzHLvEp5",
-	"nv2nVJ2tiAkRFzHOcZKXsmwEk2mcpKWoZ8KjnUUe/SxmKaoBohzlIBqWi28PwVlRbPwc0G+uFhg4fqSr",
-	"iUGpQmaeYRuFCUZeTTnNWnQsqxIU2eggnqWZL+8Ig3IDhq+9lZoLizYSlGurZLLimH+duOzlSvHCHvEW",
-	"WyrZ/2iVM9U3rZx5QvUnVL8/qs+f0CqWXROwXaqOz3DKoiz7H19fxJU6+X8wv0deH54joeV7PGLKalZY",
-	"G0feNA6iFJzl3CY3McVROL8CbhjQnQGCmfAfJIByvQ4iGPz65RPjdaoFoB8mpPktYRO8NCfzMavt7Ibx",
-	"zGu6LCDiESUBy5bBvP9ZQ06IGNYtO9aogli7cHDdEQFujppg0bRJX9HXAnLLO76plGlvLhxOGYQpCGtr",
-	"AHFLGym1z4jxao9OZvsiTBFDJigMG8vV2BfDZOqkl68v/y8AAP//",
+	"7H15c9s4tu9XQfFOVdv3Sgr3xa6uKUqiHD9HabflXtLjPBskQYltitSQlG0llffZX2HhJlGrZTu5o/6j",
+	"Y5EACBwAv3NwcJavnBONJ1GIwjThTr5yIwRdFJM//7xC/56iJD138S8XJU7sT1I/CrkT7txFYep7PopB",
+	"5IF0hEBMCzeAF8UgmU4mUZy2uAaXOCM0hriFdDZB3AmXpLEfDrlv3741uAmM4Ril7IOXcfQ3cmq/x16B",
+	"824LnKdgPE1SYCPy4Ql7xfrhwCBA8U8JcGJEOgmDBPfDx81MYDriGlwIx7gnrOat73INDvffj5HLnaTx",
+	"FJX7PYZPH1A4TEfciSQ2uLEfln9OYJqiGDf+f//FNw3Y/GI2//r8VRK//YNr1I05RskkChNEhtyG7hlM",
+	"0SOc4V9OFKYoTPGfcDIJfAfi4b/7O8E0+Frq0j9i5HEn3H+9KybvHX2bvLPiOIrbkTujn6vS8XqEwJB+",
+	"EMTIQf4DcgEMgR8+wMB3QdY54MXRmNAzQfGD7yBMwvLaaLLF0aSzVdchVvxdaR2RHrWhy55sMGb0BMeT",
+	"AJE/8cDyP26dyMWkvegPWoLCC1yDPR8nQzbQezQDfgLCKAV+SAZziULXD4fARQHCnwFJCtNp0uJwv/ZA",
+	"3vOcjGR8oFjfe6RfL4pt33VRuC/y8RKv1pBvmqAYjCAmIJigeOwnCSZZGgHoOChJCEXv0Wxv1DOn6Qjv",
+	"WAemyG0Ae5qSuYNBED0id48UZFvu2h+jaJq+/s5L/TFyQTRNwSP0U7wgMWi+zG47DzE8wWCA4gcUW9ki",
+	"2Mu6ERa2nQmSWZKiMUBPDiJDB5HjTOMYuS3QicIUOilIkTMKfQcGBZ/Y2/6jg83oCEjf9kjNj1Hai6ah",
+	"uwMJM8qZl+dnf9TRDq8Q8/IcuBGioIWe/CQFUbYJMcdDIZhM7cBPRsjNQA2FD34chWMUEobLsAdztRNO",
+	"dFzd9XhP9AQkQ8Tbiutongglm7cFUZK5/dD9mggASTSNHQTYUl4cyh7n4RLOggi611H0AcZD9PzpEBem",
+	"g30RYERKZyCNIhDgb70gjRku0U26lMy0W3bkEu5G+oQpDulqyDAGY/QkTcARJn9E30We5zs+DMAEDlFy",
+	"ChIUpsCelesd73GSrqOoD8MZe5o8f5IkXq/ZM+kojtI0wDCajmKUjKLAJVuGbJcYQWeE3BMwiQLfmVGu",
+	"Fj2gGMQwRYE/9tMG+f+JwPMNjMwnAhj74TRFbznRZEjInZudt5zN30I4TUdR7H9B7j6mcn6/nYdOFMdE",
+	"yDf7ABayAGYifuhF8Zj8fQKemvhtM43uUUjQxSOQ/DbQ18diUThs5CJ0FAP0NMFHifIRBBxNkykMghmA",
+	"YfKI4mJqMU7ufbrysZF2OjGCKerCFF6g2SX04ysm5pNBnXzFJ6EJilOfHkocfzJCcYqe0tsYOf7EZ9O8",
+	"CEaT2H+AKZW0UejEs0mKXCLMQPCrHw5TH4b4RQAfEF2748hFQYBcMtS501GDu0czMnmr5+MCzc7dbAhZ",
+	"tWSCHLLYwumYO/kXdzUwb0VexoCB/5R4TWR/yryBxV2r07n9eD64vr0UlepvSZcrvxVRYL8HVueMlL/A",
+	"TwZ9kfs8P4oG99TEfWg+wBifMxPWmaIvRVeKnuAPFf0gv/JekF95H3AXqj3A52g6D7eYEHT2bvH0rZ+0",
+	"xxhOJsgF09BFcSbQN4ANE6TK4IhJGOPIuW8ACIqFgflNClxEprzpwhSCaILChExr6YQsLDkg/8+7nz//",
+	"z+IBGRPPRY9ORLZ7M0FOjFJ6Ip8b5SSAfrjZIPPhRB6AoGtdgcuLzuC/dHBJy+DlFHoROPrtY+eXj73z",
+	"q77VxYs2wkfF41MAbYKsjyMUgkc/HZW+jRmwB4MEveiwscDn4FEvGSp5Xz/SwdT+GznpJSlSN9ATqkPB",
+	"HAQM/QeED3vZ2E9BF8X+AxqMYIzcAekVSOE9SkrfTKgYigkRxeNnzv+3BsdW5G1psrfBHrqQYaEGwq8r",
+	"yHMKIP6BJesQZVojLDhUm/R8FLgJkSMgeIDBFNVA1qqJ+1bWKf0rg7ble7Uy0QWsRGQCMWUKFL9HmVBV",
+	"D+DQdX1MKRjcwvKZ+hZv1DmVliDq8zO2MCcu/eZtwMrMTwetm9GSoAHRvYTA9tMEI8d4GqT+JCD01qly",
+	"SQdpBHTBEBuA0Jh+jqyfonfymtX0+avQkL/949m8hKqj5ljJRoO0ZwDD/Cm4q1LpDjz6YUJRw47SEYAx",
+	"IjssbAFRUQll6NsQ+ekIxcAnSqKMf5nW4JYyBPyXIOoE7jFLeN83O+wV+ZMyCvKnIojZn4O+tCFzMq1B",
+	"/qH57xSfKb5SfIR8AyOUH9aobM8/EkkgQA8oaMqA7NBoGMPJyHcATBKUJPjMChIHhTD2owREYTBrbYuO",
+	"GIpJ+YL3d8i2uqa76hKjNfl7M3Isq4xFKrxOQgetW1SDrNwSENhgd6+Xz1Ywv3xxzuNizuBH6Am6yPHH",
+	"MABH6WMEnBGMoZOiGG9Fe5ZStCvtRLJTy5tRX9iMZrMHm94SXN9RtFvH58tgQ8rionsZn7jF+HbiA8XI",
+	"GpUpXbs6/vDTUTRNL7PhbrVaVlGftV/aAbtO3LJBbzZOy2E9oWeVvXE67UXYRIY6L3igKK0tcmRuVrX3",
+	"ej2S7eFc8Z0Ae7UDxfoERy7y4DRIj/GxOwfr07xvW/RmJ3xvcHMnAtpb0qfsJrHa+T9GiHB7DMVUFQAc",
+	"GMc+SthtZiGCliEtHynAjZZFUTuKAgTD5XsuX6vLN9xZDMN05UYb4hIIYbE8dPwJDNbR6DIv+K2xWDuf",
+	"2ZVaMlorb+ka19l5y9JL3woiiIqySr6kRxW+aZy8u21iSVNUlHpZE1OKKKeSxdX6S/6OaubwoOidVnIK",
+	"7hxC/yZ5egdggM8k7M6ydO/lp2icbESu/Gu4W2P4dE5rCjwZaPYrHwKMYzjjyMpJfTyaHSd4X5JRzVLh",
+	"KuRdu4ZXsULS9gZLhzRFFGnVTub1l/fiYs3RDIUpiiexn+AR5uYHc1YG6hI+BQMf1qwwEz/ODib3aHZK",
+	"7SPojREFmqwEBBmMjGGSopje3zb2vynWcS1B4IVsWJXRLG7QWlJkzHcNAgxwMVZlmsAh2qDOb6QcrZSk",
+	"UYzYDFWJfsFegvNuA9xw/A2XX+JmJL7oD0DWRi2/iWJ/SDnsqi79QkvtyJ8exrXd/yUMyF0IuUXExPRh",
+	"AHBTgQ9DBxXcsqbjNVuXrsw122LV1iT7P/Si9fNzcY6L1eIHfrG8D1cJ/BHFyjWK7D3Ki6u01J//M8Uj",
+	"tmDasxR9WKv8glXV1yxFSQMIII2AwItyVc0FrilQ+CFZaEQzlAB8Ui21nmBkEf4frn3DARi6N+ENh8lA",
+	"9JFYTlDxi6MEIfDxl2tr0Bq7x6fFJ3GJTO3ZugmrOM9EgtW6NYGvF3gWT4qLXGm5GgJSJQReG8BPEzBG",
+	"KcSF30Iv0aV3GHhAr6pTXavEuSuVuAMxSqdxSG8NGTnptctRrr//CdzNadi/4o4oqqx/+8fdPN3w42on",
+	"RX1rZT3riR+FtzAYRrGfjsZrb1PzOmZeZWfAfLbcuU4hUVkeaxnYc/VbZc03b6hbHpjzpm7pNdBci6og",
+	"yytm+L/3rtZaQ8/XvsV4riIs0++zdorLkA1aKjGQt1vrtVq4ZePaZPJW7Qfc6vLLu/Vq29dSzxbjd4fJ",
+	"GiXzTwmQxCbmQsD1h8TavcKwBu/NpqiomYFObpdTcGdyRhj0ZXIumIdktXrbpcp7H+IOF3hYimktSg7z",
+	"skIdf5hbfvmKWOjP3BzUL735m+iV2EHOJMMYoTEK0ypvKtS13ff71bbi9nbe3Wtv+RG5zl512f9nS+GN",
+	"+it/tiLpGnam8cN+LRbqyUTmf6n90IJ9EP58klJ7r0VboTneUJS9dSNnOmafqD2HLZNSFpfr3LJbdWSo",
+	"W11rr/DrVvF+LLES0iag+35vtlg7b6E97Y5CTqLju81wbS0JChumirFLsWbZ6ZIeK5+aThTFrh/isyVD",
+	"QdbcJPLDlJzdBlYHCAAPBB/FwFlEnIxmkzR6hxx3BNyILtQXFrCWzUv9esNEsvepfpl1UQr9INlOA5N1",
+	"xM10cnX6NJAPhmBaSK3G/XBIlZo2SnwXEccumKImxTJ8ck8aZMLe980O/Y2r4x+YyTbA48h3RuTShzqI",
+	"RWESBWwLQJChB3KBeXl+zFpfYopBDSM2MC0s7gCz27+B1alcr72gHUfey5U2h3kPV3ZwMwOQ8vT+lqlZ",
+	"q/NLHtfO65n10boyr63b362r896nWzxzeINdWJ9uzbMry+pbH6+J+UxKvJKIrRr+8wyFKIYp6kPn3e8o",
+	"9r1ZHzqkao3dGjVxYwu2PLvWx87Vp8vr265F/sWjPz/7yDrDNbia7nENrtK5TTGQojKTovGH/GFIO46/",
+	"w0aTjwR/Bc3MbKsTQmdNvLa24s0P+qvsQDA1QBplXI/p3PBCz5RwUYhA4IdoTlvS+io0cLEa9Qg9fi8V",
+	"kFpbi+D7O72tOWFXlsizzIgK6SPjpqdgApME+CkmcMX6FybMfm3fKqZXNT8p0e6tbCzp7L66cmG53eP1",
+	"bILmT4aNXYw/MsClzOVqYG4Im6Xy/0G2hhsbvnkRtRMA9owo01doKE5ArqGYO+mTY0IITGtAp3fQl/Cz",
+	"mxCGmboCHFV3R+n24jRzxE8yU/IEzopvhcHseOH64Vl6+zeA2iU7dBMUeUnrvLfR7LwgLC8MaQWFK6JF",
+	"aU8OPvX71vXVeee2a/XM3z5cU/ywBre/mNbl7eC9mcvz4i2T/zYFo9l4jNLYd7rsFpO1jBsevDfzZlkP",
+	"qdCWeVBXp4Y8BjH0E7p5L/qDRUVH7n291kGNnssWiEwbqCVi7ta2eHcXUs/pwlmN2ajTbmKcQYEHjkKU",
+	"4IPTHSl8B2jbxBZv0bkNrzkvjkISqcNPb8IjL4ApuwW8K1z37o5bwHqCThrMKh4ajxE+kk9QQqEkCtEv",
+	"Hnfyrw0ow31rbOOOmU8Zo+iiDU/Jn7F+UvG7BkCtYQtk8SnmdppUlS6lyr676A9ublr0DnaJd0PJc7K+",
+	"C2OU4JPSwgYX5XV62tLwyt+pW0IVwq1d4PML4qjq5NkoefI2QOJ/wTL7mDiQTMP7MHoMyQl9yR5ZMh+s",
+	"h2w5l+al8EMFR1HgohjzL3fqpESnEARYyMVlSJF5xQ6p/M+t5mjdJFS9V7/O3wvsNGWVNmvnD4VXMHSj",
+	"8UpRNyZFiGC7js+8rcvPsxl/zUjXkG0Vby+1Vi/D0QJgwfShAe4We3JHXYaCaIFiIj93znoh14XyeJaQ",
+	"JdPHrL2c2f6EMobO5rqHPnQqSgeGhhtU67OSS4WVaj+KptdS5AWsB8bQqV9ZfbOzRAO+3N3zuAX6ML7P",
+	"Vegn4HEUoQcWBMhPgQNDEKNJACmUs4GTrZwB+fytrf5ybrHPWA8rpnZhgmunldkHL3IbYtx93m0AVa5c",
+	"DRdmTOQknMVG4DTHgJKoq9CTPceBisdDSVegK0hIcEUBKjwSNVt1bQfaCu9JmifxniHZuiEZuqi5W10g",
+	"UxAgEKouQdA5G/KSTM207kw4x0J75UHzkTolNfPbfC7XGpYqlXVG2ROqOm5WWiWW1hwzSy9+lhuca23T",
+	"E3fZkYpb41jFzZ/luHkbCK5yx8JVbNHx0YB0P/tVaqvaEDkl1Ho7lCZgmqAYjzkaQz/ccLS/0TpdVif7",
+	"SlJzDsX9JrepMF0Pk34Q+Mm1P0ZJCseT3MNjG9P6xnflUuInyXR374cd0Xszj5Q1zibfuWvISjePjTw+",
+	"6ianMbde60A6sxRftEwiu6HWKt50nGgapuCIljkG592SX8VPCYgeQxSvNtuRxP15v8ZoiMdIa663wifk",
+	"LIZXT5X8AnfvGMBMsElkAy+ANUfTG05gfhJ1jiiZH0WUjlD86CeVazqea3DCpuFW0HAaQIJ8TEuDoa8y",
+	"71vOH4noQ4mT+uO1xPllQq8GaohU8ePZcufv6iyzY0idOGIWNiiEdkCjPmXTgYUwrsGR4Ccbzso1rdKj",
+	"Vbbw41kwHsjqphusU1yHlGOVMi5RPo9LS+i2kcfQ4t33ouvQsz1/YgSD8Ubzjeu60wC5t1mQ042284oV",
+	"m8yS2x3d1tZjVHlDzKN6eZaXYNl5OZTsokEJlsQltVB1F4I37/Kyqtp8E2mi1pRdw2nakuI2PV22bVmT",
+	"oaR5qzV2at1h5vNX/Vsz/1ve4G9B3MF7jhd5pUQBtm03IsGWI/JKI/JKPV/xd+2IaGc3MP15ccObNzGm",
+	"+czGnyHWIgHIMj8BlENOWJxi6KT+A1OO3nDiDQcYFOOf0g0HXD/Jf8ulitneb9yEN5xSeuGPJ1Gc4uIa",
+	"5sRx9AWFVKGeER13GQ9P4hocHorCNThtQ6qx+Mpm3m1y6qHMo8F1WWe5Rlawy7pZPDkn/cNsgnStTLhp",
+	"Ui/PPSdo3HYcZKUL2SqYot3fmwleiRpbWeGVrbM2M396vmETnsAPfpLSg+cL6AXJHcHaEwkcog+kIDn7",
+	"xPco3qRKn5Z84dA/ZfKsdV/f8tCXzB/2eH7xhBeip/S2oEpVGb+A42mU0iMgDcnJnXB+mEoi5S3+GC8r",
+	"+pmxH9KfxSf9MEVDStE0nobEYmbdOK7zgrX++FhuKA+g3HLW2WVUv0Cz5Nnu+qq8keBeb13T84OU3qvm",
+	"HPAUML5Hw4PR8IMNYH74QE5O6AHFr8kvG5z54cNbmaCST+8q7n/HyLBiNa7jEW5xfN8IBsom2+uhAB9c",
+	"Kk0vrOXdwaRS/nvEEzL4RoXKu2ML0f1ieWcDzvcjrdTKVcoCnhEj/MKO/yizYaf2934IOiM/RAkCVLWV",
+	"NMpW3ORi6riMaLR6bq+T/yzZyuOfm9jL7+bVRazcM7se9qP4+OC9uWgMX7pErL2bY/dmZf+tOYPleTta",
+	"WZVfw1mL9fq6NuhW9/zMGlxTA+o86BbT5BFLw0xRmk/+TwmgN9cNcGX+wcpml4alZBdgBJNR1eOCfgxz",
+	"C/OPfc5mtV085Dl1x6INyyRyRmBMiiEnCt2Emi4IUtP1h37KbBhKhuXE9pGVPWXcmukdSDyGUlN1/kKf",
+	"vwpS/fmZ6u/XRhh6W+fiOjRcplvaldgNEmN9PElnLIBqlIIEpXPEPMqpefzPenrmOrhqL+7ux8ndCTGT",
+	"HMMUxT4MwJCBVGaodwru0BPNNTJflJ6wkQsC/KS8qu/HCdFB0XobilQXpJKVVyLJLzJGsND3j9OxTXNy",
+	"xciJYjfBwEJjRzQABCF9PWd8U2jFBJ5fMMbZMq6TSuM6lTjPQicHKYxTMIkSGvqE4caEYCL+667Ecu/y",
+	"1zF68KNpQsrN9/r5nRZJp8sXXAsWkedmn2aPOO/iBQgX74pWXwwtC6T1+avQqL2PX9dtUabdvkLsAL4S",
+	"F7Zw96CLpslu20/KgW1KhY5G6InYelK/0sIXpFyG8ridzL/XeYbsLx6Di5LUD6nmea1fx9y6MLuYWrYf",
+	"umSZhuixSshThlSYTjSQPGaEYRQumGaKet0gS13boxNWudkdGQZJ9rMtuUiOI0yy6np7hAkYQxcRY+BF",
+	"ihGU9+eKRdN0Iwqyju6ReKzFXeg2HxJhcRrWOymVtvuz3LuqS7VRpJOi5mAZ8EYhi1tONnwm8uWOQJkQ",
+	"m93Z7hCfae1Gf5k9sKsn+nexnta5VFTbXN3rDSi8yap8iO43DSS7naHQW4fLWRn2c8DuW4mahd5mvIB4",
+	"zq5vbl04S+ocYGcJsJEXMR9plviSXAIhtyT4EStsjYaHM1SaMWqpMKjtxy57rfAlU4lxj15bZWLVzlnp",
+	"U3OiKZXhw1yMLqW2LQ7uWQKR+qtlQzAcXXTlps7LalPWRLFp8IbclBRHclRFlB2v5mp56wtglYxkFD3m",
+	"kV5eJkDZFtlnLq1+k7AP5C7JPEMYDKXUTwnoXH3oUb9slJ2GF9SFS9dcE//Xts7OP4LL39ofzjvgwvpE",
+	"Ht7cxP+8IQLnhuYIa6K2DPxhuIlGB0ssmddl5i9dqAWIjo+5Tgc0fSoMS0qfXLXCnCp/wrIOIwYtxoL4",
+	"MI6LkXhLr/W9aYowRV7CxH8zK/3yfBS1NrL/LKu4doxomvjDEKPLxlx/QCtsYn/OBlX3kWUL80U2Pf48",
+	"TKfxRlNBCy6XRPIiy4aQf2k+gGheNdtPJzR1lwAehJZCQv4PBkQivRqYDRID68gcfGwJYGD9+pv1sWMR",
+	"TQgJCZJQbaXV6Q5M8mDQF1s34VwY1gRzUkPFe1TV5ZLZ/mmWOoy4NOcdIz4RNgKGOBeFdeHAq+pVBqpv",
+	"LwcvLKRF9pX3q3Sb6LN86ckUg09uyppMkAOOrgbmYGDe/ndBRUIh9sCikVjye7kGphp+zfzD8c+Kvp41",
+	"dzkYlLT2cw+p+nzuIVWjZw8vOgPh9nfhVqlppfqu2lj1HW2Tjqdop/idZcLIftPyxQj3HFt5MDAvB4P8",
+	"MqH8pDwK+qRMDzKs3wVlvmrxuFK/eFwiQF43+1UafF6SDj27x7guX6jVR2keY4kz0zTSQATg6IYYh95w",
+	"RDcURil+QuxEb7jKWtmHCWkeLOdlHM6WOldhgHBGyLnPkOklHZ+WL7MX8Y56FW85St46jlCa0pfxmHsG",
+	"XaBzS5K8li7G18YXX6BA3sjy0f8ny1ZLpAES4S9nb/Pbr0Z4rufimEnnXHIhAKv+KvesryZBUlJuKk1m",
+	"S+8l5cli+8w7hlCeQVW9aWWuR1Hgkkj4jInU+4c8n5usFWCXbluy2p1p7KezASYBixB1n9yvEm8v3g0u",
+	"ct0CmyIAk2pu70H3IgFuBPz05Ca8M1kGbpYIe9C9aL7vm50m5e7AdByUJD/fTHlecswL8i9qkPWO3Pc0",
+	"UTR7OxJOR2K5AOll9hI90Vd3LDxHNiF+OLwJU3+MgB+Cuz+bA/e+2YUpugNHd58+ffrU73e71+/f9/uD",
+	"wV93hZ5EUFhG9QQPLL/7JwFtnSBy7o8BHEckfzv9DnIBy2tN5WgfE4w+4TK/Oa5CjGIzwol/gYglkg/H",
+	"19E9qrniPTf7gKYPJ7jxZ5NpK5qkPPs2Pjucm/2fElbUvDw/boDEiSbIxdDCYh7hepnufALTUWtZf/9s",
+	"4h7TTyx2Fy+izPx3zqQGhm7zMfbTFIXglwkKzctzILX4llTOFZEpqy76A3w64kFUzjtFkjXnoU8JdCb0",
+	"3jrwPQScmROgm/CIet82QOAnaQNkrrkNZnXeyMzNMRWo1pMcDxwYOijIbc6PGzTJVQLm2ouJihj/m/ox",
+	"Or4JcWUXprCJO/KOXioU6ucWGBCldXJS3RJ4+ESl0qg+P4vwhgBHD3xLaIm8dkwzZryfwkfk/5Tgek3r",
+	"aRJEMYpLrCI30nBR4Nvklh+46MGngYiJxjQdRQkx3sDjoClzogkK4cR/lx34WjfhTUgCniRzEU/whGSW",
+	"LjBGgMbMOQF3X29oqI4b7gRkf5MYHvjBDeEYT09PTzccxr48qAd92Wq1brhv3+5aSz66PO4OOLJhJTN9",
+	"NexK9IDixP+CW4pcHxWxV25CvLiTYzIGL4Apm/o4ngFYid9TGlppODTeyuoB4edFQ+WRkoGSWYoZW8nT",
+	"wkCCREWi/Du2fSlyBL6DmG9MBhsT6IwQEFs81+CmcYB3appOkpN37x4fH1uQvG5F8fAdq5u8+3DesT4O",
+	"rKbY4lujdEx8flM/JdpeurxAJ4imLuhaf4ALNAN9GMIhidoJBmzqjy76g2M8LyT2yZTNVbEpuQZHSE+2",
+	"vNDiWzzz9cXLjDvhyIanFi4jwl7e4V3+7mthlvzt3f04eUc3I95RzWxDEjYe1flIdUhhynJyx7F8I9PI",
+	"4vdo1gIkXRS1AJh3MQFHxDCXOqAcE4XICD4gEosuK3MT0m6R9Nt+CpxojBJgQ+c+92ApmpHwORGYWZwy",
+	"GM4ox6cuMngbxsgjBCS8KQ+wRMNCZah37ubjK13NEALGcIywNLg0elRR5N0lJe+5y337nIfTyWQjJwpT",
+	"FpEbTiYBi2P07u+EhU7IrgQKuWkzvzPmxjeG67326kzCvlVFGXYizDYOWTwiz7/kACoG25y0+YDmnVu+",
+	"zeeHusrkpanjIOQil2ZSsiOXXHkRYCKRnVkeeSKoZE4xNMorkyxwV8q4saxrrPi7P1lRkhfwW4OTKQnr",
+	"quSkfteG5TOYzAvrq/wWQibYIJdWktZX6kWx7bsuCmkNeX2Nj1Hai6Yh/YSwwScu4SyIoHsdRR9gTE+H",
+	"smisr3cdRX0YZguUGKErm5DuPKQmbwMiKWaB3DiFFzciOwv8RatsQA9W/tofo2jKZPrpeAzjWY4j62AS",
+	"C3VwSK32EL16nFPR5NvxW2MpflfjrCyHbhqnvGybxZJrhZmTIHmIuTQ1ACQxfCpJ0/C7IlXAEUlTP0JP",
+	"ZJfMAelc2JQ3AdE1tkacIEoQuosRJE84qt58IRCey9z+sjhcserheJHnDZ3nDcsyex1LEMWOaSqGqHXF",
+	"TlftiD25bRqmxreVXk+wTFPsdnqC1O1JHbWjtQVLNuWeaspWW+pqHaGrt7WOYGmm1JO7Skdta6a+Ndmq",
+	"kWs5XVAEXpBFTbFkUe1oomVpXVkWVc3qCYJi8N2OxfO6YQmGrkptU+90dEkUdK0tKKqpiaZiClpP0NqK",
+	"1eO7iqjomtgRTUtUzLalmXpbMYWO2pFMw1RMS2grbcHiTaEndqSubCm9naexpAXZiA0dGMuBsezAWMii",
+	"K4F4iYd0SBBrqpjaiFnUxODaK/ugLjxpsmAEfArm4nqR4zHmN2s4SU3ArQNnOXCWfZJtfokdkP2A7G+C",
+	"7JnROihHSNwe65GTw/0E+vFyhM/8KomGzOpQ3Q30Y3BEbFga4LIp6TL+RxGFBkiQMxEV9V4AzKxj7uRQ",
+	"TT1HfpdyMWenbcpD8DnpKMkipR/TKpB5SCxN4TwNiVncXMZocqqHAb3sqWMlllPK6v1j6HfKAQE4q9O5",
+	"/Xg+uM488RcyZmdZDbbAvgpNvkvVUP3Y2dq4Lbn1MH5kDruReaZZieWIv7yf/Pr0RR52e933itz59yNE",
+	"weTatYL/uer9+eefc+1UjiP987P35tAy++3+WXv277NBXzbMoXXW6bC/H6337TP+ET6et81ffx1WjUNP",
+	"uH7v/tF6/PT+Ivrr/MvffMf89dM5+7tr/up0fx2a1i6M6iKbqgNzOjCn12NOIUBBgFeX0yRJQQtmNaFg",
+	"mvEnM0fzTXgUDde7nDPR20FIvSmpA2HuTXm3EA707pjwDXb3VrrWjMLseuKueHoHxnBGzM5sdBPelXt0",
+	"B2AQhfQqpiXKvHDcAt2FKJQJcGBI69N7zCx3fh3zyUL7vgnTqQmgywnScCjLX+ShmAyDL/c8Gj7yU01U",
+	"v0SzLw9xonPLI+dmEYa3xfNyPNp/LYnnXMR7no8J/bk+wOz6gWyJsgueSS/BCgvnpudH9t5tfAf+ceAf",
+	"r3i4yQKzZ3yCxRzbgEdseLnhTJM0GqO4BNDZ3TBtiN0C04CqgMRuwEeGTIeV3yqLN9zxabVsHsGB+hbj",
+	"M40XxdVoDnl9hVkv13GBi7e7EymFE+auUZJ2+hdVEbuICVaKaFsT9S+LSEuiVGyJPa91/5yZRxWBnDlb",
+	"UHUP8bznKapsiLKhQM0VRUOTXU90eXt7LdMuYz+g7gF1XxF16+6a1yNunMBdVEdXA7PQHf0gOqGrBP7Y",
+	"SqFS5MZ96IOq9PiOFUKlcR90QQeucuAqr6kLwkj/TAVQJSPTUv7CAkUnFYtvahBbVg+0QC+KQf5hqpwJ",
+	"I0DxBTOBkCz80/lwQj6xbfZ8RJkUPjMsMIpy+qXv/dZ5Z/h7maKFFmcu+k1N4t2N8a80H98bf6pwjREK",
+	"ggg8RnFQTRB9Sx3RuBMOnv2e2Gf60BWNmX3268870uCA/gf0f3n0Z0sOsIx6W9xHz6fyW4/2pbtwEsXN",
+	"znQ4WRsNsM6giUT+rGqQS+eLBI7RWrT/EQxY621xFFGTLEG2VEu3DKWnyKrUtjrdjqhZOm/2dJFvG70O",
+	"r6udtqzpqqAbhiAbPVXr9Hita/Z6oi7wba0rau1uTzDMtqZKoqzrFm+Iqinr3bbY6+hK2zINXhEEQxaE",
+	"tqyKstxRLLWt85LaUXmTb/NtWZfFXs9SDUNWBN3SjY5gtIWO0FV1vWvwstTudFVekSxTa5u8qoiqLHYs",
+	"xeiJiix1dF5VDUEyenJPE8x222h3DVOUJYlXZYmXZEmVVFWUeLGrKpImiZImdiVZlSVDlcSuKkqSpKiy",
+	"2FVVSZdkVVRFSZY0SVYFSZI0VeXZf11JlhXN0OWeoUl8V9F6oqh3RIHvdUWxY6q8oBnc0jiSnCq/nIlS",
+	"dT2+NMMjWYTpoUVTZMM1IIIGL2iqZnuSw9sSEmRb4DVRRNBTPcXgFcm2XV3kZcXlZcRrCtJ5A/IeUh0H",
+	"2rLu6UhBHtJkJNuC7nm8IoiKqCBF1GyBlyRB4HlPUjTbk0VBVFzdVRzkGrJXorc7xGjBebajQ0cTbV7T",
+	"FQdqHpIkZKuapjpIMgzeFgQkibZoGK7h8NBAiJd4xbMNReY9zdDqrPJUefepOPDdA999Pb67q+Wvi2L/",
+	"ATWTEYyRmwf/WMaCrU73PbBR+oiYd31Z4RZ5ZaPfC+vTrXl2ZVl96+N1bgJMDlgwCIjLdqH0a4GPEXAj",
+	"ZzpGIT7AOYGPwpSUZKw8wTtlxFwHj3KVOUkpHUZzXyO3E8f0ODeOnHuAtyTxThxTR1x8mksQ3XTzDB7T",
+	"Y0DIMaDUeMsbmWGMiPtn5XSEZ6HMUjzB1m1Z8ZqGp2tNWUJi0+Z5p6lD2YEqsgUkGS+rdFqk2mucvfZK",
+	"HboDbrMdwBl//S4K/xbid18u2pZvI8+x+fYwSS6uHy/4x+vrJP2CZOXhL0nRf34eoQ6M4sAoXoNR4JUH",
+	"IKALneXmB0d4uxzvoqArmecs5RdX7IqHBtUhmXAwm4hCxK56qFs2uRtfxGKWy4hmHTp4XO/hxnsuMzMn",
+	"KLyoGYYuijzJ2LCYeZnkSy5flPM8r8m6ILiKI2qO7OmurNu2ISAZCq7juVxNkmP8HUHRdFVj3ylbG6QY",
+	"WWpyEi88aex0IbSYfJjF9llh3ZA5nGcuOcyuTdjO+CHPtpsNcWlKXY5bmR2X47ewJsjSCB/sCQ6s5dVY",
+	"C11y21sUsKAdq5kIS/eazLsUlk2yQBoVET82CfQh8UKN8E+/9MZmWP9ruM0zY31sH+zjAHgHwHsVwKM4",
+	"sT3eUfhaDXc0zzW55chCGlXQTsrQTtwc7cQ6tKMfOoDd24OdeAC7A9h9r2BHYWIXrNvEhIelMkrAdFLN",
+	"XQoij6q068JJ1IHZj2OGs7HRS2N/JiYb40uJkK8bKeJ7MEd6IY5UoekBtQ+o/Rqovas9zrxj5Xrorlzq",
+	"rQwD1AJ3BUIR/yqiGc6q0MwP1IDTTxMgiU3MC27CLBsSDAIwQk+n4C67qqfN0Qv7hQbzzNHADyvJkWii",
+	"6TBKAfEWRlmelaU85UeKVlcmyW7mJ3N85K1tPZ5t2bELUP/vjJRUZ+HyGmzvYBFz4HyvzPl2tYgZorAZ",
+	"w9CNxuvvNe9oQQLFOROyMes6gmA8DVJ/EiB8ktGp3YmOzzi6YIjHJKEYqUy62cBsbakXGu3NG/GfxSGy",
+	"cHUb48AZCukQXhpQS13FfdQMoSOKkqVrgsi3Lblt6F1B1XuyZip6uy2auq5LsmWZ3c6+y+5EnAM+HvDx",
+	"5fExc8rN4IfIxVtDJGmiyVKbLQm+EI0nU+b8+75vdmh86yzHKVFOl04HZ9ZH68q8tm5/t67Oe59ucYVn",
+	"WQYGfpIS28D3rCmSqXA3q8CMZn3o/ChOwHMJyjhMhVL2wjyN1zPcjEpU+d5crcjC5Pie1nnoavdnvzt/",
+	"6Ped97E81M8/JT25H3jRQ9K7HitO+5L/0v2L/3kdyXajygHSD5D+ipAOQd/sbG/MN0Rpk1oHb2zNV9hu",
+	"M7tvWPGvBTABl1YfHNWl7z5ugUHVGZckegmjsMYIsJKZ/HBT+Vz8tG0VSq4oNl3HkJqyBp2mrdhuU9dd",
+	"T4OupHgCmrcVX5EhPb4JN7Ekx+VIBetjt66NzUm2PFH9AV8P+Ppi+JpuAnrbAy+WUWlMyaQMu4tm0Cwe",
+	"2lvDnyZpnquIdlNSHbkpO4bQNDQRNT0VibzoIsNT0eZ7uRjYq8RTpBRbNIE2NF4VReLtmUW1pKN1Xcnj",
+	"JWSIogEVJGtQFmykOqIGVYlHKu8qju3a0BVtpBuyqriqJPAGdHlJdm3NrY2RuZ/Qmn6STOcDXeq2oQqe",
+	"LQuyJMuuYuiiYkPe0R2e1x1dUMp63o3mMU84uUGHq7E7F4J1VrwFPuO1GKKn9HYM43sUU/vnNErxMIQG",
+	"lxb5wpmp9k4r6sAaDqzh5VkDXnGEN7BUpTU5vDaIZUn4AJaElwvfH4g6A3+JSMwsSytrqAVYegqaoy6Z",
+	"IOeOpllhjg20Eoyz8Men4M788OGOKUlo3lJca6kTzpvxnsAf+ynzxcjxQtgOEnD/X0PCZi5OS/jMf6Kr",
+	"Dcum/WqeNk7YDKM4HTW1Z/rbfCYdIPt3Iwq8KEuj6/fA0A4M7ZUY2j0F/I1tPQn/IuHXiX37Jieaq6z0",
+	"2x5tMvYiYLTcalPODeDVjjArkIY/CM8HrPmBhefCkJCk/6b5/beTpGPUZAaMGwUSKwV7JBeS5AowmsYO",
+	"ykOWoLKZY4ySaZCWQoW5KEn9kOb4Jy7tWXaudIRuwiLeWIDggx8OaXgxmsq9BUphMsupELcNZta4CeeM",
+	"No+BjWhudFj3iVN68VpUKX8+r7m0SJ2t5BVidjdvBeSLxnSazvO8rgnIs0XB9lyH1wTRRo7Hu9D2HEcQ",
+	"FCgqCCJeRZ6tKiKEBvSgoeoGlB0ZObJqy7aNbAkavCiphi1ARULQVjVk2DrSJN5BrqRrhit4tipiId2R",
+	"BNkToSwbsqTqmiYLUHFFhZd5ydFVAcmywBuS6sqiiDzRlSReUiRZVVVBFVRFkkRXxf9Jkii6kqyKkoif",
+	"SboqS4Yki65KaqgiKaOrqqRIhqSqQhaqDLmaZ2u8KMnQETXJRa4jGJoiGjzvqJ6GZEXTPEd0BE+QdVGR",
+	"DJcXZBHavOcZnuvCFWHMJJEqcrLlfruBYepcjS0cH8rV8rOIDl1ZsxW7yUsaasqeZzRtj5ebqsHzSBIF",
+	"yRGI3E828Nr+FSW36BerURyPFNmDEElNz3PEpmyLUlN3Dbnp8IrtObqnGCrcnAXnu+j1TU8Pu2W33bLb",
+	"8t5xSX+PC/UgKh5ExZcXFa8KuW4rUzUqQ67LJEfOckRaIgVbwGSOKGlEJDaSYO5xFOW5gnKhtYGLYKnx",
+	"bjH72B1LTEEK3IQ1GenA44gF0iPvfkrKaen80AmmLmItZ7nnWsD0UhQz4XiMwpIEjbD4HN6EYQSCKByi",
+	"GHc80xmDdBRH0+GoKN4CA7wrkwT4CRB5norAYcXezo7cWW3aOhg6KBigwHv71HV7SpT2Yn4QV+ghun9O",
+	"4rg1kAqOwohM1PEBXA/guhO4YixZkYatwT01XfToRKEXxeNmgvIFuwp58apfj7y4VAl5fwmD2XLMpTG/",
+	"Z4A2ToCX6g5awAzBNLwPo8eQPipFwrgJ81AYosILjexr1IqDRs/IMmtnpcTno+MBGQ/IeEDGHxwZCc7s",
+	"Fxmze8nmPZo1s6vJ5RA5YMWzMJq0fDXccqMIFhTFYIJC1w+HTX88ieK0FD4ooWGDGjSMUIOlowQQS5Q3",
+	"4R2rd+vCWXIHjjQsugq8oR4D/OS0QODoAfcmAllMIvmGy7JpwiBG0J1lfSj6WwvHgsyLDdI6iKYpc4rL",
+	"vENYAYLX7kJ+5aIMLwpCHQp38ad/nABHDa5Mf4zbW5jFsjVCwqVSgn+X2dnYdf8WYfXzeEfnoRcdNAwH",
+	"qH8pqM+20CLKbhv5KPGHq+DcH4ZJyRHu6Mr8owFGMBnRwBelG6JjktQ+C1dx1D0/swbXxxT4VkffH5yf",
+	"fWSedHNGyi0w6IvUHAz3k1qJZd9ogEFfAtEDisFfR+ZxHrKf9bXGOwMP9UfxiMtd3vrjnv/XHxb/19/n",
+	"0l9n50+fru+/fBKvxp/G1pe++Omxf20Kn8b/5+9Pjz//zDU4TCcMy2WV69XAHAzM28uLzkC4/V24VbZ3",
+	"FMO0+95AGg8VptMYU+nv3m///tUanLUd/m/13mhHX77El8anD/K/7/V3fxjdv64eLtQ///xz3+W2peBB",
+	"AX1gD6/AHjBYFqgdxQwyt3f6eECx761ws/sdv/eJTiTfjhSTaz5fYgbzzinrecFp8YHbBxj4LkiwJP44",
+	"QkQl4qdgFAVusgj7v+PCMEWDHC7+E3jAmwPji7EisuRm3y0zooszMyfeelQHBnFgEC/PIOhqK4P2rqxh",
+	"TViNEXLunxdU4xSMobMl4pOe/VjxL/YcAWI/QTNyQn6HITNWjj1bMXn3th7vAYcPOPyKOLwqFAaugZxp",
+	"7KczgmE+HF9H9yjkTv71+VvjKwfvk/tCuMUPP+MaeHQU9ObX7pAYGoKL/gCg0J1EfpiCo+ymkJoHR2Ew",
+	"O2UBjBKQUJ9yPwbRYwhsmCDw29UHck81jQPuhBul6SQ5eYf5QutrTD7wrTWejabwEflOEE3dlkOiwj3A",
+	"2CcpA0gINFKQcg2iMS87Rclco7bj4LzbAKg1bIGiaAvvnM85/eZHTCMseQg4MycgiiHmLEy0Y5iE1fJn",
+	"zD2SWEknpfLsImWxRpfZLSdEC5WMYRA0y3n+/SgsNcNMgRabyWeRtlOckqivZuU8VO5Xab18+/zt/wcA",
+	"AP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -45,6 +45,22 @@ const (
 	ReEncrypt = "re-encrypt"
 	// GenRandom is KMS CreateRandom: POST /v1.0/{project_id}/kms/gen-random.
 	GenRandom = "gen-random"
+	// Sign is KMS Sign: POST /v1.0/{project_id}/kms/sign.
+	Sign = "sign"
+	// Verify is KMS ValidateSignature: POST /v1.0/{project_id}/kms/verify.
+	Verify = "verify"
+	// GetPublickey is KMS ShowPublicKey: POST /v1.0/{project_id}/kms/get-publickey.
+	GetPublickey = "get-publickey"
+	// GenerateMac is KMS GenerateMac: POST /v1.0/{project_id}/kms/generate-mac.
+	GenerateMac = "generate-mac"
+	// VerifyMac is KMS VerifyMac: POST /v1.0/{project_id}/kms/verify-mac.
+	VerifyMac = "verify-mac"
+	// CreateRsaDatakeyPair is KMS CreateRsaDatakeyPair: POST /v1.0/{project_id}/kms/create-rsa-datakey-pair.
+	CreateRsaDatakeyPair = "create-rsa-datakey-pair"
+	// CreateEcDatakeyPair is KMS CreateEcDatakeyPair: POST /v1.0/{project_id}/kms/create-ec-datakey-pair.
+	CreateEcDatakeyPair = "create-ec-datakey-pair"
+	// DeriveSharedSecret is KMS DeriveSharedSecret: POST /v1.0/{project_id}/kms/derive-shared-secret.
+	DeriveSharedSecret = "derive-shared-secret"
 	// ListSecrets is CSMS ListSecrets: GET /v1/{project_id}/secrets.
 	ListSecrets = "list-secrets"
 	// CreateSecret is CSMS CreateSecret: POST /v1/{project_id}/secrets.
@@ -99,6 +115,14 @@ var All = []string{
 	DecryptDatakey,
 	ReEncrypt,
 	GenRandom,
+	Sign,
+	Verify,
+	GetPublickey,
+	GenerateMac,
+	VerifyMac,
+	CreateRsaDatakeyPair,
+	CreateEcDatakeyPair,
+	DeriveSharedSecret,
 	ListSecrets,
 	CreateSecret,
 	ShowSecret,
