@@ -15,9 +15,15 @@ import (
 const secretValue = "dewconform-value"
 
 func (w *World) createSecret(ctx context.Context, actor string, purpose Purpose, name string) (answer, *secretRef, error) {
+	return w.createSecretOfType(ctx, actor, purpose, name, nil)
+}
+
+// createSecretOfType creates a secret of the given type (nil: the service's default, COMMON) holding
+// secretValue, and registers its deletion for the scenario's cleanup.
+func (w *World) createSecretOfType(ctx context.Context, actor string, purpose Purpose, name string, kind *csmsapi.SecretType) (answer, *secretRef, error) {
 	cctx, project := w.call(ctx, actor, purpose)
 	value := secretValue
-	r, err := w.csms.CreateSecretWithResponse(cctx, project, csmsapi.CreateSecretRequestBody{Name: name, SecretString: &value})
+	r, err := w.csms.CreateSecretWithResponse(cctx, project, csmsapi.CreateSecretRequestBody{Name: name, SecretString: &value, SecretType: kind})
 	if err != nil {
 		return answer{}, nil, fmt.Errorf("create secret: %w", err)
 	}

@@ -117,31 +117,15 @@ func newValue() string { return secretValue + "-" + randomHex(6) }
 // ---- Given ----------------------------------------------------------------------------------------
 
 func (w *World) hasSecretOfType(ctx context.Context, actor, kind string) error {
-	cctx, project := w.call(ctx, actor, PurposeSetup)
-	name := w.newSecretName()
-	value := secretValue
 	t := csmsapi.SecretType(kind)
-	r, err := w.csms.CreateSecretWithResponse(cctx, project, csmsapi.CreateSecretRequestBody{Name: name, SecretString: &value, SecretType: &t})
+	a, ref, err := w.createSecretOfType(ctx, actor, PurposeSetup, w.newSecretName(), &t)
 	if err != nil {
-		return fmt.Errorf("create secret: %w", err)
+		return err
 	}
-	a := answerOf(r.HTTPResponse, r.Body)
-	if r.JSON200 == nil {
+	if ref == nil {
 		return a.expect(actor+" creates a secret of type "+kind, http.StatusOK)
 	}
-	w.secret = &secretRef{name: name, owner: actor, value: value}
-	w.onCleanup("secret "+name, func(ctx context.Context) error {
-		cctx, project := w.call(ctx, actor, PurposeCleanup)
-		r, err := w.csms.DeleteSecretWithResponse(cctx, project, name)
-		if err != nil {
-			return fmt.Errorf("delete secret: %w", err)
-		}
-		a := answerOf(r.HTTPResponse, r.Body)
-		if a.status != http.StatusOK && isSecretNotFound(a) {
-			return nil
-		}
-		return a.expect("delete secret "+name, http.StatusOK)
-	})
+	w.secret = ref
 	return nil
 }
 
