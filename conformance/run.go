@@ -51,6 +51,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (Result, err
 	if err := r.finishPrepare(ctx); err != nil {
 		return Result{}, err
 	}
+	r.announce(stderr)
 	if stop, err := r.preflight(ctx, stderr); stop {
 		return r.res, err
 	}
@@ -135,6 +136,13 @@ func (r *runState) finishPrepare(ctx context.Context) error {
 		Auth: string(cfg.Auth), Mock: cfg.mock(), RunID: cfg.RunID,
 	}
 	return nil
+}
+
+// announce prints the run id and the resource prefix before anything is created: after a second Ctrl-C
+// (which ends the process at once) this line is what tells the user what to pass to `cleanup --run-id`.
+func (r *runState) announce(stderr io.Writer) {
+	fmt.Fprintf(stderr, "dewconform: run id %s: every resource it creates is named %s…; if it is cut short: dewconform cleanup --endpoint %s --run-id %s\n",
+		r.cfg.RunID, steps.Prefix(r.cfg.RunID), r.cfg.KMSEndpoint, r.cfg.RunID)
 }
 
 // preflight checks that the target answers and accepts the primary identity, and that there is something
@@ -235,18 +243,26 @@ func (r *runState) classify(ctx context.Context, ex *execution) {
 	}
 }
 
-// sweep removes, by the run's prefix, what an interrupted run or a failed cleanup may have left behind.
+// sweep removes, by the run's prefix, what an interrupted run or a failed cleanup may have left behind;
+// what it could not remove or could not look at is the run's leftovers.
 func (r *runState) sweep(ctx context.Context) {
 	res := &r.res
 	if !res.Interrupted && len(res.CleanupProblems) == 0 {
 		return
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sweepTimeout)
-	swept, err := Cleanup(sctx, r.cfg, r.cfg.RunID, false)
+	swept, err := cleanup(sctx, r.cfg, r.cfg.RunID, false, false)
 	cancel()
-	res.Swept = swept
+	res.Swept = swept.Scheduled
+	for _, l := range append(swept.Live, swept.Unreached...) {
+		res.Leftovers = append(res.Leftovers, r.red.String(l))
+	}
 	if err != nil {
 		res.CleanupProblems = append(res.CleanupProblems, r.red.String("sweep: "+oneLine(err)))
+		if len(res.Leftovers) == 0 {
+			// The sweep failed without saying what it missed: the run cannot say that nothing is left.
+			res.Leftovers = append(res.Leftovers, r.red.String("unknown: the sweep failed: "+oneLine(err)))
+		}
 	}
 }
 
@@ -506,6 +522,9 @@ func printSummary(w io.Writer, res Result) {
 	}
 	for _, p := range res.CleanupProblems {
 		fmt.Fprintln(w, "cleanup problem: "+p)
+	}
+	for _, l := range res.Leftovers {
+		fmt.Fprintln(w, "left behind: "+l)
 	}
 	if len(res.Swept) > 0 {
 		sort.Strings(res.Swept)

@@ -1,0 +1,113 @@
+package conformance_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dewconform/dewconform/conformance"
+	"github.com/dewconform/dewconform/mock"
+	"github.com/dewconform/dewconform/steps"
+)
+
+// TestRunIDIsPrintedBeforeAnyScenario: the first resource a run creates finds the run id and the prefix
+// already on the console, so that a run killed at once (a second Ctrl-C) leaves them on screen.
+func TestRunIDIsPrintedBeforeAnyScenario(t *testing.T) {
+	m := newMockHandler(t, nil)
+	var out lockedBuffer
+	var seenAtFirstCreate atomic.Value
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/kms/create-key") {
+			seenAtFirstCreate.CompareAndSwap(nil, out.String())
+		}
+		m.ServeHTTP(w, r)
+	}))
+	const runID = "announce1"
+	res, err := conformance.Run(context.Background(), conformance.Config{
+		KMSEndpoint: srv.URL, RPS: -1, RunID: runID, Tags: "@create-datakey && ~@mock-only",
+	}, &out, &out)
+	require.NoError(t, err)
+	require.Equal(t, 0, res.ExitCode(), res.Verdict())
+	first, _ := seenAtFirstCreate.Load().(string)
+	require.NotEmpty(t, first, "the run created no key")
+	assert.Contains(t, first, "run id "+runID, "the run id is on the console before the first resource is created")
+	assert.Contains(t, first, steps.Prefix(runID))
+	assert.Contains(t, first, "cleanup --endpoint "+srv.URL+" --run-id "+runID)
+}
+
+// TestCleanupLeftoversExitTwo: scenarios that all pass, but whose keys cannot be scheduled for deletion
+// (neither by the scenarios' cleanup nor by the sweep), leave billed resources: the run exits 2 and
+// lists them.
+func TestCleanupLeftoversExitTwo(t *testing.T) {
+	m := newMockHandler(t, nil)
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/kms/schedule-key-deletion") {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = w.Write([]byte(`{"error":{"error_code":"KMS.0403","error_msg":"not allowed here"}}`))
+			return
+		}
+		m.ServeHTTP(w, r)
+	}))
+	res, out := run(t, context.Background(), conformance.Config{
+		KMSEndpoint: srv.URL, RPS: -1, RunID: "leftover1", Tags: "@create-key && ~@describe-key && ~@mock-only",
+	})
+	assert.Zero(t, res.Counts[conformance.Fail]+res.Counts[conformance.Error], out)
+	assert.NotZero(t, res.Counts[conformance.Pass])
+	require.NotEmpty(t, res.Leftovers, out)
+	for _, l := range res.Leftovers {
+		assert.Contains(t, l, "key "+steps.Prefix("leftover1"))
+	}
+	assert.Equal(t, 2, res.ExitCode())
+	assert.Contains(t, res.Verdict(), "LEFT BEHIND")
+	assert.Contains(t, out, "left behind: key "+steps.Prefix("leftover1"))
+}
+
+// TestQuotaRefusalInSetupIsAnError: a full account says nothing of the rule under test (exit 2, with the
+// reason); another refusal of a setup call is a fail charged to the operation that refused.
+func TestQuotaRefusalInSetupIsAnError(t *testing.T) {
+	t.Run("quota", func(t *testing.T) {
+		m, err := mock.New(mock.Options{Control: true, Limits: mock.Limits{KeysPerProject: 1, GrantsPerKey: 100, SecretsPerProject: 100}})
+		require.NoError(t, err)
+		srv := serve(t, m)
+		res, out := run(t, context.Background(), conformance.Config{
+			KMSEndpoint: srv.URL, RPS: -1, Concurrency: 1, Tags: "@create-datakey && ~@mock-only",
+		})
+		assert.Zero(t, res.Counts[conformance.Fail], out)
+		require.NotZero(t, res.Counts[conformance.Error], out)
+		assert.Equal(t, 2, res.ExitCode())
+		for _, s := range res.Scenarios {
+			if s.Outcome == conformance.Error {
+				assert.Contains(t, s.Reason, "KMS.1105", s.Name)
+				assert.Contains(t, s.Reason, "quota", s.Name)
+			}
+		}
+	})
+	t.Run("other refusal", func(t *testing.T) {
+		m := newMockHandler(t, nil)
+		srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/kms/create-key") {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusBadRequest)
+				_, _ = w.Write([]byte(`{"error":{"error_code":"KMS.0204","error_msg":"refused"}}`))
+				return
+			}
+			m.ServeHTTP(w, r)
+		}))
+		res, out := run(t, context.Background(), conformance.Config{
+			KMSEndpoint: srv.URL, RPS: -1, Tags: "@create-datakey && ~@mock-only",
+		})
+		require.NotZero(t, res.Counts[conformance.Fail], out)
+		assert.Equal(t, 1, res.ExitCode())
+		for _, s := range res.Scenarios {
+			if s.Outcome == conformance.Fail {
+				assert.Contains(t, s.Reason, "setup call refused by create-key", s.Name)
+			}
+		}
+	})
+}
