@@ -9,7 +9,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/dewconform/dewconform/conformance"
@@ -117,6 +119,18 @@ func (t *targetFlags) identitySet(getenv func(string) string) (set identity.Set,
 		return set, "", fmt.Errorf("identities from the environment: %w", err)
 	}
 	return set, projectID, nil
+}
+
+// interruptible is the context of a dewconform process: the first SIGINT or SIGTERM cancels it (a run
+// winds down and cleans up), and then the default handling comes back, so that a second Ctrl-C ends the
+// process at once. The run prints its id first for that case.
+func interruptible() (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return ctx, stop
 }
 
 const runSynopsis = "run [flags] [feature files or directories…]"
