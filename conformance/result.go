@@ -133,6 +133,9 @@ type Result struct {
 	Reason      string
 	Interrupted bool
 	RunID       string
+	// Estimate is what the selected scenarios would create at most; Created what the run's calls did
+	// create (2xx answers to create-key, create-secret, create-grant) and how many calls it made.
+	Estimate, Created Usage
 }
 
 // ExitCode maps the result to the process exit code: 0 when every scenario that ran passed; 1 when at

@@ -52,6 +52,9 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (Result, err
 		return Result{}, err
 	}
 	r.announce(stderr)
+	if stop, err := r.budget(stderr); stop {
+		return r.res, err
+	}
 	if stop, err := r.preflight(ctx, stderr); stop {
 		return r.res, err
 	}
@@ -145,6 +148,23 @@ func (r *runState) announce(stderr io.Writer) {
 		r.cfg.RunID, steps.Prefix(r.cfg.RunID), r.cfg.KMSEndpoint, r.cfg.RunID)
 }
 
+// budget refuses a run that would create more than --max-keys / --max-secrets allow, before any call.
+func (r *runState) budget(stderr io.Writer) (stop bool, err error) {
+	res := &r.res
+	res.Estimate = r.cat.estimate()
+	fmt.Fprintf(stderr, "dewconform: %d scenario(s) will create at most %s; %d of them share %d key(s) of the run\n",
+		len(r.cat.list), res.Estimate, res.Estimate.SharingScenarios, res.Estimate.SharedKeys)
+	reason := r.cfg.overBudget(res.Estimate)
+	if reason == "" {
+		return false, nil
+	}
+	res.Reason = reason
+	res.count()
+	res.Duration = time.Since(res.Started)
+	fmt.Fprintln(stderr, "dewconform: "+reason)
+	return true, writeReports(r.cfg, *res, r.red)
+}
+
 // preflight checks that the target answers and accepts the primary identity, and that there is something
 // to run. stop says the run ends here, with its reports written (err is then about writing them).
 func (r *runState) preflight(ctx context.Context, stderr io.Writer) (stop bool, err error) {
@@ -213,6 +233,10 @@ func (r *runState) execute(ctx context.Context, stdout, stderr io.Writer) (*exec
 		},
 	}.Run()
 	prog.finish()
+	// The shared keys go once every scenario is done with them; a problem is a cleanup problem.
+	if p, ok := suite.(interface{ ReleasePool(context.Context) int }); ok {
+		p.ReleasePool(context.WithoutCancel(ctx))
+	}
 	if err := out.Flush(); err != nil {
 		return nil, fmt.Errorf("write output: %w", err)
 	}
@@ -228,6 +252,7 @@ func (r *runState) classify(ctx context.Context, ex *execution) {
 	res.Interrupted = ctx.Err() != nil
 	res.Scenarios = ex.rec.collect()
 	res.Retries, res.CleanupProblems = ex.col.totals()
+	res.Created = ex.col.usage()
 	res.Coverage = coverage(r.cat, ex.col)
 	for _, s := range res.Scenarios {
 		res.Violations = append(res.Violations, s.Violations...)
@@ -520,6 +545,7 @@ func printSummary(w io.Writer, res Result) {
 		}
 		fmt.Fprintf(w, "  %-24s %9d  %s / %s\n", c.Operation, c.Scenarios, ints(c.Exercised), ints(c.Documented))
 	}
+	fmt.Fprintf(w, "created: %s (estimated at most %s)\n", res.Created, res.Estimate)
 	for _, p := range res.CleanupProblems {
 		fmt.Fprintln(w, "cleanup problem: "+p)
 	}

@@ -76,7 +76,7 @@ func TestQuotaRefusalInSetupIsAnError(t *testing.T) {
 		require.NoError(t, err)
 		srv := serve(t, m)
 		res, out := run(t, context.Background(), conformance.Config{
-			KMSEndpoint: srv.URL, RPS: -1, Concurrency: 1, Tags: "@create-datakey && ~@mock-only",
+			KMSEndpoint: srv.URL, RPS: -1, Concurrency: 1, Tags: "@create-grant && ~@mock-only",
 		})
 		assert.Zero(t, res.Counts[conformance.Fail], out)
 		require.NotZero(t, res.Counts[conformance.Error], out)
@@ -109,5 +109,53 @@ func TestQuotaRefusalInSetupIsAnError(t *testing.T) {
 				assert.Contains(t, s.Reason, "setup call refused by create-key", s.Name)
 			}
 		}
+	})
+}
+
+// TestBudget: --max-keys refuses, before any call that creates, a run whose scenarios would create more
+// keys than allowed (exit 2, with the estimate); a run that fits prints what it created, and the
+// scenarios that only read share one key per actor, scheduled for deletion at the end.
+func TestBudget(t *testing.T) {
+	m := newMockHandler(t, nil)
+	var creates atomic.Int64
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/kms/create-key") {
+			creates.Add(1)
+		}
+		m.ServeHTTP(w, r)
+	}))
+	t.Run("over", func(t *testing.T) {
+		res, out := run(t, context.Background(), conformance.Config{
+			KMSEndpoint: srv.URL, RPS: -1, MaxKeys: 1, Tags: "@create-grant && ~@mock-only",
+		})
+		assert.Equal(t, 2, res.ExitCode())
+		assert.Contains(t, res.Reason, "more than --max-keys 1")
+		assert.Greater(t, res.Estimate.Keys, 1)
+		assert.Contains(t, out, res.Reason)
+		assert.Zero(t, creates.Load(), "nothing was created")
+		assert.Empty(t, res.Scenarios)
+	})
+	t.Run("within", func(t *testing.T) {
+		creates.Store(0)
+		res, out := run(t, context.Background(), conformance.Config{
+			KMSEndpoint: srv.URL, RPS: -1, MaxKeys: 1, MaxSecrets: 1, RunID: "budget1", Tags: "@create-datakey && ~@mock-only",
+		})
+		require.Equal(t, 0, res.ExitCode(), res.Verdict())
+		assert.Equal(t, 1, res.Estimate.Keys)
+		assert.Equal(t, 1, res.Estimate.SharedKeys)
+		assert.Equal(t, res.Counts[conformance.Pass], res.Estimate.SharingScenarios, "every create-datakey scenario reads only")
+		assert.Equal(t, 1, res.Created.Keys, "the scenarios shared one key")
+		assert.EqualValues(t, creates.Load(), res.Created.Keys)
+		assert.Greater(t, res.Created.Requests, 3)
+		assert.Contains(t, out, "created: 1 key(s), 0 secret(s), 0 grant(s), ")
+		keys, _ := listAll(t, srv.URL)
+		var mine int
+		for alias, state := range keys {
+			if strings.HasPrefix(alias, steps.Prefix("budget1")) {
+				mine++
+				assert.Equal(t, "4", state, "the shared key %s is scheduled for deletion when the run ends", alias)
+			}
+		}
+		assert.Equal(t, 1, mine)
 	})
 }

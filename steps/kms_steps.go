@@ -279,6 +279,14 @@ func (w *World) requireKey() error {
 }
 
 func (w *World) hasKey(ctx context.Context, actor string) error {
+	if w.plan.SharesKeys {
+		k, err := w.pooledKey(ctx, actor)
+		if err != nil {
+			return err
+		}
+		w.key = k
+		return nil
+	}
 	a, k, err := w.createKey(ctx, actor, PurposeSetup, "", "")
 	if err != nil {
 		return err

@@ -168,6 +168,8 @@ unreachable target, rejected credentials, harness errors)
 	fs.StringVar(&cfg.Baseline, "baseline", "", "YAML list of {scenario, reason} known to fail on this target")
 	fs.BoolVar(&cfg.List, "list", false, "print the scenarios the run would execute, with their tags, and call nothing")
 	fs.StringVar(&cfg.RunID, "run-id", "", "id in the prefix of created resources (dewconform-<id>-); default random")
+	fs.IntVar(&cfg.MaxKeys, "max-keys", 0, "refuse to start (exit 2) a run that would create more keys; 0: no maximum")
+	fs.IntVar(&cfg.MaxSecrets, "max-secrets", 0, "refuse to start (exit 2) a run that would create more secrets; 0: no maximum")
 	fs.Int64Var(&cfg.Randomize, "randomize", 0, "shuffle scenarios with this seed (-1: random seed)")
 	if code, done := parse(fs, args, stderr); done {
 		return code
