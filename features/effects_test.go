@@ -41,7 +41,7 @@ var refusalEffects = map[string][]*regexp.Regexp{
 	// Reads and data-key or data encryption: a refusal leaves nothing behind to observe.
 	ops.DescribeKey: {}, ops.ListKeys: {}, ops.ListGrants: {}, ops.ListRetirableGrants: {},
 	ops.CreateDatakey: {}, ops.EncryptData: {}, ops.DecryptData: {},
-	ops.ShowSecret: {}, ops.ShowSecretVersion: {}, ops.ListSecrets: {},
+	ops.ShowSecret: {}, ops.ShowSecretVersion: {}, ops.ListSecrets: {}, ops.UserQuotas: {},
 	// Creation: a refused create leaves no resource, and the name it asked for belongs to another.
 	ops.CreateKey: {}, ops.CreateSecret: {},
 }

@@ -334,6 +334,24 @@ func (e Origin) Valid() bool {
 	}
 }
 
+// Defines values for QuotaResourceType.
+const (
+	QuotaResourceTypeCMK         QuotaResourceType = "CMK"
+	QuotaResourceTypeGrantPerCMK QuotaResourceType = "grant_per_CMK"
+)
+
+// Valid indicates whether the value is a known member of the QuotaResourceType enum.
+func (e QuotaResourceType) Valid() bool {
+	switch e {
+	case QuotaResourceTypeCMK:
+		return true
+	case QuotaResourceTypeGrantPerCMK:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Truncated.
 const (
 	TruncatedFalse Truncated = "false"
@@ -800,6 +818,23 @@ type PageMarker = string
 // Principal An IAM user ID or account (domain) ID.
 type Principal = string
 
+// QuotaResource defines model for QuotaResource.
+type QuotaResource struct {
+	Quota *int32 `json:"quota,omitempty"`
+
+	// Type "CMK": keys; "grant_per_CMK": grants one key may have.
+	Type *QuotaResourceType `json:"type,omitempty"`
+	Used *int32             `json:"used,omitempty"`
+}
+
+// QuotaResourceType "CMK": keys; "grant_per_CMK": grants one key may have.
+type QuotaResourceType string
+
+// Quotas defines model for Quotas.
+type Quotas struct {
+	Resources *[]QuotaResource `json:"resources,omitempty"`
+}
+
 // RevokeGrantRequestBody defines model for RevokeGrantRequestBody.
 type RevokeGrantRequestBody struct {
 	// GrantId Grant ID, 64 hexadecimal characters.
@@ -843,6 +878,11 @@ type Sequence = string
 
 // Truncated Whether more records follow ("true") or not ("false").
 type Truncated string
+
+// UserQuotasResponseBody defines model for UserQuotasResponseBody.
+type UserQuotasResponseBody struct {
+	Quotas *Quotas `json:"quotas,omitempty"`
+}
 
 // ProjectId defines model for ProjectId.
 type ProjectId = string
@@ -1337,6 +1377,16 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1.0/{project_id}/kms/schedule-key-deletion (the `DeleteKey` operationId).
 	DeleteKey(ctx context.Context, projectId ProjectId, body DeleteKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ShowUserQuotas Show the key quotas
+	//
+	// Shows the user's quotas of keys ("CMK": keys the project may hold, keys pending deletion included) and
+	// of grants per key ("grant_per_CMK"), each with its total and its current use. dewconform reads it before
+	// a run against a real target, to stop a run that would not fit. Huawei's definition bounds `quota` and
+	// `used` to 0..100; the bound is not kept here, as quotas can be raised.
+	//
+	// Corresponds with GET /v1.0/{project_id}/kms/user-quotas (the `ShowUserQuotas` operationId).
+	ShowUserQuotas(ctx context.Context, projectId ProjectId, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // CancelKeyDeletionWithBody Cancel the scheduled deletion of a key
@@ -1905,6 +1955,26 @@ func (c *Client) DeleteKeyWithBody(ctx context.Context, projectId ProjectId, con
 // Corresponds with POST /v1.0/{project_id}/kms/schedule-key-deletion (the `DeleteKey` operationId).
 func (c *Client) DeleteKey(ctx context.Context, projectId ProjectId, body DeleteKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteKeyRequest(c.Server, projectId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ShowUserQuotas Show the key quotas
+//
+// Shows the user's quotas of keys ("CMK": keys the project may hold, keys pending deletion included) and
+// of grants per key ("grant_per_CMK"), each with its total and its current use. dewconform reads it before
+// a run against a real target, to stop a run that would not fit. Huawei's definition bounds `quota` and
+// `used` to 0..100; the bound is not kept here, as quotas can be raised.
+//
+// Corresponds with GET /v1.0/{project_id}/kms/user-quotas (the `ShowUserQuotas` operationId).
+func (c *Client) ShowUserQuotas(ctx context.Context, projectId ProjectId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewShowUserQuotasRequest(c.Server, projectId)
 	if err != nil {
 		return nil, err
 	}
@@ -2620,6 +2690,40 @@ func NewDeleteKeyRequestWithBody(server string, projectId ProjectId, contentType
 	return req, nil
 }
 
+// NewShowUserQuotasRequest constructs an http.Request for the ShowUserQuotas method
+func NewShowUserQuotasRequest(server string, projectId ProjectId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "project_id", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1.0/%s/kms/user-quotas", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -2939,6 +3043,18 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1.0/{project_id}/kms/schedule-key-deletion (the `DeleteKey` operationId).
 	DeleteKeyWithResponse(ctx context.Context, projectId ProjectId, body DeleteKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteKeyResponse, error)
+
+	// ShowUserQuotasWithResponse Show the key quotas
+	//
+	// Shows the user's quotas of keys ("CMK": keys the project may hold, keys pending deletion included) and
+	// of grants per key ("grant_per_CMK"), each with its total and its current use. dewconform reads it before
+	// a run against a real target, to stop a run that would not fit. Huawei's definition bounds `quota` and
+	// `used` to 0..100; the bound is not kept here, as quotas can be raised.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1.0/{project_id}/kms/user-quotas (the `ShowUserQuotas` operationId).
+	ShowUserQuotasWithResponse(ctx context.Context, projectId ProjectId, reqEditors ...RequestEditorFn) (*ShowUserQuotasResponse, error)
 }
 
 // CancelKeyDeletionResponse200Headers the declared response headers of an HTTP 200 response for CancelKeyDeletion
@@ -5537,6 +5653,180 @@ func (r DeleteKeyResponse) ContentType() string {
 	return ""
 }
 
+// ShowUserQuotasResponse200Headers the declared response headers of an HTTP 200 response for ShowUserQuotas
+type ShowUserQuotasResponse200Headers struct {
+	XRequestId *string
+}
+
+// ShowUserQuotasResponse400Headers the declared response headers of an HTTP 400 response for ShowUserQuotas
+type ShowUserQuotasResponse400Headers struct {
+	XRequestId *string
+}
+
+// ShowUserQuotasResponse401Headers the declared response headers of an HTTP 401 response for ShowUserQuotas
+type ShowUserQuotasResponse401Headers struct {
+	XRequestId *string
+}
+
+// ShowUserQuotasResponse403Headers the declared response headers of an HTTP 403 response for ShowUserQuotas
+type ShowUserQuotasResponse403Headers struct {
+	XRequestId *string
+}
+
+// ShowUserQuotasResponse404Headers the declared response headers of an HTTP 404 response for ShowUserQuotas
+type ShowUserQuotasResponse404Headers struct {
+	XRequestId *string
+}
+
+// ShowUserQuotasResponse413Headers the declared response headers of an HTTP 413 response for ShowUserQuotas
+type ShowUserQuotasResponse413Headers struct {
+	XRequestId *string
+}
+
+// ShowUserQuotasResponse429Headers the declared response headers of an HTTP 429 response for ShowUserQuotas
+type ShowUserQuotasResponse429Headers struct {
+	XRequestId *string
+}
+
+// ShowUserQuotasResponse500Headers the declared response headers of an HTTP 500 response for ShowUserQuotas
+type ShowUserQuotasResponse500Headers struct {
+	XRequestId *string
+}
+
+// ShowUserQuotasResponse502Headers the declared response headers of an HTTP 502 response for ShowUserQuotas
+type ShowUserQuotasResponse502Headers struct {
+	XRequestId *string
+}
+
+// ShowUserQuotasResponse504Headers the declared response headers of an HTTP 504 response for ShowUserQuotas
+type ShowUserQuotasResponse504Headers struct {
+	XRequestId *string
+}
+
+type ShowUserQuotasResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UserQuotasResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ShowUserQuotasResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ShowUserQuotasResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ShowUserQuotasResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ShowUserQuotasResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ShowUserQuotasResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *ShowUserQuotasResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ShowUserQuotasResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ShowUserQuotasResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *ShowUserQuotasResponse502Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *ShowUserQuotasResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ShowUserQuotasResponse) GetJSON200() *UserQuotasResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ShowUserQuotasResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ShowUserQuotasResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ShowUserQuotasResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ShowUserQuotasResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ShowUserQuotasResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ShowUserQuotasResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ShowUserQuotasResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r ShowUserQuotasResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r ShowUserQuotasResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ShowUserQuotasResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ShowUserQuotasResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ShowUserQuotasResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ShowUserQuotasResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CancelKeyDeletionWithBodyWithResponse Cancel the scheduled deletion of a key
 //
 // Cancels the scheduled deletion of a key. Only a key pending deletion (state "4") can have its deletion
@@ -5991,6 +6281,24 @@ func (c *ClientWithResponses) DeleteKeyWithResponse(ctx context.Context, project
 		return nil, err
 	}
 	return ParseDeleteKeyResponse(rsp)
+}
+
+// ShowUserQuotasWithResponse Show the key quotas
+//
+// Shows the user's quotas of keys ("CMK": keys the project may hold, keys pending deletion included) and
+// of grants per key ("grant_per_CMK"), each with its total and its current use. dewconform reads it before
+// a run against a real target, to stop a run that would not fit. Huawei's definition bounds `quota` and
+// `used` to 0..100; the bound is not kept here, as quotas can be raised.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1.0/{project_id}/kms/user-quotas (the `ShowUserQuotas` operationId).
+func (c *ClientWithResponses) ShowUserQuotasWithResponse(ctx context.Context, projectId ProjectId, reqEditors ...RequestEditorFn) (*ShowUserQuotasResponse, error) {
+	rsp, err := c.ShowUserQuotas(ctx, projectId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseShowUserQuotasResponse(rsp)
 }
 
 // ParseCancelKeyDeletionResponse parses an HTTP response from a CancelKeyDeletionWithResponse call
@@ -8865,6 +9173,198 @@ func ParseDeleteKeyResponse(rsp *http.Response) (*DeleteKeyResponse, error) {
 	return response, nil
 }
 
+// ParseShowUserQuotasResponse parses an HTTP response from a ShowUserQuotasWithResponse call
+func ParseShowUserQuotasResponse(rsp *http.Response) (*ShowUserQuotasResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ShowUserQuotasResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UserQuotasResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ShowUserQuotasResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ShowUserQuotasResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ShowUserQuotasResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ShowUserQuotasResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers ShowUserQuotasResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers ShowUserQuotasResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers ShowUserQuotasResponse429Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ShowUserQuotasResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers ShowUserQuotasResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 504:
+		var headers ShowUserQuotasResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
 	// CancelKeyDeletion Cancel the scheduled deletion of a key
@@ -8912,6 +9412,9 @@ type ServerInterface interface {
 	// DeleteKey Schedule the deletion of a key
 	// (POST /v1.0/{project_id}/kms/schedule-key-deletion)
 	DeleteKey(w http.ResponseWriter, r *http.Request, projectId ProjectId)
+	// ShowUserQuotas Show the key quotas
+	// (GET /v1.0/{project_id}/kms/user-quotas)
+	ShowUserQuotas(w http.ResponseWriter, r *http.Request, projectId ProjectId)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -9313,6 +9816,32 @@ func (siw *ServerInterfaceWrapper) DeleteKey(w http.ResponseWriter, r *http.Requ
 	handler.ServeHTTP(w, r)
 }
 
+// ShowUserQuotas operation middleware
+func (siw *ServerInterfaceWrapper) ShowUserQuotas(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectId ProjectId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ShowUserQuotas(w, r, projectId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 type UnescapedCookieParamError struct {
 	ParamName string
 	Err       error
@@ -9448,6 +9977,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/create-datakey", wrapper.CreateDatakey)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/encrypt-data", wrapper.EncryptData)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/decrypt-data", wrapper.DecryptData)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1.0/{project_id}/kms/user-quotas", wrapper.ShowUserQuotas)
 
 	return m
 }
@@ -12337,6 +12867,193 @@ func (response DeleteKey504JSONResponse) VisitDeleteKeyResponse(w http.ResponseW
 	return err
 }
 
+type ShowUserQuotasRequestObject struct {
+	ProjectId ProjectId `json:"project_id"`
+}
+
+type ShowUserQuotasResponseObject interface {
+	VisitShowUserQuotasResponse(w http.ResponseWriter) error
+}
+
+type ShowUserQuotas200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type ShowUserQuotas200JSONResponse struct {
+	Body    UserQuotasResponseBody
+	Headers ShowUserQuotas200ResponseHeaders
+}
+
+func (response ShowUserQuotas200JSONResponse) VisitShowUserQuotasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowUserQuotas400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ShowUserQuotas400JSONResponse) VisitShowUserQuotasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowUserQuotas401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ShowUserQuotas401JSONResponse) VisitShowUserQuotasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowUserQuotas403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ShowUserQuotas403JSONResponse) VisitShowUserQuotasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowUserQuotas404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ShowUserQuotas404JSONResponse) VisitShowUserQuotasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowUserQuotas413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ShowUserQuotas413JSONResponse) VisitShowUserQuotasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowUserQuotas429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ShowUserQuotas429JSONResponse) VisitShowUserQuotasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowUserQuotas500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response ShowUserQuotas500JSONResponse) VisitShowUserQuotasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowUserQuotas502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response ShowUserQuotas502JSONResponse) VisitShowUserQuotasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowUserQuotas504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response ShowUserQuotas504JSONResponse) VisitShowUserQuotasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// CancelKeyDeletion Cancel the scheduled deletion of a key
@@ -12384,6 +13101,9 @@ type StrictServerInterface interface {
 	// DeleteKey Schedule the deletion of a key
 	// (POST /v1.0/{project_id}/kms/schedule-key-deletion)
 	DeleteKey(ctx context.Context, request DeleteKeyRequestObject) (DeleteKeyResponseObject, error)
+	// ShowUserQuotas Show the key quotas
+	// (GET /v1.0/{project_id}/kms/user-quotas)
+	ShowUserQuotas(ctx context.Context, request ShowUserQuotasRequestObject) (ShowUserQuotasResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error)
@@ -12920,133 +13640,165 @@ func (sh *strictHandler) DeleteKey(w http.ResponseWriter, r *http.Request, proje
 	}
 }
 
+// ShowUserQuotas operation middleware
+func (sh *strictHandler) ShowUserQuotas(w http.ResponseWriter, r *http.Request, projectId ProjectId) {
+	var request ShowUserQuotasRequestObject
+
+	request.ProjectId = projectId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ShowUserQuotas(ctx, request.(ShowUserQuotasRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ShowUserQuotas")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ShowUserQuotasResponseObject); ok {
+		if err := validResponse.VisitShowUserQuotasResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H37c9o6+ve/ovG7Myd51xDbmFs6O9+hQNpMmtNuydlzzpa+QdgCtLElVhJJaCf/+zu62NhgwiVJ0/Md",
-	"fmmJkSzpkfR57g/frYDGU0oQEdw6/W5NEAwRUx//+Iz+O0NcnIfyrxDxgOGpwJRYp9Z5iIjAI4wYoCMg",
-	"Jggw3dgGI8oAn02nlImyZVs8mKAYyjeI+RRZpxYXDJOx9fDwYFtTyGCMhBnwE6P/QUHheOYrcN4pg3MB",
-	"4hkXYIjUwFPzlZlHAKMIsV84CBhSk4QRl/PA8jVTKCaWbREYy5mYntc4tGxLzh8zFFqngs1Qdt4xvP+A",
-	"yFhMrNOKZ1sxJtk/p1AIxOTL/98Xp9SEpW+t0r+/fq94D3+z7KI1M8SnlHCklvwWhu+gQHdwLv8KKBGI",
-	"CPkRTqcRDqBc/sl/uKTB98yU/sbQyDq1/s/JYvNO9Lf8pMsYZW9pONfD5el4NUFgrAcEDAUI36IQQAIw",
-	"uYURDkEyOTBiNFb05Ijd4gBJEmbPRskcjpLeraIJmeYnmXOkZvQWhubJFmtG9zCeRkh9lAtLP1wHNJSk",
-	"vbjsld2q41q2eR7zsVnoDZoDzAGhAmCiFvMJkRCTMQhRhOQwgAsoZrxsyXk9A3nPUzKq9YHF+X5G+p1R",
-	"NsRhiMhzkc+pOLUC8s04YmACJQHBFLEYcy5JJiiAQYA4VxS9QfNno15rJibyxgZQoNAGw5lQewejiN6h",
-	"8BkpaK7cFY4RnYkff/MEjlEI6EyAO4iFPJASNF/mtp0TCU8w6iF2i1g3OQTPcm7clWvXAnzOBYoBug+Q",
-	"WjqgQTBjDIVl0KZEwEAAgYIJwQGMFnzi2e6fXmxCR6Dm9ozU/JWKMzoj4R4kTCjX+nT+7vci2skT0vp0",
-	"DkKKNGihe8wFoMkllBwPETCdDSPMJyhMQA2RW8woiRFRDNdgj+Rqp5YXhI1w5Iy8kYt8iJxhNQzqIw9W",
-	"hs7Q9Sq+9Tx0v1ICAKczFiBgjvLqUp5xHz7BeURheEXpB8jG6Onb4a1shxkRSEQScyAoBZEc6wVpbHBJ",
-	"X9K1ZNbTGtJQcTc1J0lxqE9DgjESo6eCgyNJfqq/o6MRDjCMwBSOEX8DOCICDOfZfsfPuElXlF5CMjdP",
-	"+dM3qeI0Cu6MmDAqRCRhVEwY4hMaherKqOvCEAwmKDwFUxrhYK65Gr1FDDAoUIRjLGz176nrOLZE5lMX",
-	"xJjMBHrNjVZLQuHS7rzmbv5G4ExMKMPfUPgcW7l8385JQBlTQn7rEsCFLCCZCCYjymL1+RTcl+S3JUFv",
-	"EFHoMlKQ/DrQdynFIjK2UxGaMoDup1KVyKog4GjGZzCK5gASfofYYmslTj77dqVrU+9pMwQF6kABb1By",
-	"HdV6Tr9LJWiKmMBaH4FhiOXCYHQNs9LYdQjFsjLkeo2cNuSuqDu2FeoxryPTZlmv030T3U221lI7AUMs",
-	"uA0giGeRwNNIHnfQ0GpJQ8qgDbfp2QByAIEeTtIuMzt/eW5LitrX767tF+lotiUnjMNNp+ICzc9TRcb0",
-	"4lMUbL3I4RxIRfQNGOSpNAB3mHBwN0EEDKmYAMgQGONbRMrAq9YUZfS3BGExQQxgpV4gMout0y9Wq9u7",
-	"9qpSopefXE9iZu/St2zr/WWrbb5SHyuN9GnV9ZKPvcuK9XWZLLZ1X5IDlG4hk7PmZqR0oOVxFsMsRlkM",
-	"osZ4sK0pJgXK/vmvSiCO0C2KSj4I2Hwq6JjB6QQHAHKOOJfSDuABIpBhygEl0bxsFU06RHcBVehR4ihg",
-	"SGgFX499rdt/T2nXxtMJYlfoXli29SmCmKjP25FjXWd5GeU5IQHadKh6STttKUhMEl+SM7mYCB3+BwXq",
-	"4C3dbq3AF1/vQM3wWshprZD9Kns4EVFURyGYkRCxRNezwQTdwxAFOIYROBJ3FAQTyGAgdVwAwXAu0PHS",
-	"TVQ3NXsZGyuXsVU6g6XR178//Trq1ctuU7kB2ywVE6DayqbPsj5vh/U9dkSLj0BuZXZuS9efjncMEvEo",
-	"8o9lC4SupwyTAE9htIngn9KGD/Zq7/RmPSoG6V7pm65kn70BWFv1cizKq1YfYwPaWOeUmqcn1yXJELxq",
-	"tZglSEop6YOvHqaP6Xda9JKL0kYL/gYMAkX/kno6ADCiBCVGqYxhAwsU863IlY4mpxXD+3Pd03XUQpO/",
-	"0iVAxuDcUidJYLmaPTf4uQCs4KhYOfJuPMOP4Zt69xZHR71KSUr5Sab918/iYoMEhYhAbMowlytM7ctL",
-	"ZuTaGpiDEYYFJ6wlHyfyww2av9EGcG0SUA9h0gKCEI3gLBIghlwgpg109vNfiiXgUpJ8KWuTdR03WVZu",
-	"NasXtJAUiSi1AQF6spnpMuNwjLbo85tqpztxQRkyO5Qn+oX5Epx3bNC3nL6VWukSEl9c9kDyjnIhbDA8",
-	"1hLOY1P6qFvtdcts6zYunP5HEillV5mJJDGlpihfFWFIArSQnQomXnB19cnccC0eu5rq/pMR3bw/F+ey",
-	"WSF+yC+K5tBBSlqRMtAPVW82ylODTIsBYEjMGNGqnxGwSkoMOVKOLKnG/wIGGT/S30/+8fW7nEi15jce",
-	"/jZYFj3k4/wkvcYal5R8VbF8ZWaCKbmG0ZgyLCbxRpU47dNKu+zNuJ/MWzbJQLnjsfGQPlXUzCqhTrO2",
-	"o1KSvup6CDmq+UtvrLm+/8gO/99nlzCL6SnP+fA5L/28gwTEEd/t3ptj+MPv/atfmceUG0kNIGiCMDZw",
-	"5V/yKCr1hdtAyqARJmgJd8rfXVs2KwAafZDXCg3lHTWb55QnN5zV3BF5km6sG2gtUd/NN2AKOQdYSAKH",
-	"KAPokBujzHOD9V4ItY50m3Cz6MhmjCW9Py8vu1efz9vXne5Z67cPV5Ztfe61ur3rj63up+ve+5YxNvUu",
-	"vevur+3Pf3662tKU0pvHMRIMBx0taiVvli/uvW+lrzUzVDaW1LeZ3zr1GDCIuWa8UjiVxyYvtSd9N9qB",
-	"NU6t0FS/oJCIqfV4Va4n2kG5sAkbg56eJsCCo2gEjgjiAoVgoBoPgH73MaCswIYsxb0Ro0QFxGDRJ0ej",
-	"CAob3GExAYOFhXxwXAbdexiIaK7wwGgX4o4CPoFTxMt9IjUzgj6OrNMvW1DGerB38XqkW2YouqpJZdwG",
-	"xZsqv7MBKo/LIAkDWbpzlTxqVXL37eKy1++XtTF4jSk446AonkKMuNQmloZ1Hc/fJFVnlpcdp+gI5Qi3",
-	"8YAvH4ijvC/FzjjMbMDxN8kLYmVtn5EbQu+I7H285o6s2Q8zQ3OcM/uycPeAIxqFiIEpo+EsEFwqJVEk",
-	"wVO2UU30oIsNUp3/Z6c92rQJeSdRXrTad8ty7yzcP2NuWCWbshVJBbPm5yyPC6OjsuwnvjSrHjRhxWvU",
-	"4MgfBQGsjhxYaVRh6FaQG3ourDrIqw9r4TCAw6ozqtRHFWfUrAwbzUqz4dXD/DGt5Z0ktSXJUlstFelr",
-	"a2i/ZJLKMAdj9zKuDclscg9KEo/oTJRS06uVilWZTlmmmjzRsmcp91ZluLGMlWvxZ/aFS2/b1qafNa5b",
-	"S8b23/UaPmWWkBE3dIeM7pE8SIVnK2fakjxOTT/5K/Ou/IsUuys0nmY2YMYRk2umMcRky9X+pvt0TJ9k",
-	"FF4gLcl5S/k3hGKjEHeJowjzKxwjLmA8TQ3Gu1jq7J/KQo05n+1vTN1TzdzOwL3Bdv2TW5oftRpvZUAu",
-	"2hx76bwWgXRieFo56voGFRrZWkFAZ0SAI93mGJx3MmbaXzigdwSx8qOoW/Gez+fF0FiuUffcbNRT5Fws",
-	"r5gqqWb+7BhgzKjXciqjCBbIWH3LNWbXIrt2YpalUma+wxxlveCOZVvulrD3GY1nEVTIZ9QNCX25fd9x",
-	"/1QEiCaOwPFG4nycautEAZFyboEdb/6+tvc9Tp7sxqjQS0YEDiMdJZRsh1T7LdsawYijLXflSnc50132",
-	"dwtwscXxlH1UO9MpYQ5ZebKyhlxP9Ts82W3AEIzirXZX9g1nEQqvkxD4rS7vI+eTz/n1nj6vzYiUPf7L",
-	"GJ7d3DXIdZ5NNFjx7ii5u2KMYnkx2wkdv1YbOiVU9+olP2wGpWGlGpZGDX849Os+rNRHjyuatSLLztfv",
-	"jYdS+tnf4rPr7eF6czynmqGAuaRbkWDHFY0yKxplZv7I58IV6cn2CqOn5DRTI2txnJOOOvrca117jt8w",
-	"HytO3TMffacpm3Xb1590B/lJhyX1um357MLV9qRdA5/SkRcDL8ZNh01HXTeoWX8CVKsEUMf8FGh+ODVZ",
-	"LDAQ+Nbo9H3L61vAAK/8s9K3QIh5+ref6ZjcfbtP+lY18wWOp5QJ2bwu+S6j3xDRdqCE6HLKcnkVy7bk",
-	"UqqWbdW3pJrJvmml01Y6jmYVttUxk7XspGHHTHPx5FzNTzIFNbUs4Wa8WHp7Aj/bkXGsg7ONMKWn/2ye",
-	"lAw1dnKmpBwqw7aN1fa609XWW9vqnb/79fpf3c/nZ39uue2JGqv1V/kKPCb/QgyP5moDP2AutJr5qA9n",
-	"P0eJMm1t1D/gGH1QDZWmw24Q26bLpW75wuF9WfJsjH3ZUcXjy6qd46zqcwTdi+sFVfIxtis4LqjQCp8O",
-	"2LZOLUxExdO8BcfyWOlhYkz0n4shMRForCkq2IwoF92mdVylDQuDeaTckF1A9s3JZNdR/QLN+ZNjfWr+",
-	"VmJ6ceTwGY6EdgekHPANMHxPhwDDIUdE2KD14YPSk9AtYj+SX9pW68OH1+GaZuh9pfyfGBkeOY2beES4",
-	"UNa3goGs530zFEjFJffqlbO8P5jk2v+MeKIWb+eovD+2KEuvlHe24Hx/pZO6rCGuequmNJiAWDVDASUh",
-	"10kcbqUU4jEWJpsjE5oAOJwD0/aNATijqgHMc69adiCZRI9KscqhDZwbIzpfKajpEZFgnTq+L7FtlbQU",
-	"T8Xc5JVQATgSS8Q8Sql5/D/F9EzNFvlZDG5iPjhVsfYxFIhhGIExIor4iUv+DRige528u9xUKyUoBJF8",
-	"kuVoNzFXarvutyUXulCdumknlU2a3J2Vuf86i4e6yAVDAWUhB4KaOD4bQED010tpSAtDgus4K2lJO8bR",
-	"1nQcbeayrkyyJyATYEo51hnX2gItL4+tPg0yKDVIv2boFtMZV+2WZ/30SXtq0lkPwErsw3nrUqdjnnfk",
-	"AYSrxvTHLefrApe/fnftQoflpml7vp72Z3RLb7bNmdjNifW6YGI/HuHeM9ZBJRRo3fsFkNEYG65DOOdF",
-	"0WtzDoZoRBlK/CgS5ZXJAoWZO6dSAevyOrpOs6azX9few/rzJAduPPe+vqzPGN2WJVbhnmWGWkIFDZ8k",
-	"RbBMmZ4kbsUGUICYcrHGENp0m0HDC/1Sw/FrJb/ueaWm0/RLlWpQCWpVzw9GBYbQnc2VNbmSq6yIll/K",
-	"7xOk4qJieSoSIB7RKKJ34KivnAt9SwVESdZ11Nd+hr51nOUWT3dBqJ0NZgyLubwqsQkuveE3PTwmUMxY",
-	"wTa0Lk56FyndOR4TZbvj+RzuXueCg5ACLE77ZNAymdYm4bnXuSi9v2y1Szr0DbRU/ZV/9GeOUwlaF+p/",
-	"ZAM5CRS+1wnB5tuJ+2biZRuoWSZfonv91cDEh6kSJHqGfSJwjAAmYPBHqRfelDpQoAE4Gvz5559/Xl52",
-	"Olfv319e9nr/HizOkFs1mfNcLiwtaKLLMUU0uDkGMKYqT1+Pg0Jg8pe1lVEVadJPFmWacsRYXEk4xRdI",
-	"6RQYxlf0BhVIHpLD6DRxJU7+UerN1MUpqfZmbHk1zluXv3DTtPXp/NgGPKBTFEp4yRaZMiU3plBMyuvm",
-	"+0dJzlgPsTpdeYgSQ15+su8hCUt3DAuBCPg4RaT16RxUyk65AjINk4t8cdkDt27ZATSbfgYFWFw1EExQ",
-	"cMO1OBXhEQLBPIhQnxzpqBkbRJgLGyQhNbaxH9uJ4VhSQXMEAEkIAkgCFKXW42Nb57pxsPQ+ptin/F9g",
-	"ho77RHYOoYAlOZETnXm5CKEug54qHMJP81dCLl8pAHb++TsqLwQ4unXKbtlz6sdycn3yfgbvEP6Fy36l",
-	"7v00ogwxEKIRJkosSnWHEEV4qIRPEKJbrAsMmHpXlCudQq5DZ87QKSJwik9+/XjV7ZXjsNwnfaIi7vhS",
-	"yJ3ckKTsDGQI6KDNUzD43texYn3rFCSfVRCZfNBXEHh/f3/ft2zQX0SV6S/L5XLfengYlNcMuj7wExwN",
-	"Ya4CQT7uj94ixvE3+SYaYrQI/usTebj5sVrDKILCbD1jcwBzAaSZpWWWowP+Hl+QfL54UXalaqFql9JK",
-	"ZHJojDiACokWBREG5vpq5IhwgIyXK4GNKQwmCHhlKczOWCRvqhBTfnpycnd3V4bq6zJl4xPTl598OG93",
-	"f+11S17ZKU9ErGJ1BBaKE+rjBdoRnYWg0/0dXKA5uIQEjpHKRe+ZrT+6uOwdy31RxQlmZq8Wl9KyLUV6",
-	"deXdslN2TIyOPGbWqaUuvFa8Joq9nMhbfvJ9YWB8OLmJ+Ym+jPJGlZILqQQ0WuTtbKvGmuWkLuBFFTSV",
-	"N3iD5mWgssZ0WvSyswgcKRObdiUdSzAAE3iLABY8bdMneloRCt/IMxjQGHEwhMFN6otavKYi+TNoJTnY",
-	"kMx1JId2dslryNBIEVDxpjTCV8clJ6h3Hqbry4itVr624Jrw5UWTk0XtwYevaTxnIvVuX+okkYi38yBv",
-	"XYGk2FLxkJcaTWZFrr6g5zgvuYCc6dWqbL+gZTfVSlmVpPoSnwUBQiEKy+BqgtKqRwqYVDGcOwanU43V",
-	"g8S9NXjOuje+JmFRl5TUJ5mahqqLu7lLrp6O6lTZ3GlR+0/18Df3SCuWyQ7uFkMsl9aS/bzm5n7L1Z4e",
-	"bKu6DemKCtSpvt5WZE/KZ6ouW9BjqfafkulncQzZPMWRTTAphTo41sYkpNWypVSn9Do+2GvxOx8fvR66",
-	"VTup16YFK3RFDkgSd796KLm0tkuphKRsUQv13aKgx5EqKjNB9+qWLAHpUrjzq4Dohmw9y/UqEKpAoaXq",
-	"QpYuMPNCILy2itJL4HAuG81yPMdpNhyn2e22ztpd1/ParVa16dU7XrtTa3tn/ttWs1V33lbPztxuq+V1",
-	"2mdupXNWadfa9bdu12/5Z7WW331b6dTbbqfxtt52u/VW5czvVNu1t/VWY2ey5XMQrYZbdR3X9+rVru/V",
-	"2nWv2613fN+r1btnrlttOp1213Eaza7bbNQqb1uNdrtR8dxG/a1brbXqXqvacutnbv1ttXvmdKpetVH3",
-	"2l6r61Vbb7v1VuNtteW2a+1Kq9mqtrru2+pbt+u03DOvXen43erZ3tuYcahtxYYOjOXAWPZgLOrQZUA8",
-	"w0PaqryVNi89zix0WstaVqFdiQCaGoeKRaRG9cFK2PzgWDE6o+tmzAiUJOrAYPF0AGI4NyVH+qSwrM2R",
-	"saG7x2XQWYnW5lJlMCVL9FzCQlE+lxDzKvynINHEcivjse9/88ceH0ffbhw0vnNmda/2jc6/3TLesNZn",
-	"mCSZOLviazZv48uavKdFXtRy7tTX4kSMzQvZEUhXvCQvwQ0XjpanZ8Dtt74DmziwiR/IJpIExoRHmGi9",
-	"LXjElspEMOOCxohly0QZW4x+kbG66FQEoFz4UvFOVI7UiuP1reM3+bapI18qIncQC65C03JO/bR/1Xhp",
-	"irjAxevpIJm0G+sKcdG+vLCykXqZaLpMCkhBvGySy6GCFXbEnh9l70ncEYuEJ2vo1hoj5DijUbXmNz2/",
-	"WYX10POadT8ceaEz3F3N2mftB9Q9oO4PRN0i284jiJtLJ1+LuSbunefcXqs1wMrgjDLAk7onWmImFOhb",
-	"pkpGqjP+Rv/KTVqLBuDkp3i4MsWben95OM3mjv/sRp285aM17tDWu3qXdwPv4/vpP++/+ePOWed91W//",
-	"9w6iaHoVdqO/fz77448/Xqapta7aU0H5m60hbk29up/BoJ+z6kxQFFFwR1mUr7SU1iaz4Lt/8eG7xjj0",
-	"mvPhu3/+Y08aHID+APQvD/TmyAFTDmQHA0xO+14L9Z+N/V3XCFUh4oCOVHklla5uvJxK9F0FaRPkb8oh",
-	"HRyYTxdolwoUWG7V8erNZsPzHBWXu1qAQJUNyMrBjuPU/YbrhtXAqwf+qBH6jeGw6SIfumEwCq2CXH85",
-	"jlutN2p1M05WmRASRApS81ee2Hv5Yldz8E3A2yPKS+K/TXwnxmzl7qbbpGnoyRLX5ppb1qNp45azg7Kw",
-	"rhTlgYscuMiLcRF95PZQGHQMzONMxORB82UHb9biAgRdBNBsEzdT0ZXxlrQCPdIrW1n+13CbJ4bO7B47",
-	"cwC8A+D9EMDTOLE73mn4ehzudAEIFd+SRAjm0K6SoJ23Pdp5RWinBzqA3euDnXcAuwPY/axgp2FiH6zb",
-	"xhhsaqFwMJvmi7IDOtIG4qLgviIw++sYdLc2n9rPZ6zc/rcdyQ+zxP58hu0X4kjrSu4fUPuA2i+G2vta",
-	"diPMRWlROymB7VXT7LuknNDrCo/1Sn0UVr1hqVIL/JIfNN1Ss+6h0qiGPMcLUXNUQ9tf1eLaWy8WwqUp",
-	"tmqWbdadmufVHG0uzUR7hWFl5FRQ0/OasIr8OvTdIaoFXh3WKg6qOWE1GIZDGHpD1Gj6tWpYq7hOE4ZO",
-	"xQ+H9bAwLO95ovkKKkBbjWGz5o6GvutXfD+sNhtedQidoBE4TiNouNUs5G61j2lO6RYTzocLrsQH5jwY",
-	"X+VZzJXisdKKNapE1SIV25iP9zpRB+w/YP/LY788cYtf3uRFaTpbhM8pPpDUtyoW3uVAPClKwRd1VNSL",
-	"ysD8GoBOQ+NTFAzUzxKn9dpUJ8iSiOs3YND68GGg/uImNVn2WusYfDXeY+pPWbrolsELdzdIWK6l91L2",
-	"ibT+2ZeD+0+7/0zZix/m/QtIiVAmJqX6E32AX5N6c1+2o8CLsrSV6nsHhnZgaC/J0Ey1wa3tT4p/saSq",
-	"4FYazVINwtdmL65Ey50u5SNFFF9UhXkEaZyD8HzAmr+w8KyCi2EUIaYqfOgSPrtJ0rnf4HosVg4z5fdT",
-	"DcugpX8NP6m4pHIY7yY0TUdJJ2nLJlhwMFhNcBvYKtldN+iTgqRHXeEyfdkvPJv5iEkQzUJk3pykN5ZB",
-	"ayQQM8RQ1V7S/kiSi/QJoSCiZIyYnHhauE5MGJ2NJ4vmZdCbqeJdAHPgOY52WhIKQhrM5Jt1QZ75+iIn",
-	"PRSNXj878ply8V7MBL2mguP2XGED2oIjQtVGHSqNHHB3H9zV8PdIpt8+NUV04bXNyCtbZZBXFX1ai7k6",
-	"bW9uqrop4NW8ogxaJP3JUPUoE43RJ2k4hld1XDsZTVlniI7gkG/OtvKejo4HZDwg4wEZ/+LIqHDmeZEx",
-	"sUNtWS8vKYScpHJkCkCRxY8spQFrlCXV8kq6WHkmhI3r0DXzk0y2yXgGUEqUfTLI1vcdgKO0nvExkE/e",
-	"LBCY3iJVezxThC9J2IYRQzAsqNhXCMeu73i2ejugM4XHDJIxAtkGCq9Xf3Bx0cbx3MJCfKr+3l8nyG65",
-	"GLVV3x5INxTL/tmK8/kvWpzvAPUHqN8d6pMrtIqya6LvMgW4FaYsKj9/+fpgr5Ti/qL83LoEtQah5XM8",
-	"VgFsqnYvIuGUYv37A1ra1JWBKYnmb0AQYbkywJFS/jEDUuodQo7Ab58/KFknX2P2Jubl7/r3eB/K8Xyi",
-	"yscGEZ2F5YCqKrCQYRX6LImoG2pGpH+BNuNI8S27cOLq1xvVr+wvmpblLfqaUq7otwQXlaDLiwADRWFJ",
-	"wsKSUpQoe3SmffrzYav1+3WBK64MMTyGUVRaLvi8eI0J0Hn4+vD/AwAA//8=",
+	"7H37cxo59u+/ouq7VWPfbXB307yc2voWBpy4HE+ywbM7s8HXiG4BWjcSIwnbJOX//ZYe/YLGgB9x5lv8",
+	"kuBuPY+kz3nonNPfrYBOZ5QgIrh1/N2aIBgipn7+/gX9OUdcnIXyrxDxgOGZwJRYx9ZZiIjAI4wYoCMg",
+	"JggwXdgGI8oAn89mlImyZVs8mKAplC2IxQxZxxYXDJOx9fDwYFszyOAUCdPhZ0b/i4LC/swrcNYpgzMB",
+	"pnMuwBCpjmfmlRlHAKMIsV84CBhSg4QRl+PAspkZFBPLtgicypGYmtc4tGxLjh8zFFrHgs1RdtxTeP8R",
+	"kbGYWMcVz7ammGT/nEEhEJON/7+vTqkJS99apf9cfa94D3+z7KI5M8RnlHCkpnwCw/dQoDu4kH8FlAhE",
+	"hPwJZ7MIB1BO/+i/XNLge2ZIf2NoZB1b/+coXbwj/ZYfdRmj7ISGC91dno6XEwTGukPAUIDwLQoBJACT",
+	"WxjhEMSDAyNGp4qeHLFbHCBJwuzeKJnNUdKrVTQgU/wos4/UiE5gaJ5sMWd0D6ezCKmfcmLJj+uAhpK0",
+	"5xe9slt1XMs2z6d8bCZ6gxYAc0CoAJioyXxGJMRkDEIUIdkN4AKKOS9bclwvQN6zhIxqfiDd3y9Iv1PK",
+	"hjgMEXkp8jkVp1ZAvjlHDEygJCCYITbFnEuSCQpgECDOFUVv0OLFqNeai4k8sQEUKLTBcC7U2sEoonco",
+	"fEEKmiN3iaeIzsWPP3kCT1EI6FyAO4iF3JASNF/ntJ0RCU8w6iF2i1g33gQvsm/clWPXAnzBBZoCdB8g",
+	"NXVAg2DOGArLoE2JgIEAAgUTggMYpXzixc6fnmxMR6DG9oLU/JWKUzon4RNIGFOu9fns/b+LaCd3SOvz",
+	"GQgp0qCF7jEXgMaHUHI8RMBsPowwn6AwBjVEbjGjZIqIYrgGeyRXO7a8IGyEI2fkjVzkQ+QMq2FQH3mw",
+	"MnSGrlfxrZeh+6USADidswABs5VXp/KC6/AZLiIKw0tKP0I2Rs9fDm9lOUyPQCKSWABBKYhkX69IY4NL",
+	"+pCuJbMe1pCGirupMUmKQ70bYoyRGD0THBxI8lP9jo5GOMAwAjM4Rvwd4IgIMFxk6x2+4CJdUnoBycI8",
+	"5c9fpIrTKDgzYsKoEJGEUTFhiE9oFKojo44LQzCYoPAYzGiEg4XmavQWMcCgQBGeYmGrf49dx7ElMh+7",
+	"YIrJXKC3XGg1JRQurc5bruZvBM7FhDL8DYUvsZTL5+2MBJQxJeS3LgBMZQHJRDAZUTZVv4/BfUm+LQl6",
+	"g4hCl5GC5LeBvgspFpGxnYjQlAF0P5OqRFYFAQdzPodRtACQ8DvE0qWVOPniy5XMTbXTZggK1IEC3qD4",
+	"OKr5HH+XStAMMYG1PgLDEMuJwegaZqWx6xCKZWXI9Ro5bchdUXdsK9R9XkemzLJep+vGupssraV2AoZY",
+	"cBtAMJ1HAs8iud1BQ6slDSmDNtymZwPIAQS6O0m7zOj85bEtKWpX313bL9LRbEsOGIebdsU5Wpwlioyp",
+	"xWco2HqSwwWQiug7MMhTaQDuMOHgboIIGFIxAZAhMMa3iJSBV60pyui3BGExQQxgpV4gMp9ax1+tVrd3",
+	"7VWlRC9/uZ7EzN6Fb9nWh4tW27xSPyuN5GnV9eKfvYuKdbVMFtu6L8kOSreQyVFz01PS0XI/aTdpL2kn",
+	"qo8H25phUqDsn/2qBOII3aKo5IOALWaCjhmcTXAAIOeIcyntAB4gAhmmHFASLcpW0aBDdBdQhR4ljgKG",
+	"hFbwdd/Xuvz3hHZtPJsgdonuhWVbnyOIifq9HTnWVZaHUe4TEqBNm6oXl9OWgtgk8TXek+lA6PC/KFAb",
+	"b+l0awW++HgHaoTXQg5rheyX2c2JiKI6CsGchIjFup4NJugehijAUxiBA3FHQTCBDAZSxwUQDBcCHS6d",
+	"RHVSs4exsXIYW6VTWBpd/f35x1HPXlabyQXYZqqYAFVWFn2R+Xk7zO+xLVq8BXIzs3NLun53vGeQiEeR",
+	"fyxLIHQ9Y5gEeAajTQT/nBR8sFdrJyfrUTFI10paupR1ngzA2qqXY1FetfoYG9DGOqfUPD66LkmG4FWr",
+	"xSxBUkpJH3x1M31K3mnRS05KGy34OzAIFP1L6ukAwIgSFBulMoYNLNCUb0WupDc5rCm8P9M1XUdNNP4r",
+	"mQJkDC4stZMElrN54gK/FIAVbBUrR96Ne/gxfFNtb7F1VFNKUsoPMqm/fhTnGyQoRARiM4a5nGFiX14y",
+	"I9fWwByMMCzYYS35OJYfbtDinTaAa5OAegjjEhCEaATnkQBTyAVi2kBnv/yhWAIuJcmXsjZZ13HjaeVm",
+	"s3pAC0kRi1IbEKAni5kqcw7HaIs6v6lyuhIXlCGzQnmin5uX4Kxjg77l9K3ESheT+PyiB+I2yoWwwfBY",
+	"SziPDemTLvWkU2Zbt9PC4X8ikVJ2lZlIElNqirKpCEMSoFR2Khh4wdHVO3PDsXjsaKrzT0Z08/qcn8li",
+	"hfghXxSNoYOUtCJloB+q3myUpwaZEgPAkJgzolU/I2CVlBhyoC6ypBr/Cxhk7pH+fvSPq+9yINWa33j4",
+	"22BZ9JCP84P0GmuupGRTxfKVGQmm5BpGY8qwmEw3qsRJnVZS5cmM+9m8ZZMMlNseGzfpc0XNrBLqNGs7",
+	"KiVJU9dDyFHNX2qx5vr+Iyv8f19cwiymp9znw5c89IsOEhBHfLdzb7bhDz/3b35kHlNuJDWAoDHC2MCV",
+	"f8mtqNQXbgMpg0aYoCXcKX93bVmsAGj0Rl4rNJR31GxeUp7csFdzW+RZurEuoLVEfTbfgRnkHGAhCRyi",
+	"DKBDbowyLw3WT0KodaTbhJtFWzZjLOn9cXHRvfxy1r7udE9bv328tGzrS6/V7V1/anU/X/c+tIyxqXfh",
+	"XXd/bX/54/PllqaU3mI6RYLhoKNFrbhl2XDvQytp1oxQ2ViSu8380qnHgEHMNeOVwqncNnmpPa670Q6s",
+	"cWqFprqBQiIm1uNVuZ7oC8rUJmwMenqYAAuOohE4IIgLFIKBKjwAuu1DQFmBDVmKeyNGiXKIwaJPDkYR",
+	"FDa4w2ICBqmFfHBYBt17GIhoofDAaBfijgI+gTPEy30iNTOCPo2s469bUMZ6sHe59UiWzFB0VZPKXBsU",
+	"L6p8ZwNUHpdB7AaydOYqedSq5M7b+UWv3y9rY/AaU3DmgqJ4CFPEpTax1K3reP4mqTozvWw/RVsoR7iN",
+	"G3x5Qxzk71LszIWZDTj+JnnBVFnb5+SG0Dsiax+uOSNr1sOM0GznzLqk1z3ggEYhYmDGaDgPBJdKSRRJ",
+	"8JRlVBHdabpAqvL/7LRGmxYhf0mUF62eumS5NgvXz5gbVsmmbEVSwaz5OctjanRUlv34Ls2qB01Y8Ro1",
+	"OPJHQQCrIwdWGlUYuhXkhp4Lqw7y6sNaOAzgsOqMKvVRxRk1K8NGs9JsePUwv01r+UuS2pJkqa2WivS1",
+	"NbRfMkllmIOxe5mrDclscg9KEo/oXJQS06uViFWZSlmmGj/Rsmcp16oy3FjGypX+mW1wqbVtbfpZ47q1",
+	"ZGz/t57D58wUMuKGrpDRPeIHifBs5Uxbksep4cd/ZdrKN6TYXaHxNLMAc46YnDOdQky2nO1vuk7H1Il7",
+	"4QXSkhy3lH9DKDYKcRc4ijC/xFPEBZzOEoPxLpY6+6eyUGPO5083pj5RzdzOwL3Bdv2TW5oftRpvZUAu",
+	"Whx7ab8WgXRseFrZ6voEFRrZWkFA50SAA13mEJx1MmbaXzigdwSx8qOoW/Fe7s6LobGco6652ainyJlO",
+	"r5gqiWb+4hhgzKjXciijCBbIWH3LNWbXIrt2bJalUma+wxxlb8Edy7bcLWHvCxrPI6iQz6gbEvpy677j",
+	"+ikPEE0cgacbifNppq0TBUTKXQvsePKfant/ws6T1RgVesqIwGGkvYTi5ZBqv2VbIxhxtOWqXOoqp7rK",
+	"068FuNhie8o6qpypFDOHrDxZWUOu5947PPvagCEYTbdaXVk3nEcovI5d4Lc6vI/sT77g10+889qMSNnt",
+	"v4zh2cVdg1xn2UCDldsdJXdXjFEsL2Y7oePXakOnhOpeveSHzaA0rFTD0qjhD4d+3YeV+uhxRbNWZNm5",
+	"+t54KCW//S1+u94Trt4cz6lmKGAO6VYk2HFGo8yMRpmRP/K7cEZ6sL1C7yk5zMTIWuznpL2OvvRa157j",
+	"N8zPilP3zE/facpi3fb1Z11B/tJuSb1uWz47d7U9aVfHp6TntOO036TbpNd1nZr5x0C1SgC1zY+B5ocz",
+	"E8UCA4FvjU7ft7y+BQzwyj8rfQuEmCd/+5mK8dm3+6RvVTMv8HRGmZDF65LvMvoNEW0HiokuhyynV7Fs",
+	"S06latlWfUuqmeibVjJspeNoVmFbHTNYy44Ldsww0ydnanySKaihZQk358XS2zP42Y6MYx2cbYQpPfwX",
+	"u0nJUGOny5SEQ2XYtrHaXne62nprW72z979e/6v75ez0jy2XPVZjtf4qm8Bj8i/E8GihFvAj5kKrmY/e",
+	"4TztokSZtjbqH3CMPqqCStNhN4htU+VCl3xl974seTb6vuyo4vFl1c5xVvU5gu7FdUqVvI/tCo4LKrTC",
+	"px22rWMLE1HxNG/BU7mtdDdTTPSfaZeYCDTWFBVsTtQV3aZ5XCYFC515pNyQnUC25Xiw66h+jhb82b4+",
+	"NX8rMb3Yc/gUR0JfByQc8B0wfE+7AMMhR0TYoPXxo9KT0C1iP5Jf2lbr48e34Zqm66dK+T8xMjyyGzfx",
+	"iDBV1reCgezN+2YokIpLrumVvfx0MMmV/xnxRE3ezlH56diiLL1S3tmC8/2Vduqyhrh6WzWjwQRMVTEU",
+	"UBJyHcThVkohHmNhojkyrgmAwwUwZd8ZgDOqGsA819TyBZIJ9KgUqxzawLnRo/ONnJoeEQnWqeNPJbat",
+	"gpamM7EwcSVUAI7EEjEPEmoe/k8xPROzRX4Ug5spHxwrX/spFIhhGIExIor48ZX8OzBA9zp4d7moVkpQ",
+	"CCL5JMvRbqZcqe263pZc6FxV6iaVVDRpfHZWxv7rfDrUSS4YCigLORDU+PHZAAKiXy+FIaWGBNdxVsKS",
+	"dvSjrWk/2sxhXRlkT0AmwIxyrCOutQVaHh5b/RpkUGqQvGboFtM5V+WWR/38QXtq0NkbgBXfh7PWhQ7H",
+	"POvIDQhXjemPW87XOS5ffXftwgvLTcP2fD3sf86p8hZS8cyrgPCnfF3Mkh7nQcamuGzjbl+c9y216fk7",
+	"0DdXHTPErs0LLcgqLw19MBZgAm9z1u72xXlySWJqrh6HB9uac80Bdxp5Ec4rEhXcCcRR4NtLIHlibxQh",
+	"igbzBd3Sm21jXHa7dHxb8Lcfj0joGWuuEuK0reQVOJkxDl2HcMGLvA0XHAzRiDIU33tJrqxMTCjMYKQK",
+	"3axL+HSdZk1HK6/FzfrLBHNuxClfg+sLeiNmiVW4ZpmullBcszuScJxMWqXYz8gGUIAp5WKN4brpNoOG",
+	"F/qlhuPXSn7d80pNp+mXKtWgEtSqnh+MCgzXO5uXa3Iml1mROj+Vf0+Q8mObyl0RM84RjSJ6Bw766jKo",
+	"bykHNilqHPT1vVDfOsxi2ktcGf3GEdNQ9bjq9GcCZxuhihdhkNpDwZxhsZCHcmrcjm/4TQ+PCRRzVrDg",
+	"rfOj3nmywhyPibLq8nx0f69zzkFIARbHfTJomRh8Ewrf65yXPly02iXtFAlaKjPPP/pzx6kErXP1P7KB",
+	"HAQKP+hQcfN24r6beNkCapTxS3SvXw2M56BKTqNH2CcCTxHABAx+L/XCm1IHCjQAB4M//vjjj4uLTufy",
+	"w4eLi17vP4N0t7pVk1OBy4klqW50oq6IBjeHAE6pyuCg+0EhMJHt2v6s0nfpJ2kCrxwx0sMPZ/gcKW0T",
+	"w+klvUEFMqmUPXQCAaVo/F7qzdVSllR507c8hGeti1+4Kdr6fHZoAx7QGQolkGXTj5lkLDMoJuV14/29",
+	"JEesu1gdrtxEsYk3P9gPkISlO4aFQAR8miHS+nwGKmWnXAGZgjFknF/0wK1bdgDNBiZCAdJDDYIJCm64",
+	"FrQjPEIgWAQR6pMD7U9lgwhzYYPY2co2Nwt2fKUgqaB5D4AkBAEkAYqSe4VDO5ZZltpjilHL/wVm6LBP",
+	"ZOUQCliSAznSMbmpc30Z9LQwcZw/EnL6SjW088/fU3kgwMGtU3bLnlM/lIPrkw9zeIfwL1zWK3XvZxFl",
+	"iIEQjTBRAnOiVYYowkOlloAQ3WKdesJkQqNcaZtyHjqmis4QgTN89Ouny26vPA3LfdInyheTLzljygWJ",
+	"ExJBhoB25z0Gg+997UUohbz4t3IvlA/6Cmzv7+/v+5YN+qm/oX5ZLpf71sPDoLym0/UuweBgCHO5KfIe",
+	"ofQWMY6/yZZoiFHqFtoncnPzQzWHUQSFWXrGFgDmXIszU8tMR7uCPj4h+TxtKDtTNVG1SkmOOtk1RhxA",
+	"hURpqoyBOb4aOSIcIHP/GcPGDAYTBLyyVHPmLJInVYgZPz46uru7K0P1ukzZ+MjU5Ucfz9rdX3vdkld2",
+	"yhMxVV5cAgvFc/X2Au2IzkPQ6f4bnKMFuIAEjpHKUtAzS39wftE7lOui0lbMzVqlh9KyLUV6deTdslN2",
+	"jPeW3GbWsaUOvFbJJ4q9HMlTfvQ9NT0/HN1M+ZE+jPJEleIDqRgeLboHb6vCmuUkzgFpfjwVUXqDFmWg",
+	"4gl1wPzyNSI4UMZXfcl4KMFA6ScAC56U6RM9rAiF7+QeDOgUcTCEwU1yS5k2U5GSAGjF0fmQLLSPj74G",
+	"lceQoZEioOJNie+39liPUe8sTOaXEZCtfNbJNY7taZGjNCvlw1Xi6RtLEdsnwYll7+18C7bOTVNsw3rI",
+	"y6cm5iaXedJznNecQM4ob1W2n9DyBeZKwp04LxefBwFCIQrL4HKCknxYCphUmqQ7BmczjdWD+OJz8JIZ",
+	"kXxNwqIqCamPMtkuVRV3c5VcpiVVqbK5UpoVUtXwN9dIctnJCu4WXSwnXZP1vObmest5wB5sq7oN6YpS",
+	"F6q63lZkjxOrqipb0GMpK6SS6efTKWSLBEc2waQU6uBYmxmRVgCXguCS4/hgr8XvvOf8euhW5aQGnaQy",
+	"0blaIIkdQdRDyaW1xVKFqmXTnah3aaqXA5VuaILu1SlZAtIlR/g3AdENcZyW61UgVC5kS3mnLJ166JVA",
+	"eG1+rdfA4VycouV4jtNsOE6z222dtruu57VbrWrTq3e8dqfW9k79k1azVXdOqqenbrfV8jrtU7fSOa20",
+	"a+36idv1W/5preV3TyqdetvtNE7qbbdbb1VO/U61XTuptxo7ky0fnWo13KrruL5Xr3Z9r9aue91uveP7",
+	"Xq3ePXXdatPptLuO02h23WajVjlpNdrtRsVzG/UTt1pr1b1WteXWT936SbV76nSqXrVR99peq+tVWyfd",
+	"eqtxUm257Vq70mq2qq2ue1I9cbtOyz312pWO362ePnkZM/aCrdjQnrHsGcsTGIvadBkQz/CQtkp8Zl1t",
+	"ZhY64Gktq9CXzACa7JeKRSTXLYOVgIrBoWJ0RtfNmBEoidWBQfp0oG4kdDKaPilMeHRgblfcwzLorPjx",
+	"c6kymGQ2eixhoSifC5V6E/5TEIJkuZXx2Pe/+WOPj6NvNw4a3znzulf7RhffbhlvWOtjj+IYrV3xNRvR",
+	"83VNRFwaMbccVXdVHKKzeSI7AunKfcxrcMP0Suf5sZFPm9+eTezZxA9kE3Foa8wjjB/nFjxiS2UimHNB",
+	"p4hlE4gZW4xuyFhddJAKUM4dUvGOVY7EiuP1rcN3+bKJi4dURO4gFlw5LebcPZL6VXMfVMQFzt9OB8kE",
+	"ZFmXiAt99Z76cGb8LDPBQQWe1HGUj3Jj2RF7fpS9J76OSEPhrKFba4yQ44xG1Zrf9PxmFdZDz2vW/XDk",
+	"hc5wdzXrKXPfo+4edX8g6hbZdh5B3FyigbWYayIieO7aazU7XBmcUgZ4nBFHS8yEAn3KVDJRtcff6e8f",
+	"JVmKAI4/0sSVKd5kgszDaTarwM9u1MlbPlrjDm29r3d5N/A+fZj98/6bP+6cdj5U/fafdxBFs8uwG/39",
+	"y+nvv//+OkWtdXnAChIjbQ1xazIZ/gwG/ZxVZ4KiiII7yqJ8Dq4ka50F3/+LD983xqHXXAzf//MfT6TB",
+	"Huj3QP/6QG+2HDCJYnYwwOS077VQ/8XY33X2WBU8AOgodum041tOJfqugrQJ/zCJsvYXmM8XaJdSV1hu",
+	"1fHqzWbD8xzlsb2amkIllMjKwY7j1P2G64bVwKsH/qgR+o3hsOkiH7phMAqtgiwQsh+3Wm/U6qafrDIh",
+	"JIgUJG1YeWI/6S52NTuDca17RHmJ72/juxNjtnJ3022SBAXxFNdmIbCsRxMKWM4OysK6JKV7LrLnIq/G",
+	"RfSWe4LCoH1gHmciJkKeL1/wZi0uQNDUgWYbv5mKzpm4pBXont7YyvK/hts803Vmd9+ZPeDtAe+HAJ7G",
+	"id3xTsPX43CnU4Mo/5bYQzCHdpUY7bzt0c4rQjvd0R7s3h7svD3Y7cHuZwU7DRNPwbptjMEmSw4H81k+",
+	"XT+gI20gLnLuKwKzv45Bd2vzqf1yxsrtv/pJfpgl9uczbL8SR1r3MYY9au9R+9VQ+6mW3QhzUUqzasWw",
+	"vWqafR8nmnpb4bFeqY/CqjcsVWqBX/KDpltq1j1UGtWQ53ghao5qaPujWpyV7dVcuDTFVs2yzbpT87ya",
+	"o82lGW+vMKyMnApqel4TVpFfh747RLXAq8NaxUE1J6wGw3AIQ2+IGk2/Vg1rFddpwtCp+OGwHha65b2M",
+	"N19BbnCrMWzW3NHQd/2K74fVZsOrDqETNALHaQQNt5qF3K3WMYkp3WLAeXfBFf/A3A3GldyLuSRNVpLL",
+	"SCUvS4O+jfn4STtqj/177H997Jc7Lv0mKy8K09nCfU7xgTjzWbHwLjvicfoLnmbYUQ2VgflOhA5D4zMU",
+	"DNQHq5NMfqoSZLHH9TswaH38OFB/cROaLGutvRh8M95jMpNZOh2bwQt3N0hYzrL4WvaJJDPe1/31n77+",
+	"Mwk2ftjtX0BKhDIxKdWfeQd4FWci/LodBV6Vpa3kZdwztD1De02GZvJQbm1/UvyLxfkmt9JolrJTvjV7",
+	"cSVa7nQoH0mv+aoqzCNI4+yF5z3W/IWFZ+VcDKMIMZXhQ6fw2U2Szn2d7TFfOczUvZ8qWAatKKJ3acYl",
+	"FcN4N6FJOEoySFsWwYKDwWqA28BWwe66QJ8UBD3q3KdJY7/wbOQjJkE0D5FpOQ5vLIPWSCBmiKGyvST1",
+	"kSQX6RNCQUTJGDE58CRFnpgwOh9P0uJl0Jur5F0Ac+A5jr60JBSENJjLlnVCnsX6JCc9FI3ePjryhWLx",
+	"Xs0EvSZX5PZcYQPaggNC1ULtM43scfcpuKvh75FIv6fkFNGJ1zYjryyVQV6V9Gkt5sbJaHXjCng1ryiD",
+	"Fkk+JqseZbwx+iRxx/CqjmvHvSnrDNEeHLLlbCnv+ei4R8Y9Mu6R8S+OjApnXhYZYzvUlvny4pTLcShH",
+	"JgEUST+/lTisURZnyyvpNPYZFzauXdfMx7psE/EMoJQo+2SQzSQ8AAdJ5uRDIJ+8SxGY3iKVlT6ThC8O",
+	"2IYRQzAsyNhXCMeu73i2ah3QucJjBskYgWwBhdern+JMyzieW5iIT+Xf++s42S2nvbbq2wPphrTcP1ty",
+	"Pv9Vk/PtoX4P9btDfXyEVlF2V+87KbmW0vTeY1QE6hN6xxM59xcOdHnZn7qaO8h9oyGX9ll9jIFGoa1f",
+	"rQKtthuEJhUxHcXmlJkBzoOVDz4c2gDBYKIhVQrVyoCorBfyr2DOGCJCDrWcTekskV4l+NPJ+PsEAjYn",
+	"AI4hJlwAKAtEQMitpA0lXNAZ0IVUeug7Oo9ClcdphEUZJFmT00TJYCg3MAcDRZ+BntJAcpGBbNApl13H",
+	"0ZxJlVSx6VTyvJkAE8SQynxriBtAAobIZC0u4hhyVdL87c9mG8+B13T/ZL5v8TX5EoiXfqVCZwPRn9nw",
+	"nAc7KeNmPmWR/05HXNx5uNre+3lNYvs9JO8h+bUgeULvEqHzz/hMLuNw5kMI6oSkGfi/XsnTsPRJhK/K",
+	"30h/CkAfqeXNO1aOxCqHOiLhjGL9hSCt9esM7ZREi3cgiLCcDuBIGWExA/SOgCHkCPz25aPSOfO5vm+m",
+	"vPxdfzH/oTxdTBTeBRGdh+WAqmzckGEVgqIP/tgoBkb6zV5o+5ZdOHD1fWVUHpdBWrQsj85VQrmir/2m",
+	"GfnLqaOXorAkYWFqP0oUA8qUTz7wufrFFp1okCuWwqcwikrLiffTZoyj5MPVw/8PAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -35,6 +35,8 @@ const (
 	EncryptData = "encrypt-data"
 	// DecryptData is KMS DecryptData: POST /v1.0/{project_id}/kms/decrypt-data.
 	DecryptData = "decrypt-data"
+	// UserQuotas is KMS ShowUserQuotas: GET /v1.0/{project_id}/kms/user-quotas.
+	UserQuotas = "user-quotas"
 	// ListSecrets is CSMS ListSecrets: GET /v1/{project_id}/secrets.
 	ListSecrets = "list-secrets"
 	// CreateSecret is CSMS CreateSecret: POST /v1/{project_id}/secrets.
@@ -70,6 +72,7 @@ var All = []string{
 	CreateDatakey,
 	EncryptData,
 	DecryptData,
+	UserQuotas,
 	ListSecrets,
 	CreateSecret,
 	ShowSecret,
