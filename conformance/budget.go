@@ -1,10 +1,13 @@
 package conformance
 
 import (
+	"context"
 	"fmt"
 	"slices"
 
+	kmsapi "github.com/dewconform/dewconform/gen/kms"
 	"github.com/dewconform/dewconform/gen/ops"
+	"github.com/dewconform/dewconform/openapi"
 	"github.com/dewconform/dewconform/steps"
 )
 
@@ -79,4 +82,31 @@ func countCreated(u *Usage, ex Exchange) {
 	case ops.CreateGrant:
 		u.Grants++
 	}
+}
+
+// quotaCheck reads, before the first scenario against a target that is not the mock, the KMS key quota
+// (user-quotas) and says why the run would not fit in what is left of it, or "". A target that does not
+// answer user-quotas is not checked (note says so). CSMS offers no quota operation: its documented 500
+// secrets per account cannot be read, only kept under with --max-secrets.
+func (c *apiClients) quotaCheck(ctx context.Context, projectID string, est Usage) (reason, note string) {
+	r, err := c.kms.ShowUserQuotasWithResponse(ctx, projectID)
+	switch {
+	case err != nil:
+		return "", "the key quota was not read (user-quotas: " + oneLine(err) + ")"
+	case r.JSON200 == nil || r.JSON200.Quotas == nil || r.JSON200.Quotas.Resources == nil:
+		return "", fmt.Sprintf("the key quota was not read (user-quotas answered HTTP %d %s)", r.StatusCode(), openapi.ErrorCode(r.Body))
+	}
+	for _, q := range *r.JSON200.Quotas.Resources {
+		if q.Type == nil || *q.Type != kmsapi.QuotaResourceTypeCMK || q.Quota == nil || q.Used == nil {
+			continue
+		}
+		free := int(*q.Quota) - int(*q.Used)
+		note = fmt.Sprintf("key quota %d, %d used (keys pending deletion count)", *q.Quota, *q.Used)
+		if est.Keys > free {
+			return fmt.Sprintf("the run would create up to %d keys, but the project's key quota leaves %d (user-quotas: quota %d, used %d; keys pending deletion count for their 7 days): free keys, raise the quota or select fewer scenarios (--tags)",
+				est.Keys, max(free, 0), *q.Quota, *q.Used), note
+		}
+		return "", note
+	}
+	return "", "the key quota was not read (user-quotas named no CMK quota)"
 }

@@ -177,6 +177,18 @@ func (r *runState) preflight(ctx context.Context, stderr io.Writer) (stop bool, 
 		fmt.Fprintln(stderr, "dewconform: "+res.Reason)
 		return true, writeReports(r.cfg, *res, r.red)
 	}
+	if len(r.cat.list) > 0 && !r.cfg.mock() {
+		// On a real account a run that runs out of keys half-way leaves errors and billed keys: stop first.
+		reason, note := r.clients.quotaCheck(ctx, r.prim.ProjectID, res.Estimate)
+		fmt.Fprintln(stderr, "dewconform: "+r.red.String(note))
+		if reason != "" {
+			res.Reason = reason
+			res.count()
+			res.Duration = time.Since(res.Started)
+			fmt.Fprintln(stderr, "dewconform: "+reason)
+			return true, writeReports(r.cfg, *res, r.red)
+		}
+	}
 	if len(r.cat.list) == 0 {
 		res.Reason = "no scenario matches the tags and paths"
 		res.count()

@@ -1,8 +1,10 @@
 package conformance_test
 
 import (
+	"bytes"
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -158,4 +160,42 @@ func TestBudget(t *testing.T) {
 		}
 		assert.Equal(t, 1, mine)
 	})
+}
+
+// TestKeyQuotaIsCheckedBeforeTheFirstScenario: against a target that is not the mock, a run that would
+// not fit in what the key quota leaves (user-quotas) stops before creating anything (exit 2, with the
+// numbers); one that fits runs.
+func TestKeyQuotaIsCheckedBeforeTheFirstScenario(t *testing.T) {
+	var creates atomic.Int64
+	counting := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/kms/create-key") {
+				creates.Add(1)
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+	small := realTarget(t, func(next http.Handler) http.Handler {
+		return counting(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !strings.HasSuffix(r.URL.Path, "/kms/user-quotas") {
+				next.ServeHTTP(w, r)
+				return
+			}
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			copyAnswer(w, rec, bytes.ReplaceAll(rec.Body.Bytes(), []byte(`"quota":100000,"type":"CMK"`), []byte(`"quota":10,"type":"CMK"`)))
+		}))
+	})
+	res, out := run(t, context.Background(), realConfig(small, "@create-grant && ~@mock-only"))
+	require.Greater(t, res.Estimate.Keys, 10)
+	assert.Equal(t, 2, res.ExitCode())
+	assert.Contains(t, res.Reason, "the project's key quota leaves 10 (user-quotas: quota 10, used 0")
+	assert.Contains(t, out, "key quota 10, 0 used")
+	assert.Zero(t, creates.Load(), "nothing was created")
+
+	big := realTarget(t, counting)
+	res, out = run(t, context.Background(), realConfig(big, "@create-grant && ~@mock-only"))
+	assert.Equal(t, 0, res.ExitCode(), res.Verdict())
+	assert.Contains(t, out, "key quota 100000")
+	assert.NotZero(t, creates.Load())
 }
