@@ -199,3 +199,26 @@ func TestKeyQuotaIsCheckedBeforeTheFirstScenario(t *testing.T) {
 	assert.Contains(t, out, "key quota 100000")
 	assert.NotZero(t, creates.Load())
 }
+
+// TestCleanupReportsWhatItCouldNotReach: a list-keys page whose next_marker is longer than the documented
+// 4 characters cannot be followed: the cleanup says which listing it could not finish and fails, instead
+// of reporting a clean sweep.
+func TestCleanupReportsWhatItCouldNotReach(t *testing.T) {
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Request-Id", "r")
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/kms/list-keys"):
+			_, _ = w.Write([]byte(`{"keys":[],"key_details":[],"next_marker":"10000","truncated":"true","total":20000}`))
+		case strings.HasSuffix(r.URL.Path, "/secrets"):
+			_, _ = w.Write([]byte(`{"secrets":[],"page_info":{"next_marker":null,"previous_marker":null,"current_count":0}}`))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	res, err := conformance.Cleanup(context.Background(), conformance.Config{KMSEndpoint: srv.URL, RPS: -1}, "", true)
+	require.Error(t, err)
+	require.NotEmpty(t, res.Unreached)
+	assert.Contains(t, res.Unreached[0], `keys of project 0123456789abcdef0123456789abcdef after marker "10000": the marker is longer than the documented 4 characters`)
+	assert.Empty(t, res.Scheduled)
+}
