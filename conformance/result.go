@@ -67,7 +67,10 @@ type ScenarioResult struct {
 	URI        string
 	Line       int
 	Tags       []string
-	Operations []string // operation slugs from the tags
+	Operations []string // operation slugs from the tags, and the one a fail is charged to (ChargedTo)
+	// ChargedTo is the operation whose refusal of a setup or check call failed the scenario, when that
+	// is not the operation under test; the scenario then counts under it too.
+	ChargedTo  string
 	Outcome    Outcome
 	Reason     string // why it did not pass (or, for baseline outcomes, the baseline's reason)
 	Step       string // the step that failed or was skipped

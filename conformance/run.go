@@ -444,6 +444,11 @@ func (r *recorder) finish(st *scenarioState) {
 			res.Reason = "the call under test was throttled (429): " + res.Reason
 		default:
 			res.Outcome = Fail
+			var rb *steps.RefusedBy
+			if errors.As(st.failErr, &rb) && !slices.Contains(res.Operations, rb.Operation) {
+				res.ChargedTo = rb.Operation
+				res.Operations = append(slices.Clone(res.Operations), rb.Operation)
+			}
 		}
 	case st.skipErr != nil:
 		res.Outcome, res.Step = Skip, st.skipStep

@@ -109,6 +109,9 @@ func TestQuotaRefusalInSetupIsAnError(t *testing.T) {
 		for _, s := range res.Scenarios {
 			if s.Outcome == conformance.Fail {
 				assert.Contains(t, s.Reason, "setup call refused by create-key", s.Name)
+				assert.Equal(t, "create-key", s.ChargedTo, s.Name)
+				assert.Contains(t, s.Operations, "create-key", "the fail counts under the operation that refused")
+				assert.Contains(t, s.Operations, "create-datakey")
 			}
 		}
 	})

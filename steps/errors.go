@@ -90,10 +90,21 @@ func (a answer) unjudged(err error) error {
 	}
 	if a.op != "" && (a.purpose == PurposeSetup || a.purpose == PurposeCheck) {
 		// A refused setup or check call is a fail of that operation, not of the one under test: say which.
-		return fmt.Errorf("%s call refused by %s: %w", a.purpose, a.op, err)
+		return &RefusedBy{Operation: a.op, Err: fmt.Errorf("%s call refused by %s: %w", a.purpose, a.op, err)}
 	}
 	return err
 }
+
+// RefusedBy is the fail of a setup or check call that the target refused: the runner charges the fail to
+// Operation (the one that refused) as well as to the scenario's own.
+type RefusedBy struct {
+	Operation string // slug
+	Err       error
+}
+
+func (e *RefusedBy) Error() string { return e.Err.Error() }
+
+func (e *RefusedBy) Unwrap() error { return e.Err }
 
 // judge classifies the failure of a Then step on the answer to the call under test: a 401 to a caller
 // whose credentials were not made wrong on purpose, and a real target's 429, mean the rule could not be
