@@ -53,7 +53,7 @@ fuzz: ## run every fuzz target for FUZZTIME each (not in CI)
 	done
 
 .PHONY: soak
-soak: ## SOAK_RUNS (100) suite runs against one shared `serve --control --key-quota`, purged after each; output in bench/soak.txt (not in CI)
+soak: ## SOAK_RUNS (100) suite runs against one shared `serve --control --key-quota`, `dewconform cleanup` after each; output in bench/soak.txt (not in CI)
 	$(GO) run ./bench/soak -runs $(SOAK_RUNS) -out bench/soak.txt
 
 tidy-check: ## fail if go.mod/go.sum are not tidy

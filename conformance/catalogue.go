@@ -22,6 +22,7 @@ type pickleInfo struct {
 	Line    int
 	Tags    []string
 	Ops     []string
+	Steps   []string // the step texts, for the estimate of what the run creates
 }
 
 // catalogue is every scenario the run will execute, in file order, and an index by pickle key.
@@ -74,6 +75,9 @@ func loadCatalogue(cfg Config, ops []string) (*catalogue, error) {
 				if op := strings.TrimPrefix(t.Name, "@"); known[op] && !contains(info.Ops, op) {
 					info.Ops = append(info.Ops, op)
 				}
+			}
+			for _, st := range p.Steps {
+				info.Steps = append(info.Steps, st.Text)
 			}
 			info.ID = fmt.Sprintf("%s:%d", p.Uri, info.Line)
 			cat.list = append(cat.list, info)

@@ -1,10 +1,14 @@
 package conformance
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	csmsapi "github.com/dewconform/dewconform/gen/csms"
@@ -18,39 +22,129 @@ import (
 // cannot keep the sweep going forever.
 const maxCleanupPages = 100
 
+// CleanupResult is what a cleanup did and could not do.
+type CleanupResult struct {
+	// Scheduled names what was scheduled for deletion ("key <alias> (<id>)", "secret <name>").
+	Scheduled []string
+	// Purged names what the mock's control API removed at once (keys pending deletion, their grants,
+	// secrets pending deletion), so that a shared mock returns to its starting state.
+	Purged []string
+	// Unreached names what the cleanup could not look at: a listing page it could not ask for (a marker
+	// longer than the documented maximum, more pages than it walks), a project no identity may list.
+	Unreached []string
+	// Live names the prefixed resources still neither scheduled for deletion nor purged when the
+	// cleanup ended: what a run or a cleanup left behind.
+	Live []string
+}
+
 // Cleanup removes what runs of dewconform left behind: every key whose alias and every secret whose name
 // starts with "dewconform-<runID>-" (or, with allRuns, "dewconform-") is scheduled for deletion (keys with
 // 7 pending days, secrets with a 7-day recovery window). Nothing else is touched. It lists each project of
-// cfg's identities once, as the first identity of that project that may list. removed names what was
-// scheduled ("key <alias> (<id>)", "secret <name>"); err joins what could not be done.
-func Cleanup(ctx context.Context, cfg Config, runID string, allRuns bool) (removed []string, err error) {
+// cfg's identities once, page by page, as the first identity of that project that may list. Against a
+// dewconform mock with its control API (recognised as run recognises it, and then not rate-limited unless
+// cfg.RPS says so), what is pending deletion under the prefix is then purged. err joins what could not
+// be done.
+func Cleanup(ctx context.Context, cfg Config, runID string, allRuns bool) (CleanupResult, error) {
+	return cleanup(ctx, cfg, runID, allRuns, true)
+}
+
+// cleanup is Cleanup; withPurge says whether to purge on a mock (the run's own sweep does not: it only
+// makes sure nothing of the run stays live).
+func cleanup(ctx context.Context, cfg Config, runID string, allRuns, withPurge bool) (CleanupResult, error) {
 	prefix := steps.ResourcePrefix
 	switch {
 	case allRuns && runID != "":
-		return nil, errors.New("give either a run id or all runs, not both")
+		return CleanupResult{}, errors.New("give either a run id or all runs, not both")
 	case !allRuns && runID == "":
-		return nil, errors.New("give a run id or all runs")
+		return CleanupResult{}, errors.New("give a run id or all runs")
 	case !allRuns:
 		if err := steps.CheckRunID(runID); err != nil {
-			return nil, err
+			return CleanupResult{}, err
 		}
 		prefix = steps.Prefix(runID)
 	}
+	asked := cfg
 	cfg.RunID = "cleanup" // normalize wants one; it names nothing here
-	cfg, err = cfg.normalize()
+	cfg, err := cfg.normalize()
 	if err != nil {
-		return nil, err
+		return CleanupResult{}, err
+	}
+	if !cfg.Control && !cfg.Embedded && probeControl(ctx, baseClient(Config{Timeout: cfg.Timeout, HTTPClient: cfg.HTTPClient}), cfg.KMSEndpoint) {
+		cfg.Control = true
+		if asked.RPS == 0 {
+			cfg.RPS = 0 // the mock does not throttle: the gentle default would only slow the sweep down
+		}
 	}
 	client := baseClient(cfg)
+	var res CleanupResult
 	var errs []error
 	for _, ids := range byProject(cfg) {
-		r, e := cleanupProject(ctx, cfg, client, ids, prefix)
-		removed = append(removed, r...)
+		s, e := cleanupProject(ctx, cfg, client, ids, prefix)
+		res.Scheduled = append(res.Scheduled, s.Scheduled...)
+		res.Unreached = append(res.Unreached, s.Unreached...)
+		res.Live = append(res.Live, s.Live...)
 		if e != nil {
 			errs = append(errs, e)
 		}
 	}
-	return removed, errors.Join(errs...)
+	if cfg.Control && withPurge {
+		purged, err := purge(ctx, client, cfg.KMSEndpoint, prefix)
+		res.Purged = purged
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return res, errors.Join(errs...)
+}
+
+// purge asks the mock's control API to remove at once what is pending deletion under the prefix.
+func purge(ctx context.Context, client *http.Client, endpoint, prefix string) ([]string, error) {
+	body, err := json.Marshal(map[string]string{"prefix": prefix})
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(endpoint, "/")+"/_dewconform/purge", bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("purge: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("purge: %s", oneLine(err))
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return nil, fmt.Errorf("purge: %s", oneLine(err))
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("purge: HTTP %d %s", resp.StatusCode, truncate(string(data), 200))
+	}
+	var out struct {
+		Keys []struct {
+			KeyID  string `json:"key_id"`
+			Alias  string `json:"key_alias"`
+			Grants int    `json:"grants"`
+		} `json:"keys"`
+		Secrets []struct {
+			Name string `json:"name"`
+		} `json:"secrets"`
+	}
+	if err := json.Unmarshal(data, &out); err != nil {
+		return nil, fmt.Errorf("purge: the answer is not the mock's: %s", oneLine(err))
+	}
+	var purged []string
+	for _, k := range out.Keys {
+		name := fmt.Sprintf("key %s (%s)", k.Alias, k.KeyID)
+		if k.Grants > 0 {
+			name += fmt.Sprintf(" with %d grant(s)", k.Grants)
+		}
+		purged = append(purged, name)
+	}
+	for _, s := range out.Secrets {
+		purged = append(purged, "secret "+s.Name)
+	}
+	return purged, nil
 }
 
 // byProject groups the identities by project, the primary identity's project first.
@@ -78,44 +172,56 @@ func byProject(cfg Config) [][]identity.Identity {
 }
 
 // cleanupProject sweeps one project with the first identity whose list calls are accepted.
-func cleanupProject(ctx context.Context, cfg Config, client *http.Client, ids []identity.Identity, prefix string) ([]string, error) {
+func cleanupProject(ctx context.Context, cfg Config, client *http.Client, ids []identity.Identity, prefix string) (CleanupResult, error) {
 	var lastErr error
+	project := ""
 	for _, id := range ids {
+		project = id.ProjectID
 		if (cfg.Auth == AuthAKSK && id.SK == "") || (cfg.Auth == AuthToken && id.Token == "") {
 			continue
 		}
 		c, err := newClients(cfg, client, id)
 		if err != nil {
-			return nil, err
+			return CleanupResult{}, err
 		}
-		removed, denied, err := c.sweep(ctx, id.ProjectID, prefix)
+		res, denied, err := c.sweep(ctx, id.ProjectID, prefix)
 		if !denied {
-			return removed, err
+			return res, err
 		}
 		lastErr = err
 	}
-	return nil, lastErr
+	if lastErr == nil {
+		return CleanupResult{}, nil // no identity can authenticate in this mode: nothing of a run can be there
+	}
+	return CleanupResult{Unreached: []string{"project " + project + ": no identity may list it"}}, lastErr
 }
 
-// sweep schedules the deletion of the project's prefixed keys and secrets. denied says the identity may not
-// list (401/403), so the caller tries another one.
-func (c *apiClients) sweep(ctx context.Context, projectID, prefix string) (removed []string, denied bool, err error) {
+// sweep schedules the deletion of the project's prefixed keys and secrets, page by page. denied says the
+// identity may not list (401/403), so the caller tries another one.
+func (c *apiClients) sweep(ctx context.Context, projectID, prefix string) (res CleanupResult, denied bool, err error) {
 	var errs []error
 	// scheduled notes the answer to one deletion.
 	scheduled := func(name string, status int, body []byte, err error) {
 		switch {
 		case err != nil:
 			errs = append(errs, fmt.Errorf("%s: %s", name, oneLine(err)))
+			res.Live = append(res.Live, name)
 		case status != http.StatusOK:
 			errs = append(errs, fmt.Errorf("%s: HTTP %d %s", name, status, openapi.ErrorCode(body)))
+			res.Live = append(res.Live, name)
 		default:
-			removed = append(removed, name)
+			res.Scheduled = append(res.Scheduled, name)
 		}
+	}
+	unreached := func(what string) {
+		res.Unreached = append(res.Unreached, what)
+		errs = append(errs, errors.New(what))
 	}
 
 	all := kmsapi.ListKeysRequestBodyKeySpecALL
 	limit := "100"
-	err = eachPage(func(marker *string) (*string, error) {
+	keys := fmt.Sprintf("keys of project %s", projectID)
+	err = eachPage(keys, kmsMarkerMax, unreached, func(marker *string) (*string, error) {
 		resp, err := c.kms.ListKeysWithResponse(ctx, projectID, kmsapi.ListKeysJSONRequestBody{KeySpec: &all, Limit: &limit, Marker: marker})
 		if err != nil {
 			return nil, fmt.Errorf("list keys in project %s: %s", projectID, oneLine(err))
@@ -125,7 +231,7 @@ func (c *apiClients) sweep(ctx context.Context, projectID, prefix string) (remov
 			return nil, fmt.Errorf("list keys in project %s: HTTP %d %s", projectID, resp.StatusCode(), openapi.ErrorCode(resp.Body))
 		}
 		if resp.JSON200 == nil {
-			errs = append(errs, fmt.Errorf("list keys in project %s: HTTP %d %s", projectID, resp.StatusCode(), openapi.ErrorCode(resp.Body)))
+			unreached(fmt.Sprintf("%s after marker %s: HTTP %d %s", keys, markerText(marker), resp.StatusCode(), openapi.ErrorCode(resp.Body)))
 			return nil, nil
 		}
 		for _, k := range resp.JSON200.KeyDetails {
@@ -139,6 +245,7 @@ func (c *apiClients) sweep(ctx context.Context, projectID, prefix string) (remov
 			case "2", "3", "5":
 			default:
 				errs = append(errs, fmt.Errorf("%s: state %q cannot be scheduled for deletion", name, k.KeyState))
+				res.Live = append(res.Live, name)
 				continue
 			}
 			r, err := c.kms.DeleteKeyWithResponse(ctx, projectID, kmsapi.DeleteKeyJSONRequestBody{KeyId: k.KeyId, PendingDays: "7"})
@@ -154,17 +261,18 @@ func (c *apiClients) sweep(ctx context.Context, projectID, prefix string) (remov
 		return &resp.JSON200.NextMarker, nil
 	})
 	if err != nil {
-		return removed, denied, err
+		return res, denied, err
 	}
 
-	err = eachPage(func(marker *string) (*string, error) {
+	secrets := fmt.Sprintf("secrets of project %s", projectID)
+	err = eachPage(secrets, secretMarkerMax, unreached, func(marker *string) (*string, error) {
 		resp, err := c.csms.ListSecretsWithResponse(ctx, projectID, &csmsapi.ListSecretsParams{Limit: &limit, Marker: marker})
 		if err != nil {
-			errs = append(errs, fmt.Errorf("list secrets in project %s: %s", projectID, oneLine(err)))
+			unreached(fmt.Sprintf("%s after marker %s: %s", secrets, markerText(marker), oneLine(err)))
 			return nil, nil
 		}
 		if resp.JSON200 == nil {
-			errs = append(errs, fmt.Errorf("list secrets in project %s: HTTP %d %s", projectID, resp.StatusCode(), openapi.ErrorCode(resp.Body)))
+			unreached(fmt.Sprintf("%s after marker %s: HTTP %d %s", secrets, markerText(marker), resp.StatusCode(), openapi.ErrorCode(resp.Body)))
 			return nil, nil
 		}
 		for _, s := range resp.JSON200.Secrets {
@@ -184,20 +292,40 @@ func (c *apiClients) sweep(ctx context.Context, projectID, prefix string) (remov
 		return resp.JSON200.PageInfo.NextMarker, nil
 	})
 	errs = append(errs, err)
-	return removed, false, errors.Join(errs...)
+	return res, false, errors.Join(errs...)
+}
+
+// The documented maximum length of a listing's marker: a next_marker beyond it cannot be sent back, so
+// the pages after it cannot be reached (list-keys' marker is an offset of at most 4 digits).
+const (
+	kmsMarkerMax    = 4
+	secretMarkerMax = 64
+)
+
+func markerText(marker *string) string {
+	if marker == nil {
+		return "(first page)"
+	}
+	return strconv.Quote(*marker)
 }
 
 // eachPage calls page with the marker of each page of a listing (nil for the first) until it returns no
-// next marker (nil or "") or an error, and at most maxCleanupPages times.
-func eachPage(page func(marker *string) (next *string, err error)) error {
+// next marker (nil or "") or an error. A marker longer than maxMarker, or more pages than
+// maxCleanupPages, is reported to unreached with what the listing was.
+func eachPage(what string, maxMarker int, unreached func(string), page func(marker *string) (next *string, err error)) error {
 	var marker *string
 	for range maxCleanupPages {
 		next, err := page(marker)
 		if err != nil || next == nil || *next == "" {
 			return err
 		}
+		if len(*next) > maxMarker {
+			unreached(fmt.Sprintf("%s after marker %q: the marker is longer than the documented %d characters, so the pages after it cannot be asked for", what, *next, maxMarker))
+			return nil
+		}
 		marker = next
 	}
+	unreached(fmt.Sprintf("%s after %d pages: more pages than the cleanup walks", what, maxCleanupPages))
 	return nil
 }
 

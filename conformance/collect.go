@@ -29,6 +29,7 @@ type collector struct {
 	asserts    map[string][]Assertion  // pickle -> its assertions marked (unconfirmed), in step order
 	retries    int
 	cleanups   []string
+	created    Usage // what the run's calls created, and how many calls it made
 }
 
 func newCollector(red *redactor) *collector {
@@ -48,6 +49,7 @@ func (c *collector) exchange(pickle string, ex Exchange) {
 	ex = c.redactExchange(ex)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	countCreated(&c.created, ex)
 	if len(c.exchanges[pickle]) < maxExchangesPerScenario {
 		c.exchanges[pickle] = append(c.exchanges[pickle], ex)
 	}
@@ -125,6 +127,13 @@ func (c *collector) exercised(op string) (statuses []int, succeeded int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return slices.Sorted(maps.Keys(c.statuses[op])), c.succeeded[op]
+}
+
+// usage is what the run's calls created so far.
+func (c *collector) usage() Usage {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.created
 }
 
 func (c *collector) totals() (retries int, cleanups []string) {

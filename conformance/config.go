@@ -64,6 +64,8 @@ type Config struct {
 	Embedded bool
 	// Control says the target offers the mock's control API; when false, Run probes GET /_dewconform/health.
 	Control bool
+	// MaxKeys and MaxSecrets refuse to start a run whose scenarios would create more (0: no maximum).
+	MaxKeys, MaxSecrets int
 	// RunID prefixes every created resource ("dewconform-<run id>-"); "" means a random one.
 	RunID string
 	// Progress prints done/total, failures so far and elapsed time to stderr; ProgressInteractive redraws
@@ -130,6 +132,9 @@ func (c Config) normalize() (Config, error) {
 		if c.Embedded {
 			c.Concurrency = 4
 		}
+	}
+	if c.MaxKeys < 0 || c.MaxSecrets < 0 {
+		return c, fmt.Errorf("--max-keys %d, --max-secrets %d: want 0 (no maximum) or more", c.MaxKeys, c.MaxSecrets)
 	}
 	if c.Timeout < 0 {
 		return c, fmt.Errorf("timeout %s: want a positive duration", c.Timeout)

@@ -26,6 +26,10 @@ func Markdown(res Result) ([]byte, error) {
 		}
 	}
 	fmt.Fprintf(&b, "| scenarios | %s |\n| retries (setup/cleanup) | %d |\n", strings.Join(counts, ", "), res.Retries)
+	fmt.Fprintf(&b, "| created (estimated at most) | %s (%s) |\n", res.Created, res.Estimate)
+	if len(res.Leftovers) > 0 {
+		fmt.Fprintf(&b, "| left behind | %s |\n", md(strings.Join(res.Leftovers, "; ")))
+	}
 	if res.Reason != "" {
 		fmt.Fprintf(&b, "| reason | %s |\n", md(res.Reason))
 	}

@@ -67,7 +67,10 @@ type ScenarioResult struct {
 	URI        string
 	Line       int
 	Tags       []string
-	Operations []string // operation slugs from the tags
+	Operations []string // operation slugs from the tags, and the one a fail is charged to (ChargedTo)
+	// ChargedTo is the operation whose refusal of a setup or check call failed the scenario, when that
+	// is not the operation under test; the scenario then counts under it too.
+	ChargedTo  string
 	Outcome    Outcome
 	Reason     string // why it did not pass (or, for baseline outcomes, the baseline's reason)
 	Step       string // the step that failed or was skipped
@@ -125,22 +128,29 @@ type Result struct {
 	CleanupProblems []string
 	// Swept lists what the final sweep by run prefix removed (after an interrupt or failed cleanups).
 	Swept []string
+	// Leftovers lists what the run created and neither its cleanup nor the sweep could remove or look
+	// at: resources that may still be billed. A run with leftovers never exits 0.
+	Leftovers []string
 	// Reason is set when the run as a whole could not be judged (unreachable target, rejected primary
 	// credentials, interrupt, nothing to run): one line.
 	Reason      string
 	Interrupted bool
 	RunID       string
+	// Estimate is what the selected scenarios would create at most; Created what the run's calls did
+	// create (2xx answers to create-key, create-secret, create-grant) and how many calls it made.
+	Estimate, Created Usage
 }
 
 // ExitCode maps the result to the process exit code: 0 when every scenario that ran passed; 1 when at
 // least one failed (differences from unconfirmed expectations on a non-mock target and baselined failures
 // excluded);
-// 2 when nothing failed but the run could not be judged. A credential problem never reports 0.
+// 2 when nothing failed but the run could not be judged or left resources behind. A credential problem
+// never reports 0.
 func (r Result) ExitCode() int {
 	if r.Counts[Fail] > 0 {
 		return 1
 	}
-	if r.Reason != "" || r.Counts[Error] > 0 {
+	if r.Reason != "" || r.Counts[Error] > 0 || len(r.Leftovers) > 0 {
 		return 2
 	}
 	return 0
@@ -155,6 +165,9 @@ func (r Result) Verdict() string {
 	case 2:
 		if r.Reason != "" {
 			return "NOT JUDGED: " + r.Reason
+		}
+		if r.Counts[Error] == 0 {
+			return fmt.Sprintf("LEFT BEHIND: %d resource(s) the run created could not be removed (listed above): run `dewconform cleanup --run-id %s`", len(r.Leftovers), r.RunID)
 		}
 		return fmt.Sprintf("NOT JUDGED: %d scenario(s) could not be judged (errors)", r.Counts[Error])
 	}

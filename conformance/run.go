@@ -51,6 +51,10 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (Result, err
 	if err := r.finishPrepare(ctx); err != nil {
 		return Result{}, err
 	}
+	r.announce(stderr)
+	if stop, err := r.budget(stderr); stop {
+		return r.res, err
+	}
 	if stop, err := r.preflight(ctx, stderr); stop {
 		return r.res, err
 	}
@@ -137,6 +141,30 @@ func (r *runState) finishPrepare(ctx context.Context) error {
 	return nil
 }
 
+// announce prints the run id and the resource prefix before anything is created: after a second Ctrl-C
+// (which ends the process at once) this line is what tells the user what to pass to `cleanup --run-id`.
+func (r *runState) announce(stderr io.Writer) {
+	fmt.Fprintf(stderr, "dewconform: run id %s: every resource it creates is named %s…; if it is cut short: dewconform cleanup --endpoint %s --run-id %s\n",
+		r.cfg.RunID, steps.Prefix(r.cfg.RunID), r.cfg.KMSEndpoint, r.cfg.RunID)
+}
+
+// budget refuses a run that would create more than --max-keys / --max-secrets allow, before any call.
+func (r *runState) budget(stderr io.Writer) (stop bool, err error) {
+	res := &r.res
+	res.Estimate = r.cat.estimate()
+	fmt.Fprintf(stderr, "dewconform: %d scenario(s) will create at most %s; %d of them share %d key(s) of the run\n",
+		len(r.cat.list), res.Estimate, res.Estimate.SharingScenarios, res.Estimate.SharedKeys)
+	reason := r.cfg.overBudget(res.Estimate)
+	if reason == "" {
+		return false, nil
+	}
+	res.Reason = reason
+	res.count()
+	res.Duration = time.Since(res.Started)
+	fmt.Fprintln(stderr, "dewconform: "+reason)
+	return true, writeReports(r.cfg, *res, r.red)
+}
+
 // preflight checks that the target answers and accepts the primary identity, and that there is something
 // to run. stop says the run ends here, with its reports written (err is then about writing them).
 func (r *runState) preflight(ctx context.Context, stderr io.Writer) (stop bool, err error) {
@@ -148,6 +176,18 @@ func (r *runState) preflight(ctx context.Context, stderr io.Writer) (stop bool, 
 		res.Coverage = coverage(r.cat, nil)
 		fmt.Fprintln(stderr, "dewconform: "+res.Reason)
 		return true, writeReports(r.cfg, *res, r.red)
+	}
+	if len(r.cat.list) > 0 && !r.cfg.mock() {
+		// On a real account a run that runs out of keys half-way leaves errors and billed keys: stop first.
+		reason, note := r.clients.quotaCheck(ctx, r.prim.ProjectID, res.Estimate)
+		fmt.Fprintln(stderr, "dewconform: "+r.red.String(note))
+		if reason != "" {
+			res.Reason = reason
+			res.count()
+			res.Duration = time.Since(res.Started)
+			fmt.Fprintln(stderr, "dewconform: "+reason)
+			return true, writeReports(r.cfg, *res, r.red)
+		}
 	}
 	if len(r.cat.list) == 0 {
 		res.Reason = "no scenario matches the tags and paths"
@@ -205,6 +245,10 @@ func (r *runState) execute(ctx context.Context, stdout, stderr io.Writer) (*exec
 		},
 	}.Run()
 	prog.finish()
+	// The shared keys go once every scenario is done with them; a problem is a cleanup problem.
+	if p, ok := suite.(interface{ ReleasePool(context.Context) int }); ok {
+		p.ReleasePool(context.WithoutCancel(ctx))
+	}
 	if err := out.Flush(); err != nil {
 		return nil, fmt.Errorf("write output: %w", err)
 	}
@@ -220,6 +264,7 @@ func (r *runState) classify(ctx context.Context, ex *execution) {
 	res.Interrupted = ctx.Err() != nil
 	res.Scenarios = ex.rec.collect()
 	res.Retries, res.CleanupProblems = ex.col.totals()
+	res.Created = ex.col.usage()
 	res.Coverage = coverage(r.cat, ex.col)
 	for _, s := range res.Scenarios {
 		res.Violations = append(res.Violations, s.Violations...)
@@ -235,18 +280,26 @@ func (r *runState) classify(ctx context.Context, ex *execution) {
 	}
 }
 
-// sweep removes, by the run's prefix, what an interrupted run or a failed cleanup may have left behind.
+// sweep removes, by the run's prefix, what an interrupted run or a failed cleanup may have left behind;
+// what it could not remove or could not look at is the run's leftovers.
 func (r *runState) sweep(ctx context.Context) {
 	res := &r.res
 	if !res.Interrupted && len(res.CleanupProblems) == 0 {
 		return
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sweepTimeout)
-	swept, err := Cleanup(sctx, r.cfg, r.cfg.RunID, false)
+	swept, err := cleanup(sctx, r.cfg, r.cfg.RunID, false, false)
 	cancel()
-	res.Swept = swept
+	res.Swept = swept.Scheduled
+	for _, l := range append(swept.Live, swept.Unreached...) {
+		res.Leftovers = append(res.Leftovers, r.red.String(l))
+	}
 	if err != nil {
 		res.CleanupProblems = append(res.CleanupProblems, r.red.String("sweep: "+oneLine(err)))
+		if len(res.Leftovers) == 0 {
+			// The sweep failed without saying what it missed: the run cannot say that nothing is left.
+			res.Leftovers = append(res.Leftovers, r.red.String("unknown: the sweep failed: "+oneLine(err)))
+		}
 	}
 }
 
@@ -391,6 +444,11 @@ func (r *recorder) finish(st *scenarioState) {
 			res.Reason = "the call under test was throttled (429): " + res.Reason
 		default:
 			res.Outcome = Fail
+			var rb *steps.RefusedBy
+			if errors.As(st.failErr, &rb) && !slices.Contains(res.Operations, rb.Operation) {
+				res.ChargedTo = rb.Operation
+				res.Operations = append(slices.Clone(res.Operations), rb.Operation)
+			}
 		}
 	case st.skipErr != nil:
 		res.Outcome, res.Step = Skip, st.skipStep
@@ -504,8 +562,12 @@ func printSummary(w io.Writer, res Result) {
 		}
 		fmt.Fprintf(w, "  %-24s %9d  %s / %s\n", c.Operation, c.Scenarios, ints(c.Exercised), ints(c.Documented))
 	}
+	fmt.Fprintf(w, "created: %s (estimated at most %s)\n", res.Created, res.Estimate)
 	for _, p := range res.CleanupProblems {
 		fmt.Fprintln(w, "cleanup problem: "+p)
+	}
+	for _, l := range res.Leftovers {
+		fmt.Fprintln(w, "left behind: "+l)
 	}
 	if len(res.Swept) > 0 {
 		sort.Strings(res.Swept)

@@ -46,7 +46,7 @@ var refusalEffects = map[string][]*regexp.Regexp{
 	ops.ReEncrypt: {regexp.MustCompile(`^\w+ can decrypt that data key with that key$`)},
 	ops.Sign:      {}, ops.Verify: {}, ops.GetPublickey: {}, ops.GenerateMac: {}, ops.VerifyMac: {},
 	ops.CreateRsaDatakeyPair: {}, ops.CreateEcDatakeyPair: {}, ops.DeriveSharedSecret: {},
-	ops.ShowSecret: {}, ops.ShowSecretVersion: {}, ops.ListSecrets: {},
+	ops.ShowSecret: {}, ops.ShowSecretVersion: {}, ops.ListSecrets: {}, ops.UserQuotas: {},
 	// Creation: a refused create leaves no resource, and the name it asked for belongs to another.
 	ops.CreateKey: {}, ops.CreateSecret: {},
 	// Versions and stages: a refused new version or rotation leaves the number of versions as it was; a

@@ -28,6 +28,7 @@ type scenario struct {
 	name  string
 	tags  []string
 	steps []string
+	kinds []messages.PickleStepType // of each step: Context (Given), Action (When), Outcome (Then)
 }
 
 func (s scenario) has(tag string) bool { return slices.Contains(s.tags, tag) }
@@ -58,6 +59,7 @@ func load(t *testing.T) []scenario {
 			}
 			for _, st := range p.Steps {
 				sc.steps = append(sc.steps, st.Text)
+				sc.kinds = append(sc.kinds, st.Type)
 			}
 			out = append(out, sc)
 		}

@@ -29,6 +29,8 @@ type conformCall struct {
 	ok, bad  any
 	badVars  map[string]string // path parameters of the 400 call, when they differ
 	badQuery string            // appended to the 400 call's path
+	// no400 says why the mock has no 400 for the operation (it takes no input to refuse), "" otherwise.
+	no400 string
 }
 
 // conformFixtures has one fixture per operation, keyed by slug. Each creates what it needs (its own key,
@@ -108,6 +110,9 @@ func conformFixtures(t *testing.T, e *env) map[string]func() conformCall {
 		},
 		ops.CreateKey: func() conformCall { return conformCall{ok: map[string]any{"key_alias": "conform-2"}, bad: `{}`} },
 		ops.ListKeys:  func() conformCall { return conformCall{ok: map[string]any{}, bad: map[string]any{"limit": "x"}} },
+		ops.UserQuotas: func() conformCall {
+			return conformCall{no400: "user-quotas takes nothing but the project, which is refused with 401 or 403"}
+		},
 		ops.DescribeKey: func() conformCall {
 			return conformCall{ok: keyID(key("conform-describe")), bad: `{}`}
 		},
@@ -258,6 +263,7 @@ func TestEveryResponseConformsToTheSpec(t *testing.T) {
 	e := newEnv(t)
 	pa := e.id("alice").ProjectID
 	fixtures := conformFixtures(t, e)
+	no400 := map[string]bool{}
 	for slug := range fixtures {
 		_, known := openapi.Lookup(slug)
 		require.True(t, known, "fixture %q names no operation of the registry", slug)
@@ -279,8 +285,12 @@ func TestEveryResponseConformsToTheSpec(t *testing.T) {
 		if c.badVars != nil {
 			badPath = path(op, pa, c.badVars)
 		}
-		r = e.do("alice", op.Method, badPath+c.badQuery, c.bad)
-		require.Equal(t, 400, r.Status, "%s: %s", op.Slug, r.Body)
+		if c.no400 == "" {
+			r = e.do("alice", op.Method, badPath+c.badQuery, c.bad)
+			require.Equal(t, 400, r.Status, "%s: %s", op.Slug, r.Body)
+		} else {
+			no400[op.Slug] = true
+		}
 		require.Equal(t, 401, e.do("", op.Method, p, c.ok).Status, op.Slug)
 		require.Equal(t, 403, e.do("alice", op.Method, path(op, e.id("eve").ProjectID, c.vars), c.ok).Status, op.Slug)
 		req, _ := request(op.Method, p, strings.Repeat(" ", mock.DefaultMaxBodyBytes+1))
@@ -316,7 +326,10 @@ func TestEveryResponseConformsToTheSpec(t *testing.T) {
 		}
 	}
 	for _, op := range openapi.Operations() {
-		check(e.contract, op.Slug, append(op.Success(), 400, 401, 403, 413)...)
+		check(e.contract, op.Slug, append(op.Success(), 401, 403, 413)...)
+		if !no400[op.Slug] {
+			check(e.contract, op.Slug, 400)
+		}
 	}
 	check(e.contract, ops.CreateKey, 500)
 	check(e.contract, ops.CreateSecret, 500)

@@ -69,6 +69,7 @@ func (w *World) definitions() []stepDef {
 		{`^` + who + ` creates a data key with that key$`, w.createsDatakey},
 		{`^` + who + ` encrypts "([^"]*)" with that key$`, w.encrypts},
 		{`^` + who + ` decrypts that cipher text$`, w.decryptsThatCipher},
+		{`^` + who + ` reads the key quotas$`, w.readsKeyQuotas},
 		// When: CSMS.
 		{`^` + who + ` creates a secret$`, w.createsSecret},
 		{`^` + who + ` creates a secret named "([^"]*)"$`, w.createsSecretNamed},

@@ -23,9 +23,11 @@ func (w *World) call(ctx context.Context, actor string, purpose Purpose) (contex
 
 // answer is the status and raw body of a call, for setup and check helpers.
 type answer struct {
-	actor  string // who called, for the message of a credentials problem
-	status int
-	body   []byte
+	actor   string // who called, for the message of a credentials problem
+	purpose Purpose
+	op      string // the operation's slug, "" when the request matched none
+	status  int
+	body    []byte
 }
 
 func answerOf(r *http.Response, body []byte) answer {
@@ -34,8 +36,13 @@ func answerOf(r *http.Response, body []byte) answer {
 	}
 	a := answer{actor: "the caller", status: r.StatusCode, body: body}
 	if r.Request != nil {
-		if c := callFrom(r.Request.Context()); c.actor != "" {
+		c := callFrom(r.Request.Context())
+		if c.actor != "" {
 			a.actor = c.actor
+		}
+		a.purpose = c.purpose
+		if op, ok := openapi.Match(r.Request.Method, r.Request.URL.EscapedPath()); ok {
+			a.op = op.Slug
 		}
 	}
 	return a
@@ -272,6 +279,14 @@ func (w *World) requireKey() error {
 }
 
 func (w *World) hasKey(ctx context.Context, actor string) error {
+	if w.plan.SharesKeys {
+		k, err := w.pooledKey(ctx, actor)
+		if err != nil {
+			return err
+		}
+		w.key = k
+		return nil
+	}
 	a, k, err := w.createKey(ctx, actor, PurposeSetup, "", "")
 	if err != nil {
 		return err

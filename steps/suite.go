@@ -138,6 +138,8 @@ type Suite struct {
 	validator *Validator
 	client    *http.Client
 	roles     []string // the identity names scenarios may mention
+	planner   *Planner
+	pool      *keyPool // the run's shared keys (see pool.go)
 
 	// patterns holds the compiled step expressions (string → *regexp.Regexp). godog compiles a string
 	// expression on every registration, i.e. for every step of every scenario; that was a fifth of the
@@ -207,7 +209,7 @@ func New(cfg Config) (*Suite, error) {
 		client = &c
 	}
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	s := &Suite{cfg: cfg, validator: v, client: client}
+	s := &Suite{cfg: cfg, validator: v, client: client, planner: NewPlanner(), pool: &keyPool{keys: map[string]*keyRef{}}}
 	s.roles = knownRoles(cfg.Identities)
 	return s, nil
 }

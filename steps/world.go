@@ -24,6 +24,7 @@ const anonymous = "anonymous"
 type World struct {
 	s        *Suite
 	ref      ScenarioRef
+	plan     Plan // whether the scenario shares the run's keys
 	stepText string
 	stepFrom int // index of the current step's first exchange
 
@@ -84,6 +85,13 @@ func (w *World) before(ctx context.Context, sc *godog.Scenario) (context.Context
 	}
 	w.wrongCreds = map[string]bool{}
 	w.addresses = map[string]string{}
+	if w.s.planner != nil {
+		texts := make([]string, len(sc.Steps))
+		for i, st := range sc.Steps {
+			texts[i] = st.Text
+		}
+		w.plan = w.s.planner.Plan(texts)
+	}
 	client := doer{w: w}
 	var err error
 	w.kms, err = kmsapi.NewClientWithResponses(w.s.cfg.KMSEndpoint, kmsapi.WithHTTPClient(client), kmsapi.WithRequestEditorFn(w.authorize))

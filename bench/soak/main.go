@@ -1,7 +1,7 @@
 // Command soak checks that one `dewconform serve` can be shared by many CI runs: it builds dewconform,
 // starts `serve --control --key-quota Q`, runs the whole suite N times against it (`dewconform run
-// --endpoint`), purges what each run scheduled for deletion (POST /_dewconform/purge {"run_id": ...}),
-// and checks after every run that the keys, grants and secrets are back at their count before the run.
+// --endpoint`), removes what each run left with `dewconform cleanup --run-id` (which, against a mock with
+// the control API, purges what the run scheduled for deletion), and checks after every run that the keys, grants and secrets are back at their count before the run.
 // The quota is chosen so that the runs would exhaust it without the purge. It fails when the mock's RSS
 // at the last run exceeds its RSS at the reference run (run N/10) by more than 50%.
 //
@@ -11,7 +11,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -44,12 +43,12 @@ func main() {
 const soakSeed = `keys:
   - {owner: alice, alias: soak-live}
   - {owner: alice, alias: soak-pending, state: "4"}
-  - {owner: alice, alias: dewconform-soak1-live}
+  - {owner: alice, alias: dewconform-soak0-live}
 grants:
   - {key: soak-live, grantee: bob, operations: [describe-key]}
 secrets:
   - {owner: alice, name: soak-secret, value: not-a-run-s}
-  - {owner: alice, name: dewconform-soak1-disabled, value: v, state: DISABLED}
+  - {owner: alice, name: dewconform-soak0-disabled, value: v, state: DISABLED}
 `
 
 type stats struct {
@@ -105,8 +104,8 @@ func soak(runs, quota, concurrency int, noPurge bool, outFile string) (err error
 		return fmt.Errorf("build: %v: %s", err, b)
 	}
 
-	// Resources that are not a run's, or not pending deletion, must survive every purge: the baseline is
-	// not zero, and a key named like run 1's but live stays.
+	// Resources that are not a run's must survive every cleanup: the baseline is not zero, and what
+	// another run (soak0) left, live or disabled, stays (cleanup --run-id touches only that run's).
 	seed := filepath.Join(tmp, "seed.yaml")
 	if err := os.WriteFile(seed, []byte(soakSeed), 0o600); err != nil {
 		return err
@@ -132,7 +131,7 @@ func soak(runs, quota, concurrency int, noPurge bool, outFile string) (err error
 	url := strings.TrimSpace(sc.Text())
 	go func() { _, _ = io.Copy(io.Discard, stdout) }()
 
-	logf("dewconform soak: %d runs of the suite against one `serve --control --key-quota %d`, purged after each run", runs, quota)
+	logf("dewconform soak: %d runs of the suite against one `serve --control --key-quota %d`, `dewconform cleanup --run-id` after each run", runs, quota)
 	logf("commit %s, %s, %s/%s, %d CPUs, %s", commit(), runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(),
 		time.Now().UTC().Format(time.RFC3339))
 	logf("%-4s %-8s %-14s %-11s %-22s %-22s %-8s", "run", "time", "scenarios", "keys made", "purged k/g/s", "after k/g/s (base)", "RSS KiB")
@@ -166,8 +165,8 @@ func soak(runs, quota, concurrency int, noPurge bool, outFile string) (err error
 		created = mid.Total.KeysPendingDeletion - before.Total.KeysPendingDeletion
 		var p purged
 		if !noPurge {
-			if err := postJSON(url+"/_dewconform/purge", fmt.Sprintf(`{"run_id":%q}`, runID), &p); err != nil {
-				return err
+			if p, err = cleanup(bin, url, runID); err != nil {
+				return fmt.Errorf("run %d: %w", i, err)
 			}
 		}
 		after, err := getStats(url)
@@ -195,7 +194,7 @@ func soak(runs, quota, concurrency int, noPurge bool, outFile string) (err error
 		lastRSS = rss
 	}
 	logf("")
-	logf("%d runs in %s; every run passed and the purge brought keys, grants and secrets back to the pre-run counts", runs, time.Since(start).Round(time.Second))
+	logf("%d runs in %s; every run passed and its cleanup brought keys, grants and secrets back to the pre-run counts", runs, time.Since(start).Round(time.Second))
 	if created > 0 {
 		// Without the purge, run r ends with r*created more keys than the first began with: the quota
 		// refuses a key in the first run that would go above it.
@@ -227,27 +226,30 @@ func getStats(url string) (stats, error) {
 	return s, json.NewDecoder(resp.Body).Decode(&s)
 }
 
-func postJSON(url, body string, out any) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(body))
+var purgedKeyRe = regexp.MustCompile(`^purged by the mock: key .*?(?: with (\d+) grant\(s\))?$`)
+
+// cleanup runs `dewconform cleanup --run-id` against the mock and reads what it purged from its output.
+func cleanup(bin, url, runID string) (purged, error) {
+	var p purged
+	out, err := exec.Command(bin, "cleanup", "--endpoint", url, "--run-id", runID).CombinedOutput()
 	if err != nil {
-		return err
+		return p, fmt.Errorf("cleanup: %v\n%s", err, tail(string(out), 2000))
 	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
+	for _, line := range strings.Split(string(out), "\n") {
+		switch {
+		case strings.HasPrefix(line, "purged by the mock: secret "):
+			p.Secrets = append(p.Secrets, json.RawMessage(strconv.Quote(line)))
+		case purgedKeyRe.MatchString(line):
+			p.Keys = append(p.Keys, json.RawMessage(strconv.Quote(line)))
+			if m := purgedKeyRe.FindStringSubmatch(line); m[1] != "" {
+				n, _ := strconv.Atoi(m[1])
+				p.Grants += n
+			}
+		case strings.HasPrefix(line, "still there: "), strings.HasPrefix(line, "not reached: "):
+			return p, fmt.Errorf("cleanup left something: %s", line)
+		}
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s: status %d: %s", url, resp.StatusCode, data)
-	}
-	return json.Unmarshal(data, out)
+	return p, nil
 }
 
 // rssKiB reads a process's resident set size from /proc (Linux only).

@@ -39,11 +39,24 @@ func cleanupWith(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		return exitNotJudge
 	}
 	cfg.Auth, cfg.Timeout, cfg.RPS = conformance.AuthMode(t.auth), t.timeout, t.rps
-	removed, err := conformance.Cleanup(ctx, cfg, *runID, *allRuns)
-	for _, r := range removed {
+	res, err := conformance.Cleanup(ctx, cfg, *runID, *allRuns)
+	for _, r := range res.Scheduled {
 		fmt.Fprintln(stdout, "scheduled for deletion: "+r)
 	}
-	fmt.Fprintf(stdout, "%d resource(s) scheduled for deletion\n", len(removed))
+	for _, r := range res.Purged {
+		fmt.Fprintln(stdout, "purged by the mock: "+r)
+	}
+	for _, r := range res.Live {
+		fmt.Fprintln(stdout, "still there: "+r)
+	}
+	for _, r := range res.Unreached {
+		fmt.Fprintln(stdout, "not reached: "+r)
+	}
+	fmt.Fprintf(stdout, "%d resource(s) scheduled for deletion", len(res.Scheduled))
+	if len(res.Purged) > 0 {
+		fmt.Fprintf(stdout, ", %d purged by the mock", len(res.Purged))
+	}
+	fmt.Fprintln(stdout)
 	if err != nil {
 		fmt.Fprintf(stderr, "dewconform cleanup: %s\n", oneLine(err))
 		return exitNotJudge

@@ -9,7 +9,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/dewconform/dewconform/conformance"
@@ -119,6 +121,18 @@ func (t *targetFlags) identitySet(getenv func(string) string) (set identity.Set,
 	return set, projectID, nil
 }
 
+// interruptible is the context of a dewconform process: the first SIGINT or SIGTERM cancels it (a run
+// winds down and cleans up), and then the default handling comes back, so that a second Ctrl-C ends the
+// process at once. The run prints its id first for that case.
+func interruptible() (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return ctx, stop
+}
+
 const runSynopsis = "run [flags] [feature files or directories…]"
 
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -154,6 +168,8 @@ unreachable target, rejected credentials, harness errors)
 	fs.StringVar(&cfg.Baseline, "baseline", "", "YAML list of {scenario, reason} known to fail on this target")
 	fs.BoolVar(&cfg.List, "list", false, "print the scenarios the run would execute, with their tags, and call nothing")
 	fs.StringVar(&cfg.RunID, "run-id", "", "id in the prefix of created resources (dewconform-<id>-); default random")
+	fs.IntVar(&cfg.MaxKeys, "max-keys", 0, "refuse to start (exit 2) a run that would create more keys; 0: no maximum")
+	fs.IntVar(&cfg.MaxSecrets, "max-secrets", 0, "refuse to start (exit 2) a run that would create more secrets; 0: no maximum")
 	fs.Int64Var(&cfg.Randomize, "randomize", 0, "shuffle scenarios with this seed (-1: random seed)")
 	if code, done := parse(fs, args, stderr); done {
 		return code

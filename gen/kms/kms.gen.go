@@ -601,6 +601,24 @@ func (e Origin) Valid() bool {
 	}
 }
 
+// Defines values for QuotaResourceType.
+const (
+	QuotaResourceTypeCMK         QuotaResourceType = "CMK"
+	QuotaResourceTypeGrantPerCMK QuotaResourceType = "grant_per_CMK"
+)
+
+// Valid indicates whether the value is a known member of the QuotaResourceType enum.
+func (e QuotaResourceType) Valid() bool {
+	switch e {
+	case QuotaResourceTypeCMK:
+		return true
+	case QuotaResourceTypeGrantPerCMK:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SigningAlgorithm.
 const (
 	SigningAlgorithmECDSASHA256          SigningAlgorithm = "ECDSA_SHA_256"
@@ -1398,6 +1416,23 @@ type PageMarker = string
 // Principal An IAM user ID or account (domain) ID.
 type Principal = string
 
+// QuotaResource defines model for QuotaResource.
+type QuotaResource struct {
+	Quota *int32 `json:"quota,omitempty"`
+
+	// Type "CMK": keys; "grant_per_CMK": grants one key may have.
+	Type *QuotaResourceType `json:"type,omitempty"`
+	Used *int32             `json:"used,omitempty"`
+}
+
+// QuotaResourceType "CMK": keys; "grant_per_CMK": grants one key may have.
+type QuotaResourceType string
+
+// Quotas defines model for Quotas.
+type Quotas struct {
+	Resources *[]QuotaResource `json:"resources,omitempty"`
+}
+
 // ReEncryptRequestBody defines model for ReEncryptRequestBody.
 type ReEncryptRequestBody struct {
 	// CipherText The ciphertext to re-encrypt: a data key ciphertext (hex) or an encrypt-data ciphertext (base64).
@@ -1534,6 +1569,11 @@ type SigningAlgorithm string
 
 // Truncated Whether more records follow ("true") or not ("false").
 type Truncated string
+
+// UserQuotasResponseBody defines model for UserQuotasResponseBody.
+type UserQuotasResponseBody struct {
+	Quotas *Quotas `json:"quotas,omitempty"`
+}
 
 // VerifyMacRequestBody defines model for VerifyMacRequestBody.
 type VerifyMacRequestBody struct {
@@ -2335,6 +2375,16 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1.0/{project_id}/kms/sign (the `Sign` operationId).
 	Sign(ctx context.Context, projectId ProjectId, body SignJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ShowUserQuotas Show the key quotas
+	//
+	// Shows the user's quotas of keys ("CMK": keys the project may hold, keys pending deletion included) and
+	// of grants per key ("grant_per_CMK"), each with its total and its current use. dewconform reads it before
+	// a run against a real target, to stop a run that would not fit. Huawei's definition bounds `quota` and
+	// `used` to 0..100; the bound is not kept here, as quotas can be raised.
+	//
+	// Corresponds with GET /v1.0/{project_id}/kms/user-quotas (the `ShowUserQuotas` operationId).
+	ShowUserQuotas(ctx context.Context, projectId ProjectId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ValidateSignatureWithBody Verify a signature
 	//
@@ -3363,6 +3413,26 @@ func (c *Client) SignWithBody(ctx context.Context, projectId ProjectId, contentT
 // Corresponds with POST /v1.0/{project_id}/kms/sign (the `Sign` operationId).
 func (c *Client) Sign(ctx context.Context, projectId ProjectId, body SignJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSignRequest(c.Server, projectId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ShowUserQuotas Show the key quotas
+//
+// Shows the user's quotas of keys ("CMK": keys the project may hold, keys pending deletion included) and
+// of grants per key ("grant_per_CMK"), each with its total and its current use. dewconform reads it before
+// a run against a real target, to stop a run that would not fit. Huawei's definition bounds `quota` and
+// `used` to 0..100; the bound is not kept here, as quotas can be raised.
+//
+// Corresponds with GET /v1.0/{project_id}/kms/user-quotas (the `ShowUserQuotas` operationId).
+func (c *Client) ShowUserQuotas(ctx context.Context, projectId ProjectId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewShowUserQuotasRequest(c.Server, projectId)
 	if err != nil {
 		return nil, err
 	}
@@ -4671,6 +4741,40 @@ func NewSignRequestWithBody(server string, projectId ProjectId, contentType stri
 	return req, nil
 }
 
+// NewShowUserQuotasRequest constructs an http.Request for the ShowUserQuotas method
+func NewShowUserQuotasRequest(server string, projectId ProjectId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "project_id", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1.0/%s/kms/user-quotas", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewValidateSignatureRequest calls the generic ValidateSignature builder with application/json body
 func NewValidateSignatureRequest(server string, projectId ProjectId, body ValidateSignatureJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -5288,6 +5392,18 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1.0/{project_id}/kms/sign (the `Sign` operationId).
 	SignWithResponse(ctx context.Context, projectId ProjectId, body SignJSONRequestBody, reqEditors ...RequestEditorFn) (*SignResponse, error)
+
+	// ShowUserQuotasWithResponse Show the key quotas
+	//
+	// Shows the user's quotas of keys ("CMK": keys the project may hold, keys pending deletion included) and
+	// of grants per key ("grant_per_CMK"), each with its total and its current use. dewconform reads it before
+	// a run against a real target, to stop a run that would not fit. Huawei's definition bounds `quota` and
+	// `used` to 0..100; the bound is not kept here, as quotas can be raised.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1.0/{project_id}/kms/user-quotas (the `ShowUserQuotas` operationId).
+	ShowUserQuotasWithResponse(ctx context.Context, projectId ProjectId, reqEditors ...RequestEditorFn) (*ShowUserQuotasResponse, error)
 
 	// ValidateSignatureWithBodyWithResponse Verify a signature
 	//
@@ -9836,6 +9952,180 @@ func (r SignResponse) ContentType() string {
 	return ""
 }
 
+// ShowUserQuotasResponse200Headers the declared response headers of an HTTP 200 response for ShowUserQuotas
+type ShowUserQuotasResponse200Headers struct {
+	XRequestId *string
+}
+
+// ShowUserQuotasResponse400Headers the declared response headers of an HTTP 400 response for ShowUserQuotas
+type ShowUserQuotasResponse400Headers struct {
+	XRequestId *string
+}
+
+// ShowUserQuotasResponse401Headers the declared response headers of an HTTP 401 response for ShowUserQuotas
+type ShowUserQuotasResponse401Headers struct {
+	XRequestId *string
+}
+
+// ShowUserQuotasResponse403Headers the declared response headers of an HTTP 403 response for ShowUserQuotas
+type ShowUserQuotasResponse403Headers struct {
+	XRequestId *string
+}
+
+// ShowUserQuotasResponse404Headers the declared response headers of an HTTP 404 response for ShowUserQuotas
+type ShowUserQuotasResponse404Headers struct {
+	XRequestId *string
+}
+
+// ShowUserQuotasResponse413Headers the declared response headers of an HTTP 413 response for ShowUserQuotas
+type ShowUserQuotasResponse413Headers struct {
+	XRequestId *string
+}
+
+// ShowUserQuotasResponse429Headers the declared response headers of an HTTP 429 response for ShowUserQuotas
+type ShowUserQuotasResponse429Headers struct {
+	XRequestId *string
+}
+
+// ShowUserQuotasResponse500Headers the declared response headers of an HTTP 500 response for ShowUserQuotas
+type ShowUserQuotasResponse500Headers struct {
+	XRequestId *string
+}
+
+// ShowUserQuotasResponse502Headers the declared response headers of an HTTP 502 response for ShowUserQuotas
+type ShowUserQuotasResponse502Headers struct {
+	XRequestId *string
+}
+
+// ShowUserQuotasResponse504Headers the declared response headers of an HTTP 504 response for ShowUserQuotas
+type ShowUserQuotasResponse504Headers struct {
+	XRequestId *string
+}
+
+type ShowUserQuotasResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UserQuotasResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ShowUserQuotasResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ShowUserQuotasResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ShowUserQuotasResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ShowUserQuotasResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ShowUserQuotasResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *ShowUserQuotasResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ShowUserQuotasResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ShowUserQuotasResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *ShowUserQuotasResponse502Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *ShowUserQuotasResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ShowUserQuotasResponse) GetJSON200() *UserQuotasResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ShowUserQuotasResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ShowUserQuotasResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ShowUserQuotasResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ShowUserQuotasResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ShowUserQuotasResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ShowUserQuotasResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ShowUserQuotasResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r ShowUserQuotasResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r ShowUserQuotasResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ShowUserQuotasResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ShowUserQuotasResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ShowUserQuotasResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ShowUserQuotasResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ValidateSignatureResponse200Headers the declared response headers of an HTTP 200 response for ValidateSignature
 type ValidateSignatureResponse200Headers struct {
 	XRequestId *string
@@ -10974,6 +11264,24 @@ func (c *ClientWithResponses) SignWithResponse(ctx context.Context, projectId Pr
 		return nil, err
 	}
 	return ParseSignResponse(rsp)
+}
+
+// ShowUserQuotasWithResponse Show the key quotas
+//
+// Shows the user's quotas of keys ("CMK": keys the project may hold, keys pending deletion included) and
+// of grants per key ("grant_per_CMK"), each with its total and its current use. dewconform reads it before
+// a run against a real target, to stop a run that would not fit. Huawei's definition bounds `quota` and
+// `used` to 0..100; the bound is not kept here, as quotas can be raised.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1.0/{project_id}/kms/user-quotas (the `ShowUserQuotas` operationId).
+func (c *ClientWithResponses) ShowUserQuotasWithResponse(ctx context.Context, projectId ProjectId, reqEditors ...RequestEditorFn) (*ShowUserQuotasResponse, error) {
+	rsp, err := c.ShowUserQuotas(ctx, projectId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseShowUserQuotasResponse(rsp)
 }
 
 // ValidateSignatureWithBodyWithResponse Verify a signature
@@ -16020,6 +16328,198 @@ func ParseSignResponse(rsp *http.Response) (*SignResponse, error) {
 	return response, nil
 }
 
+// ParseShowUserQuotasResponse parses an HTTP response from a ShowUserQuotasWithResponse call
+func ParseShowUserQuotasResponse(rsp *http.Response) (*ShowUserQuotasResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ShowUserQuotasResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UserQuotasResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ShowUserQuotasResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ShowUserQuotasResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ShowUserQuotasResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ShowUserQuotasResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers ShowUserQuotasResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers ShowUserQuotasResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers ShowUserQuotasResponse429Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ShowUserQuotasResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers ShowUserQuotasResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 504:
+		var headers ShowUserQuotasResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseValidateSignatureResponse parses an HTTP response from a ValidateSignatureWithResponse call
 func ParseValidateSignatureResponse(rsp *http.Response) (*ValidateSignatureResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -16484,6 +16984,9 @@ type ServerInterface interface {
 	// Sign Sign a message or digest
 	// (POST /v1.0/{project_id}/kms/sign)
 	Sign(w http.ResponseWriter, r *http.Request, projectId ProjectId)
+	// ShowUserQuotas Show the key quotas
+	// (GET /v1.0/{project_id}/kms/user-quotas)
+	ShowUserQuotas(w http.ResponseWriter, r *http.Request, projectId ProjectId)
 	// ValidateSignature Verify a signature
 	// (POST /v1.0/{project_id}/kms/verify)
 	ValidateSignature(w http.ResponseWriter, r *http.Request, projectId ProjectId)
@@ -17177,6 +17680,32 @@ func (siw *ServerInterfaceWrapper) Sign(w http.ResponseWriter, r *http.Request) 
 	handler.ServeHTTP(w, r)
 }
 
+// ShowUserQuotas operation middleware
+func (siw *ServerInterfaceWrapper) ShowUserQuotas(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectId ProjectId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ShowUserQuotas(w, r, projectId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ValidateSignature operation middleware
 func (siw *ServerInterfaceWrapper) ValidateSignature(w http.ResponseWriter, r *http.Request) {
 
@@ -17377,6 +17906,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/create-rsa-datakey-pair", wrapper.CreateRsaDatakeyPair)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/create-ec-datakey-pair", wrapper.CreateEcDatakeyPair)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1.0/{project_id}/kms/derive-shared-secret", wrapper.DeriveSharedSecret)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1.0/{project_id}/kms/user-quotas", wrapper.ShowUserQuotas)
 
 	return m
 }
@@ -22334,6 +22864,193 @@ func (response Sign504JSONResponse) VisitSignResponse(w http.ResponseWriter) err
 	return err
 }
 
+type ShowUserQuotasRequestObject struct {
+	ProjectId ProjectId `json:"project_id"`
+}
+
+type ShowUserQuotasResponseObject interface {
+	VisitShowUserQuotasResponse(w http.ResponseWriter) error
+}
+
+type ShowUserQuotas200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type ShowUserQuotas200JSONResponse struct {
+	Body    UserQuotasResponseBody
+	Headers ShowUserQuotas200ResponseHeaders
+}
+
+func (response ShowUserQuotas200JSONResponse) VisitShowUserQuotasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowUserQuotas400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ShowUserQuotas400JSONResponse) VisitShowUserQuotasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowUserQuotas401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ShowUserQuotas401JSONResponse) VisitShowUserQuotasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowUserQuotas403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ShowUserQuotas403JSONResponse) VisitShowUserQuotasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowUserQuotas404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ShowUserQuotas404JSONResponse) VisitShowUserQuotasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowUserQuotas413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ShowUserQuotas413JSONResponse) VisitShowUserQuotasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowUserQuotas429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ShowUserQuotas429JSONResponse) VisitShowUserQuotasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowUserQuotas500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response ShowUserQuotas500JSONResponse) VisitShowUserQuotasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowUserQuotas502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response ShowUserQuotas502JSONResponse) VisitShowUserQuotasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowUserQuotas504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response ShowUserQuotas504JSONResponse) VisitShowUserQuotasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ValidateSignatureRequestObject struct {
 	ProjectId ProjectId `json:"project_id"`
 	Body      *ValidateSignatureJSONRequestBody
@@ -22790,6 +23507,9 @@ type StrictServerInterface interface {
 	// Sign Sign a message or digest
 	// (POST /v1.0/{project_id}/kms/sign)
 	Sign(ctx context.Context, request SignRequestObject) (SignResponseObject, error)
+	// ShowUserQuotas Show the key quotas
+	// (GET /v1.0/{project_id}/kms/user-quotas)
+	ShowUserQuotas(ctx context.Context, request ShowUserQuotasRequestObject) (ShowUserQuotasResponseObject, error)
 	// ValidateSignature Verify a signature
 	// (POST /v1.0/{project_id}/kms/verify)
 	ValidateSignature(ctx context.Context, request ValidateSignatureRequestObject) (ValidateSignatureResponseObject, error)
@@ -23695,6 +24415,32 @@ func (sh *strictHandler) Sign(w http.ResponseWriter, r *http.Request, projectId 
 	}
 }
 
+// ShowUserQuotas operation middleware
+func (sh *strictHandler) ShowUserQuotas(w http.ResponseWriter, r *http.Request, projectId ProjectId) {
+	var request ShowUserQuotasRequestObject
+
+	request.ProjectId = projectId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ShowUserQuotas(ctx, request.(ShowUserQuotasRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ShowUserQuotas")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ShowUserQuotasResponseObject); ok {
+		if err := validResponse.VisitShowUserQuotasResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ValidateSignature operation middleware
 func (sh *strictHandler) ValidateSignature(w http.ResponseWriter, r *http.Request, projectId ProjectId) {
 	var request ValidateSignatureRequestObject
@@ -23766,215 +24512,222 @@ func (sh *strictHandler) VerifyMac(w http.ResponseWriter, r *http.Request, proje
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H15c9s4tu9XQfFOVdv3Sgr3xa6uKUqiHD9HabflXtLjPBskQYltitSQlG0llffZX2HhJlGrZTu5o/6j",
-	"Y5EACBwAv3NwcJavnBONJ1GIwjThTr5yIwRdFJM//7xC/56iJD138S8XJU7sT1I/CrkT7txFYep7PopB",
-	"5IF0hEBMCzeAF8UgmU4mUZy2uAaXOCM0hriFdDZB3AmXpLEfDrlv3741uAmM4Ril7IOXcfQ3cmq/x16B",
-	"824LnKdgPE1SYCPy4Ql7xfrhwCBA8U8JcGJEOgmDBPfDx81MYDriGlwIx7gnrOat73INDvffj5HLnaTx",
-	"FJX7PYZPH1A4TEfciSQ2uLEfln9OYJqiGDf+f//FNw3Y/GI2//r8VRK//YNr1I05RskkChNEhtyG7hlM",
-	"0SOc4V9OFKYoTPGfcDIJfAfi4b/7O8E0+Frq0j9i5HEn3H+9KybvHX2bvLPiOIrbkTujn6vS8XqEwJB+",
-	"EMTIQf4DcgEMgR8+wMB3QdY54MXRmNAzQfGD7yBMwvLaaLLF0aSzVdchVvxdaR2RHrWhy55sMGb0BMeT",
-	"AJE/8cDyP26dyMWkvegPWoLCC1yDPR8nQzbQezQDfgLCKAV+SAZziULXD4fARQHCnwFJCtNp0uJwv/ZA",
-	"3vOcjGR8oFjfe6RfL4pt33VRuC/y8RKv1pBvmqAYjCAmIJigeOwnCSZZGgHoOChJCEXv0Wxv1DOn6Qjv",
-	"WAemyG0Ae5qSuYNBED0id48UZFvu2h+jaJq+/s5L/TFyQTRNwSP0U7wgMWi+zG47DzE8wWCA4gcUW9ki",
-	"2Mu6ERa2nQmSWZKiMUBPDiJDB5HjTOMYuS3QicIUOilIkTMKfQcGBZ/Y2/6jg83oCEjf9kjNj1Hai6ah",
-	"uwMJM8qZl+dnf9TRDq8Q8/IcuBGioIWe/CQFUbYJMcdDIZhM7cBPRsjNQA2FD34chWMUEobLsAdztRNO",
-	"dFzd9XhP9AQkQ8Tbiutongglm7cFUZK5/dD9mggASTSNHQTYUl4cyh7n4RLOggi611H0AcZD9PzpEBem",
-	"g30RYERKZyCNIhDgb70gjRku0U26lMy0W3bkEu5G+oQpDulqyDAGY/QkTcARJn9E30We5zs+DMAEDlFy",
-	"ChIUpsCelesd73GSrqOoD8MZe5o8f5IkXq/ZM+kojtI0wDCajmKUjKLAJVuGbJcYQWeE3BMwiQLfmVGu",
-	"Fj2gGMQwRYE/9tMG+f+JwPMNjMwnAhj74TRFbznRZEjInZudt5zN30I4TUdR7H9B7j6mcn6/nYdOFMdE",
-	"yDf7ABayAGYifuhF8Zj8fQKemvhtM43uUUjQxSOQ/DbQ18diUThs5CJ0FAP0NMFHifIRBBxNkykMghmA",
-	"YfKI4mJqMU7ufbrysZF2OjGCKerCFF6g2SX04ysm5pNBnXzFJ6EJilOfHkocfzJCcYqe0tsYOf7EZ9O8",
-	"CEaT2H+AKZW0UejEs0mKXCLMQPCrHw5TH4b4RQAfEF2748hFQYBcMtS501GDu0czMnmr5+MCzc7dbAhZ",
-	"tWSCHLLYwumYO/kXdzUwb0VexoCB/5R4TWR/yryBxV2r07n9eD64vr0UlepvSZcrvxVRYL8HVueMlL/A",
-	"TwZ9kfs8P4oG99TEfWg+wBifMxPWmaIvRVeKnuAPFf0gv/JekF95H3AXqj3A52g6D7eYEHT2bvH0rZ+0",
-	"xxhOJsgF09BFcSbQN4ANE6TK4IhJGOPIuW8ACIqFgflNClxEprzpwhSCaILChExr6YQsLDkg/8+7nz//",
-	"z+IBGRPPRY9ORLZ7M0FOjFJ6Ip8b5SSAfrjZIPPhRB6AoGtdgcuLzuC/dHBJy+DlFHoROPrtY+eXj73z",
-	"q77VxYs2wkfF41MAbYKsjyMUgkc/HZW+jRmwB4MEveiwscDn4FEvGSp5Xz/SwdT+GznpJSlSN9ATqkPB",
-	"HAQM/QeED3vZ2E9BF8X+AxqMYIzcAekVSOE9SkrfTKgYigkRxeNnzv+3BsdW5G1psrfBHrqQYaEGwq8r",
-	"yHMKIP6BJesQZVojLDhUm/R8FLgJkSMgeIDBFNVA1qqJ+1bWKf0rg7ble7Uy0QWsRGQCMWUKFL9HmVBV",
-	"D+DQdX1MKRjcwvKZ+hZv1DmVliDq8zO2MCcu/eZtwMrMTwetm9GSoAHRvYTA9tMEI8d4GqT+JCD01qly",
-	"SQdpBHTBEBuA0Jh+jqyfonfymtX0+avQkL/949m8hKqj5ljJRoO0ZwDD/Cm4q1LpDjz6YUJRw47SEYAx",
-	"IjssbAFRUQll6NsQ+ekIxcAnSqKMf5nW4JYyBPyXIOoE7jFLeN83O+wV+ZMyCvKnIojZn4O+tCFzMq1B",
-	"/qH57xSfKb5SfIR8AyOUH9aobM8/EkkgQA8oaMqA7NBoGMPJyHcATBKUJPjMChIHhTD2owREYTBrbYuO",
-	"GIpJ+YL3d8i2uqa76hKjNfl7M3Isq4xFKrxOQgetW1SDrNwSENhgd6+Xz1Ywv3xxzuNizuBH6Am6yPHH",
-	"MABH6WMEnBGMoZOiGG9Fe5ZStCvtRLJTy5tRX9iMZrMHm94SXN9RtFvH58tgQ8rionsZn7jF+HbiA8XI",
-	"GpUpXbs6/vDTUTRNL7PhbrVaVlGftV/aAbtO3LJBbzZOy2E9oWeVvXE67UXYRIY6L3igKK0tcmRuVrX3",
-	"ej2S7eFc8Z0Ae7UDxfoERy7y4DRIj/GxOwfr07xvW/RmJ3xvcHMnAtpb0qfsJrHa+T9GiHB7DMVUFQAc",
-	"GMc+SthtZiGCliEtHynAjZZFUTuKAgTD5XsuX6vLN9xZDMN05UYb4hIIYbE8dPwJDNbR6DIv+K2xWDuf",
-	"2ZVaMlorb+ka19l5y9JL3woiiIqySr6kRxW+aZy8u21iSVNUlHpZE1OKKKeSxdX6S/6OaubwoOidVnIK",
-	"7hxC/yZ5egdggM8k7M6ydO/lp2icbESu/Gu4W2P4dE5rCjwZaPYrHwKMYzjjyMpJfTyaHSd4X5JRzVLh",
-	"KuRdu4ZXsULS9gZLhzRFFGnVTub1l/fiYs3RDIUpiiexn+AR5uYHc1YG6hI+BQMf1qwwEz/ODib3aHZK",
-	"7SPojREFmqwEBBmMjGGSopje3zb2vynWcS1B4IVsWJXRLG7QWlJkzHcNAgxwMVZlmsAh2qDOb6QcrZSk",
-	"UYzYDFWJfsFegvNuA9xw/A2XX+JmJL7oD0DWRi2/iWJ/SDnsqi79QkvtyJ8exrXd/yUMyF0IuUXExPRh",
-	"AHBTgQ9DBxXcsqbjNVuXrsw122LV1iT7P/Si9fNzcY6L1eIHfrG8D1cJ/BHFyjWK7D3Ki6u01J//M8Uj",
-	"tmDasxR9WKv8glXV1yxFSQMIII2AwItyVc0FrilQ+CFZaEQzlAB8Ui21nmBkEf4frn3DARi6N+ENh8lA",
-	"9JFYTlDxi6MEIfDxl2tr0Bq7x6fFJ3GJTO3ZugmrOM9EgtW6NYGvF3gWT4qLXGm5GgJSJQReG8BPEzBG",
-	"KcSF30Iv0aV3GHhAr6pTXavEuSuVuAMxSqdxSG8NGTnptctRrr//CdzNadi/4o4oqqx/+8fdPN3w42on",
-	"RX1rZT3riR+FtzAYRrGfjsZrb1PzOmZeZWfAfLbcuU4hUVkeaxnYc/VbZc03b6hbHpjzpm7pNdBci6og",
-	"yytm+L/3rtZaQ8/XvsV4riIs0++zdorLkA1aKjGQt1vrtVq4ZePaZPJW7Qfc6vLLu/Vq29dSzxbjd4fJ",
-	"GiXzTwmQxCbmQsD1h8TavcKwBu/NpqiomYFObpdTcGdyRhj0ZXIumIdktXrbpcp7H+IOF3hYimktSg7z",
-	"skIdf5hbfvmKWOjP3BzUL735m+iV2EHOJMMYoTEK0ypvKtS13ff71bbi9nbe3Wtv+RG5zl512f9nS+GN",
-	"+it/tiLpGnam8cN+LRbqyUTmf6n90IJ9EP58klJ7r0VboTneUJS9dSNnOmafqD2HLZNSFpfr3LJbdWSo",
-	"W11rr/DrVvF+LLES0iag+35vtlg7b6E97Y5CTqLju81wbS0JChumirFLsWbZ6ZIeK5+aThTFrh/isyVD",
-	"QdbcJPLDlJzdBlYHCAAPBB/FwFlEnIxmkzR6hxx3BNyILtQXFrCWzUv9esNEsvepfpl1UQr9INlOA5N1",
-	"xM10cnX6NJAPhmBaSK3G/XBIlZo2SnwXEccumKImxTJ8ck8aZMLe980O/Y2r4x+YyTbA48h3RuTShzqI",
-	"RWESBWwLQJChB3KBeXl+zFpfYopBDSM2MC0s7gCz27+B1alcr72gHUfey5U2h3kPV3ZwMwOQ8vT+lqlZ",
-	"q/NLHtfO65n10boyr63b362r896nWzxzeINdWJ9uzbMry+pbH6+J+UxKvJKIrRr+8wyFKIYp6kPn3e8o",
-	"9r1ZHzqkao3dGjVxYwu2PLvWx87Vp8vr265F/sWjPz/7yDrDNbia7nENrtK5TTGQojKTovGH/GFIO46/",
-	"w0aTjwR/Bc3MbKsTQmdNvLa24s0P+qvsQDA1QBplXI/p3PBCz5RwUYhA4IdoTlvS+io0cLEa9Qg9fi8V",
-	"kFpbi+D7O72tOWFXlsizzIgK6SPjpqdgApME+CkmcMX6FybMfm3fKqZXNT8p0e6tbCzp7L66cmG53eP1",
-	"bILmT4aNXYw/MsClzOVqYG4Im6Xy/0G2hhsbvnkRtRMA9owo01doKE5ArqGYO+mTY0IITGtAp3fQl/Cz",
-	"mxCGmboCHFV3R+n24jRzxE8yU/IEzopvhcHseOH64Vl6+zeA2iU7dBMUeUnrvLfR7LwgLC8MaQWFK6JF",
-	"aU8OPvX71vXVeee2a/XM3z5cU/ywBre/mNbl7eC9mcvz4i2T/zYFo9l4jNLYd7rsFpO1jBsevDfzZlkP",
-	"qdCWeVBXp4Y8BjH0E7p5L/qDRUVH7n291kGNnssWiEwbqCVi7ta2eHcXUs/pwlmN2ajTbmKcQYEHjkKU",
-	"4IPTHSl8B2jbxBZv0bkNrzkvjkISqcNPb8IjL4ApuwW8K1z37o5bwHqCThrMKh4ajxE+kk9QQqEkCtEv",
-	"Hnfyrw0ow31rbOOOmU8Zo+iiDU/Jn7F+UvG7BkCtYQtk8SnmdppUlS6lyr676A9ublr0DnaJd0PJc7K+",
-	"C2OU4JPSwgYX5XV62tLwyt+pW0IVwq1d4PML4qjq5NkoefI2QOJ/wTL7mDiQTMP7MHoMyQl9yR5ZMh+s",
-	"h2w5l+al8EMFR1HgohjzL3fqpESnEARYyMVlSJF5xQ6p/M+t5mjdJFS9V7/O3wvsNGWVNmvnD4VXMHSj",
-	"8UpRNyZFiGC7js+8rcvPsxl/zUjXkG0Vby+1Vi/D0QJgwfShAe4We3JHXYaCaIFiIj93znoh14XyeJaQ",
-	"JdPHrL2c2f6EMobO5rqHPnQqSgeGhhtU67OSS4WVaj+KptdS5AWsB8bQqV9ZfbOzRAO+3N3zuAX6ML7P",
-	"Vegn4HEUoQcWBMhPgQNDEKNJACmUs4GTrZwB+fytrf5ybrHPWA8rpnZhgmunldkHL3IbYtx93m0AVa5c",
-	"DRdmTOQknMVG4DTHgJKoq9CTPceBisdDSVegK0hIcEUBKjwSNVt1bQfaCu9JmifxniHZuiEZuqi5W10g",
-	"UxAgEKouQdA5G/KSTM207kw4x0J75UHzkTolNfPbfC7XGpYqlXVG2ROqOm5WWiWW1hwzSy9+lhuca23T",
-	"E3fZkYpb41jFzZ/luHkbCK5yx8JVbNHx0YB0P/tVaqvaEDkl1Ho7lCZgmqAYjzkaQz/ccLS/0TpdVif7",
-	"SlJzDsX9JrepMF0Pk34Q+Mm1P0ZJCseT3MNjG9P6xnflUuInyXR374cd0Xszj5Q1zibfuWvISjePjTw+",
-	"6ianMbde60A6sxRftEwiu6HWKt50nGgapuCIljkG592SX8VPCYgeQxSvNtuRxP15v8ZoiMdIa663wifk",
-	"LIZXT5X8AnfvGMBMsElkAy+ANUfTG05gfhJ1jiiZH0WUjlD86CeVazqea3DCpuFW0HAaQIJ8TEuDoa8y",
-	"71vOH4noQ4mT+uO1xPllQq8GaohU8ePZcufv6iyzY0idOGIWNiiEdkCjPmXTgYUwrsGR4Ccbzso1rdKj",
-	"Vbbw41kwHsjqphusU1yHlGOVMi5RPo9LS+i2kcfQ4t33ouvQsz1/YgSD8Ubzjeu60wC5t1mQ042284oV",
-	"m8yS2x3d1tZjVHlDzKN6eZaXYNl5OZTsokEJlsQltVB1F4I37/Kyqtp8E2mi1pRdw2nakuI2PV22bVmT",
-	"oaR5qzV2at1h5vNX/Vsz/1ve4G9B3MF7jhd5pUQBtm03IsGWI/JKI/JKPV/xd+2IaGc3MP15ccObNzGm",
-	"+czGnyHWIgHIMj8BlENOWJxi6KT+A1OO3nDiDQcYFOOf0g0HXD/Jf8ulitneb9yEN5xSeuGPJ1Gc4uIa",
-	"5sRx9AWFVKGeER13GQ9P4hocHorCNThtQ6qx+Mpm3m1y6qHMo8F1WWe5Rlawy7pZPDkn/cNsgnStTLhp",
-	"Ui/PPSdo3HYcZKUL2SqYot3fmwleiRpbWeGVrbM2M396vmETnsAPfpLSg+cL6AXJHcHaEwkcog+kIDn7",
-	"xPco3qRKn5Z84dA/ZfKsdV/f8tCXzB/2eH7xhBeip/S2oEpVGb+A42mU0iMgDcnJnXB+mEoi5S3+GC8r",
-	"+pmxH9KfxSf9MEVDStE0nobEYmbdOK7zgrX++FhuKA+g3HLW2WVUv0Cz5Nnu+qq8keBeb13T84OU3qvm",
-	"HPAUML5Hw4PR8IMNYH74QE5O6AHFr8kvG5z54cNbmaCST+8q7n/HyLBiNa7jEW5xfN8IBsom2+uhAB9c",
-	"Kk0vrOXdwaRS/nvEEzL4RoXKu2ML0f1ieWcDzvcjrdTKVcoCnhEj/MKO/yizYaf2934IOiM/RAkCVLWV",
-	"NMpW3ORi6riMaLR6bq+T/yzZyuOfm9jL7+bVRazcM7se9qP4+OC9uWgMX7pErL2bY/dmZf+tOYPleTta",
-	"WZVfw1mL9fq6NuhW9/zMGlxTA+o86BbT5BFLw0xRmk/+TwmgN9cNcGX+wcpml4alZBdgBJNR1eOCfgxz",
-	"C/OPfc5mtV085Dl1x6INyyRyRmBMiiEnCt2Emi4IUtP1h37KbBhKhuXE9pGVPWXcmukdSDyGUlN1/kKf",
-	"vwpS/fmZ6u/XRhh6W+fiOjRcplvaldgNEmN9PElnLIBqlIIEpXPEPMqpefzPenrmOrhqL+7ux8ndCTGT",
-	"HMMUxT4MwJCBVGaodwru0BPNNTJflJ6wkQsC/KS8qu/HCdFB0XobilQXpJKVVyLJLzJGsND3j9OxTXNy",
-	"xciJYjfBwEJjRzQABCF9PWd8U2jFBJ5fMMbZMq6TSuM6lTjPQicHKYxTMIkSGvqE4caEYCL+667Ecu/y",
-	"1zF68KNpQsrN9/r5nRZJp8sXXAsWkedmn2aPOO/iBQgX74pWXwwtC6T1+avQqL2PX9dtUabdvkLsAL4S",
-	"F7Zw96CLpslu20/KgW1KhY5G6InYelK/0sIXpFyG8ridzL/XeYbsLx6Di5LUD6nmea1fx9y6MLuYWrYf",
-	"umSZhuixSshThlSYTjSQPGaEYRQumGaKet0gS13boxNWudkdGQZJ9rMtuUiOI0yy6np7hAkYQxcRY+BF",
-	"ihGU9+eKRdN0Iwqyju6ReKzFXeg2HxJhcRrWOymVtvuz3LuqS7VRpJOi5mAZ8EYhi1tONnwm8uWOQJkQ",
-	"m93Z7hCfae1Gf5k9sKsn+nexnta5VFTbXN3rDSi8yap8iO43DSS7naHQW4fLWRn2c8DuW4mahd5mvIB4",
-	"zq5vbl04S+ocYGcJsJEXMR9plviSXAIhtyT4EStsjYaHM1SaMWqpMKjtxy57rfAlU4lxj15bZWLVzlnp",
-	"U3OiKZXhw1yMLqW2LQ7uWQKR+qtlQzAcXXTlps7LalPWRLFp8IbclBRHclRFlB2v5mp56wtglYxkFD3m",
-	"kV5eJkDZFtlnLq1+k7AP5C7JPEMYDKXUTwnoXH3oUb9slJ2GF9SFS9dcE//Xts7OP4LL39ofzjvgwvpE",
-	"Ht7cxP+8IQLnhuYIa6K2DPxhuIlGB0ssmddl5i9dqAWIjo+5Tgc0fSoMS0qfXLXCnCp/wrIOIwYtxoL4",
-	"MI6LkXhLr/W9aYowRV7CxH8zK/3yfBS1NrL/LKu4doxomvjDEKPLxlx/QCtsYn/OBlX3kWUL80U2Pf48",
-	"TKfxRlNBCy6XRPIiy4aQf2k+gGheNdtPJzR1lwAehJZCQv4PBkQivRqYDRID68gcfGwJYGD9+pv1sWMR",
-	"TQgJCZJQbaXV6Q5M8mDQF1s34VwY1gRzUkPFe1TV5ZLZ/mmWOoy4NOcdIz4RNgKGOBeFdeHAq+pVBqpv",
-	"LwcvLKRF9pX3q3Sb6LN86ckUg09uyppMkAOOrgbmYGDe/ndBRUIh9sCikVjye7kGphp+zfzD8c+Kvp41",
-	"dzkYlLT2cw+p+nzuIVWjZw8vOgPh9nfhVqlppfqu2lj1HW2Tjqdop/idZcLIftPyxQj3HFt5MDAvB4P8",
-	"MqH8pDwK+qRMDzKs3wVlvmrxuFK/eFwiQF43+1UafF6SDj27x7guX6jVR2keY4kz0zTSQATg6IYYh95w",
-	"RDcURil+QuxEb7jKWtmHCWkeLOdlHM6WOldhgHBGyLnPkOklHZ+WL7MX8Y56FW85St46jlCa0pfxmHsG",
-	"XaBzS5K8li7G18YXX6BA3sjy0f8ny1ZLpAES4S9nb/Pbr0Z4rufimEnnXHIhAKv+KvesryZBUlJuKk1m",
-	"S+8l5cli+8w7hlCeQVW9aWWuR1Hgkkj4jInU+4c8n5usFWCXbluy2p1p7KezASYBixB1n9yvEm8v3g0u",
-	"ct0CmyIAk2pu70H3IgFuBPz05Ca8M1kGbpYIe9C9aL7vm50m5e7AdByUJD/fTHlecswL8i9qkPWO3Pc0",
-	"UTR7OxJOR2K5AOll9hI90Vd3LDxHNiF+OLwJU3+MgB+Cuz+bA/e+2YUpugNHd58+ffrU73e71+/f9/uD",
-	"wV93hZ5EUFhG9QQPLL/7JwFtnSBy7o8BHEckfzv9DnIBy2tN5WgfE4w+4TK/Oa5CjGIzwol/gYglkg/H",
-	"19E9qrniPTf7gKYPJ7jxZ5NpK5qkPPs2Pjucm/2fElbUvDw/boDEiSbIxdDCYh7hepnufALTUWtZf/9s",
-	"4h7TTyx2Fy+izPx3zqQGhm7zMfbTFIXglwkKzctzILX4llTOFZEpqy76A3w64kFUzjtFkjXnoU8JdCb0",
-	"3jrwPQScmROgm/CIet82QOAnaQNkrrkNZnXeyMzNMRWo1pMcDxwYOijIbc6PGzTJVQLm2ouJihj/m/ox",
-	"Or4JcWUXprCJO/KOXioU6ucWGBCldXJS3RJ4+ESl0qg+P4vwhgBHD3xLaIm8dkwzZryfwkfk/5Tgek3r",
-	"aRJEMYpLrCI30nBR4Nvklh+46MGngYiJxjQdRQkx3sDjoClzogkK4cR/lx34WjfhTUgCniRzEU/whGSW",
-	"LjBGgMbMOQF3X29oqI4b7gRkf5MYHvjBDeEYT09PTzccxr48qAd92Wq1brhv3+5aSz66PO4OOLJhJTN9",
-	"NexK9IDixP+CW4pcHxWxV25CvLiTYzIGL4Apm/o4ngFYid9TGlppODTeyuoB4edFQ+WRkoGSWYoZW8nT",
-	"wkCCREWi/Du2fSlyBL6DmG9MBhsT6IwQEFs81+CmcYB3appOkpN37x4fH1uQvG5F8fAdq5u8+3DesT4O",
-	"rKbY4lujdEx8flM/JdpeurxAJ4imLuhaf4ALNAN9GMIhidoJBmzqjy76g2M8LyT2yZTNVbEpuQZHSE+2",
-	"vNDiWzzz9cXLjDvhyIanFi4jwl7e4V3+7mthlvzt3f04eUc3I95RzWxDEjYe1flIdUhhynJyx7F8I9PI",
-	"4vdo1gIkXRS1AJh3MQFHxDCXOqAcE4XICD4gEosuK3MT0m6R9Nt+CpxojBJgQ+c+92ApmpHwORGYWZwy",
-	"GM4ox6cuMngbxsgjBCS8KQ+wRMNCZah37ubjK13NEALGcIywNLg0elRR5N0lJe+5y337nIfTyWQjJwpT",
-	"FpEbTiYBi2P07u+EhU7IrgQKuWkzvzPmxjeG67326kzCvlVFGXYizDYOWTwiz7/kACoG25y0+YDmnVu+",
-	"zeeHusrkpanjIOQil2ZSsiOXXHkRYCKRnVkeeSKoZE4xNMorkyxwV8q4saxrrPi7P1lRkhfwW4OTKQnr",
-	"quSkfteG5TOYzAvrq/wWQibYIJdWktZX6kWx7bsuCmkNeX2Nj1Hai6Yh/YSwwScu4SyIoHsdRR9gTE+H",
-	"smisr3cdRX0YZguUGKErm5DuPKQmbwMiKWaB3DiFFzciOwv8RatsQA9W/tofo2jKZPrpeAzjWY4j62AS",
-	"C3VwSK32EL16nFPR5NvxW2MpflfjrCyHbhqnvGybxZJrhZmTIHmIuTQ1ACQxfCpJ0/C7IlXAEUlTP0JP",
-	"ZJfMAelc2JQ3AdE1tkacIEoQuosRJE84qt58IRCey9z+sjhcserheJHnDZ3nDcsyex1LEMWOaSqGqHXF",
-	"TlftiD25bRqmxreVXk+wTFPsdnqC1O1JHbWjtQVLNuWeaspWW+pqHaGrt7WOYGmm1JO7Skdta6a+Ndmq",
-	"kWs5XVAEXpBFTbFkUe1oomVpXVkWVc3qCYJi8N2OxfO6YQmGrkptU+90dEkUdK0tKKqpiaZiClpP0NqK",
-	"1eO7iqjomtgRTUtUzLalmXpbMYWO2pFMw1RMS2grbcHiTaEndqSubCm9naexpAXZiA0dGMuBsezAWMii",
-	"K4F4iYd0SBBrqpjaiFnUxODaK/ugLjxpsmAEfArm4nqR4zHmN2s4SU3ArQNnOXCWfZJtfokdkP2A7G+C",
-	"7JnROihHSNwe65GTw/0E+vFyhM/8KomGzOpQ3Q30Y3BEbFga4LIp6TL+RxGFBkiQMxEV9V4AzKxj7uRQ",
-	"TT1HfpdyMWenbcpD8DnpKMkipR/TKpB5SCxN4TwNiVncXMZocqqHAb3sqWMlllPK6v1j6HfKAQE4q9O5",
-	"/Xg+uM488RcyZmdZDbbAvgpNvkvVUP3Y2dq4Lbn1MH5kDruReaZZieWIv7yf/Pr0RR52e933itz59yNE",
-	"weTatYL/uer9+eefc+1UjiP987P35tAy++3+WXv277NBXzbMoXXW6bC/H6337TP+ET6et81ffx1WjUNP",
-	"uH7v/tF6/PT+Ivrr/MvffMf89dM5+7tr/up0fx2a1i6M6iKbqgNzOjCn12NOIUBBgFeX0yRJQQtmNaFg",
-	"mvEnM0fzTXgUDde7nDPR20FIvSmpA2HuTXm3EA707pjwDXb3VrrWjMLseuKueHoHxnBGzM5sdBPelXt0",
-	"B2AQhfQqpiXKvHDcAt2FKJQJcGBI69N7zCx3fh3zyUL7vgnTqQmgywnScCjLX+ShmAyDL/c8Gj7yU01U",
-	"v0SzLw9xonPLI+dmEYa3xfNyPNp/LYnnXMR7no8J/bk+wOz6gWyJsgueSS/BCgvnpudH9t5tfAf+ceAf",
-	"r3i4yQKzZ3yCxRzbgEdseLnhTJM0GqO4BNDZ3TBtiN0C04CqgMRuwEeGTIeV3yqLN9zxabVsHsGB+hbj",
-	"M40XxdVoDnl9hVkv13GBi7e7EymFE+auUZJ2+hdVEbuICVaKaFsT9S+LSEuiVGyJPa91/5yZRxWBnDlb",
-	"UHUP8bznKapsiLKhQM0VRUOTXU90eXt7LdMuYz+g7gF1XxF16+6a1yNunMBdVEdXA7PQHf0gOqGrBP7Y",
-	"SqFS5MZ96IOq9PiOFUKlcR90QQeucuAqr6kLwkj/TAVQJSPTUv7CAkUnFYtvahBbVg+0QC+KQf5hqpwJ",
-	"I0DxBTOBkCz80/lwQj6xbfZ8RJkUPjMsMIpy+qXv/dZ5Z/h7maKFFmcu+k1N4t2N8a80H98bf6pwjREK",
-	"ggg8RnFQTRB9Sx3RuBMOnv2e2Gf60BWNmX3268870uCA/gf0f3n0Z0sOsIx6W9xHz6fyW4/2pbtwEsXN",
-	"znQ4WRsNsM6giUT+rGqQS+eLBI7RWrT/EQxY621xFFGTLEG2VEu3DKWnyKrUtjrdjqhZOm/2dJFvG70O",
-	"r6udtqzpqqAbhiAbPVXr9Hita/Z6oi7wba0rau1uTzDMtqZKoqzrFm+Iqinr3bbY6+hK2zINXhEEQxaE",
-	"tqyKstxRLLWt85LaUXmTb/NtWZfFXs9SDUNWBN3SjY5gtIWO0FV1vWvwstTudFVekSxTa5u8qoiqLHYs",
-	"xeiJiix1dF5VDUEyenJPE8x222h3DVOUJYlXZYmXZEmVVFWUeLGrKpImiZImdiVZlSVDlcSuKkqSpKiy",
-	"2FVVSZdkVVRFSZY0SVYFSZI0VeXZf11JlhXN0OWeoUl8V9F6oqh3RIHvdUWxY6q8oBnc0jiSnCq/nIlS",
-	"dT2+NMMjWYTpoUVTZMM1IIIGL2iqZnuSw9sSEmRb4DVRRNBTPcXgFcm2XV3kZcXlZcRrCtJ5A/IeUh0H",
-	"2rLu6UhBHtJkJNuC7nm8IoiKqCBF1GyBlyRB4HlPUjTbk0VBVFzdVRzkGrJXorc7xGjBebajQ0cTbV7T",
-	"FQdqHpIkZKuapjpIMgzeFgQkibZoGK7h8NBAiJd4xbMNReY9zdDqrPJUefepOPDdA999Pb67q+Wvi2L/",
-	"ATWTEYyRmwf/WMaCrU73PbBR+oiYd31Z4RZ5ZaPfC+vTrXl2ZVl96+N1bgJMDlgwCIjLdqH0a4GPEXAj",
-	"ZzpGIT7AOYGPwpSUZKw8wTtlxFwHj3KVOUkpHUZzXyO3E8f0ODeOnHuAtyTxThxTR1x8mksQ3XTzDB7T",
-	"Y0DIMaDUeMsbmWGMiPtn5XSEZ6HMUjzB1m1Z8ZqGp2tNWUJi0+Z5p6lD2YEqsgUkGS+rdFqk2mucvfZK",
-	"HboDbrMdwBl//S4K/xbid18u2pZvI8+x+fYwSS6uHy/4x+vrJP2CZOXhL0nRf34eoQ6M4sAoXoNR4JUH",
-	"IKALneXmB0d4uxzvoqArmecs5RdX7IqHBtUhmXAwm4hCxK56qFs2uRtfxGKWy4hmHTp4XO/hxnsuMzMn",
-	"KLyoGYYuijzJ2LCYeZnkSy5flPM8r8m6ILiKI2qO7OmurNu2ISAZCq7juVxNkmP8HUHRdFVj3ylbG6QY",
-	"WWpyEi88aex0IbSYfJjF9llh3ZA5nGcuOcyuTdjO+CHPtpsNcWlKXY5bmR2X47ewJsjSCB/sCQ6s5dVY",
-	"C11y21sUsKAdq5kIS/eazLsUlk2yQBoVET82CfQh8UKN8E+/9MZmWP9ruM0zY31sH+zjAHgHwHsVwKM4",
-	"sT3eUfhaDXc0zzW55chCGlXQTsrQTtwc7cQ6tKMfOoDd24OdeAC7A9h9r2BHYWIXrNvEhIelMkrAdFLN",
-	"XQoij6q068JJ1IHZj2OGs7HRS2N/JiYb40uJkK8bKeJ7MEd6IY5UoekBtQ+o/Rqovas9zrxj5Xrorlzq",
-	"rQwD1AJ3BUIR/yqiGc6q0MwP1IDTTxMgiU3MC27CLBsSDAIwQk+n4C67qqfN0Qv7hQbzzNHADyvJkWii",
-	"6TBKAfEWRlmelaU85UeKVlcmyW7mJ3N85K1tPZ5t2bELUP/vjJRUZ+HyGmzvYBFz4HyvzPl2tYgZorAZ",
-	"w9CNxuvvNe9oQQLFOROyMes6gmA8DVJ/EiB8ktGp3YmOzzi6YIjHJKEYqUy62cBsbakXGu3NG/GfxSGy",
-	"cHUb48AZCukQXhpQS13FfdQMoSOKkqVrgsi3Lblt6F1B1XuyZip6uy2auq5LsmWZ3c6+y+5EnAM+HvDx",
-	"5fExc8rN4IfIxVtDJGmiyVKbLQm+EI0nU+b8+75vdmh86yzHKVFOl04HZ9ZH68q8tm5/t67Oe59ucYVn",
-	"WQYGfpIS28D3rCmSqXA3q8CMZn3o/ChOwHMJyjhMhVL2wjyN1zPcjEpU+d5crcjC5Pie1nnoavdnvzt/",
-	"6Ped97E81M8/JT25H3jRQ9K7HitO+5L/0v2L/3kdyXajygHSD5D+ipAOQd/sbG/MN0Rpk1oHb2zNV9hu",
-	"M7tvWPGvBTABl1YfHNWl7z5ugUHVGZckegmjsMYIsJKZ/HBT+Vz8tG0VSq4oNl3HkJqyBp2mrdhuU9dd",
-	"T4OupHgCmrcVX5EhPb4JN7Ekx+VIBetjt66NzUm2PFH9AV8P+Ppi+JpuAnrbAy+WUWlMyaQMu4tm0Cwe",
-	"2lvDnyZpnquIdlNSHbkpO4bQNDQRNT0VibzoIsNT0eZ7uRjYq8RTpBRbNIE2NF4VReLtmUW1pKN1Xcnj",
-	"JWSIogEVJGtQFmykOqIGVYlHKu8qju3a0BVtpBuyqriqJPAGdHlJdm3NrY2RuZ/Qmn6STOcDXeq2oQqe",
-	"LQuyJMuuYuiiYkPe0R2e1x1dUMp63o3mMU84uUGHq7E7F4J1VrwFPuO1GKKn9HYM43sUU/vnNErxMIQG",
-	"lxb5wpmp9k4r6sAaDqzh5VkDXnGEN7BUpTU5vDaIZUn4AJaElwvfH4g6A3+JSMwsSytrqAVYegqaoy6Z",
-	"IOeOpllhjg20Eoyz8Men4M788OGOKUlo3lJca6kTzpvxnsAf+ynzxcjxQtgOEnD/X0PCZi5OS/jMf6Kr",
-	"Dcum/WqeNk7YDKM4HTW1Z/rbfCYdIPt3Iwq8KEuj6/fA0A4M7ZUY2j0F/I1tPQn/IuHXiX37Jieaq6z0",
-	"2x5tMvYiYLTcalPODeDVjjArkIY/CM8HrPmBhefCkJCk/6b5/beTpGPUZAaMGwUSKwV7JBeS5AowmsYO",
-	"ykOWoLKZY4ySaZCWQoW5KEn9kOb4Jy7tWXaudIRuwiLeWIDggx8OaXgxmsq9BUphMsupELcNZta4CeeM",
-	"No+BjWhudFj3iVN68VpUKX8+r7m0SJ2t5BVidjdvBeSLxnSazvO8rgnIs0XB9lyH1wTRRo7Hu9D2HEcQ",
-	"FCgqCCJeRZ6tKiKEBvSgoeoGlB0ZObJqy7aNbAkavCiphi1ARULQVjVk2DrSJN5BrqRrhit4tipiId2R",
-	"BNkToSwbsqTqmiYLUHFFhZd5ydFVAcmywBuS6sqiiDzRlSReUiRZVVVBFVRFkkRXxf9Jkii6kqyKkoif",
-	"SboqS4Yki65KaqgiKaOrqqRIhqSqQhaqDLmaZ2u8KMnQETXJRa4jGJoiGjzvqJ6GZEXTPEd0BE+QdVGR",
-	"DJcXZBHavOcZnuvCFWHMJJEqcrLlfruBYepcjS0cH8rV8rOIDl1ZsxW7yUsaasqeZzRtj5ebqsHzSBIF",
-	"yRGI3E828Nr+FSW36BerURyPFNmDEElNz3PEpmyLUlN3Dbnp8IrtObqnGCrcnAXnu+j1TU8Pu2W33bLb",
-	"8t5xSX+PC/UgKh5ExZcXFa8KuW4rUzUqQ67LJEfOckRaIgVbwGSOKGlEJDaSYO5xFOW5gnKhtYGLYKnx",
-	"bjH72B1LTEEK3IQ1GenA44gF0iPvfkrKaen80AmmLmItZ7nnWsD0UhQz4XiMwpIEjbD4HN6EYQSCKByi",
-	"GHc80xmDdBRH0+GoKN4CA7wrkwT4CRB5norAYcXezo7cWW3aOhg6KBigwHv71HV7SpT2Yn4QV+ghun9O",
-	"4rg1kAqOwohM1PEBXA/guhO4YixZkYatwT01XfToRKEXxeNmgvIFuwp58apfj7y4VAl5fwmD2XLMpTG/",
-	"Z4A2ToCX6g5awAzBNLwPo8eQPipFwrgJ81AYosILjexr1IqDRs/IMmtnpcTno+MBGQ/IeEDGHxwZCc7s",
-	"Fxmze8nmPZo1s6vJ5RA5YMWzMJq0fDXccqMIFhTFYIJC1w+HTX88ieK0FD4ooWGDGjSMUIOlowQQS5Q3",
-	"4R2rd+vCWXIHjjQsugq8oR4D/OS0QODoAfcmAllMIvmGy7JpwiBG0J1lfSj6WwvHgsyLDdI6iKYpc4rL",
-	"vENYAYLX7kJ+5aIMLwpCHQp38ad/nABHDa5Mf4zbW5jFsjVCwqVSgn+X2dnYdf8WYfXzeEfnoRcdNAwH",
-	"qH8pqM+20CLKbhv5KPGHq+DcH4ZJyRHu6Mr8owFGMBnRwBelG6JjktQ+C1dx1D0/swbXxxT4VkffH5yf",
-	"fWSedHNGyi0w6IvUHAz3k1qJZd9ogEFfAtEDisFfR+ZxHrKf9bXGOwMP9UfxiMtd3vrjnv/XHxb/19/n",
-	"0l9n50+fru+/fBKvxp/G1pe++Omxf20Kn8b/5+9Pjz//zDU4TCcMy2WV69XAHAzM28uLzkC4/V24VbZ3",
-	"FMO0+95AGg8VptMYU+nv3m///tUanLUd/m/13mhHX77El8anD/K/7/V3fxjdv64eLtQ///xz3+W2peBB",
-	"AX1gD6/AHjBYFqgdxQwyt3f6eECx761ws/sdv/eJTiTfjhSTaz5fYgbzzinrecFp8YHbBxj4LkiwJP44",
-	"QkQl4qdgFAVusgj7v+PCMEWDHC7+E3jAmwPji7EisuRm3y0zooszMyfeelQHBnFgEC/PIOhqK4P2rqxh",
-	"TViNEXLunxdU4xSMobMl4pOe/VjxL/YcAWI/QTNyQn6HITNWjj1bMXn3th7vAYcPOPyKOLwqFAaugZxp",
-	"7KczgmE+HF9H9yjkTv71+VvjKwfvk/tCuMUPP+MaeHQU9ObX7pAYGoKL/gCg0J1EfpiCo+ymkJoHR2Ew",
-	"O2UBjBKQUJ9yPwbRYwhsmCDw29UHck81jQPuhBul6SQ5eYf5QutrTD7wrTWejabwEflOEE3dlkOiwj3A",
-	"2CcpA0gINFKQcg2iMS87Rclco7bj4LzbAKg1bIGiaAvvnM85/eZHTCMseQg4MycgiiHmLEy0Y5iE1fJn",
-	"zD2SWEknpfLsImWxRpfZLSdEC5WMYRA0y3n+/SgsNcNMgRabyWeRtlOckqivZuU8VO5Xab18+/zt/wcA",
-	"AP//",
+	"7H15U+PGvuhX6dI9VYF7baN9gUqdErZgeIwnBDNJJvE8aEktW0GWHEkGPFPzPvurXrTZ8oqBmXucPzJY",
+	"6m51/7r7ty9fOScajaMQhWnCHX/lhgi6KCZ//nGN/pmgJL1w8S8XJU7sj1M/Crlj7sJFYep7PopB5IF0",
+	"iEBMGzeAF8UgmYzHUZy2uAaXOEM0gniEdDpG3DGXpLEfDrhv3741uDGM4Qil7INXcfQ3cmq/x16Bi04L",
+	"XKRgNElSYCPy4TF7xebhwCBA8U8JcGJEJgmDBM/Dx8OMYTrkGlwIR3gmrOet73INDs/fj5HLHafxBJXn",
+	"PYJP71E4SIfcsSQ2uJEfln+OYZqiGA/+f//imwZsfjGbf37+Konf/sU16tYco2QchQkiSz6F7jlM0SOc",
+	"4l9OFKYoTPGfcDwOfAfi5R/9nWAYfC1N6V8x8rhj7r+Ois07om+TIyuOo/g0cqf0c1U43gwRGNAPghg5",
+	"yH9ALoAh8MMHGPguyCYHvDgaEXgmKH7wHYRBWD4bTXY4mnS36ibEmh+VzhGZ0Sl02ZM11oye4GgcIPIn",
+	"Xlj+x60TuRi0l91eS1B4gWuw56NkwBZ6j6bAT0AYpcAPyWKuUOj64QC4KED4MyBJYTpJWhye1w7Ae5GD",
+	"kawPFOd7h/A7i2Lbd10U7gp8vMSrNeCbJCgGQ4gBCMYoHvlJgkGWRgA6DkoSAtF7NN0Z9MxJOsQ31oEp",
+	"chvAnqRk72AQRI/I3SEE2ZW78UcomqSvf/NSf4RcEE1S8Aj9FB9IjDRf5rZdhBg9waCH4gcUW9kh2Mm5",
+	"EeaunQmSaZKiEUBPDiJLB5HjTOIYuS3QjsIUOilIkTMMfQcGBZ3Y2f2ji83gCMjcdgjND1F6Fk1CdwsQ",
+	"ZpAzry7Of6+DHT4h5tUFcCNEkRZ68pMURNklxBQPhWA8sQM/GSI3Q2oofPDjKByhkBBchnswVTvmRMfV",
+	"XY/3RE9AMkS8rbiO5olQsnlbECWZ2w3cbwgDkEST2EGAHeX5pexwH67gNIigexNF72E8QM/fDnFuO9gX",
+	"AcZI6RSkUQQC/K0XhDHDS/SSLgQznZYduYS6kTlhiEN6GjIcg3H0OE3AAQZ/RN9Fnuc7PgzAGA5QcgIS",
+	"FKbAnpb7He5wk26iqAvDKXuaPH+TJF6vuTPpMI7SNMBoNB3GKBlGgUuuDLkuMYLOELnHYBwFvjOlVC16",
+	"QDGIYYoCf+SnDfL/Y4HnGxgzHwtg5IeTFL3lRpMlIXdmd95yNz+GcJIOo9j/gtxdbOXsfbsInSiOCZNv",
+	"dgEseAFMRPzQi+IR+fsYPDXx22Ya3aOQYBePoOS3QX1dzBaFg0bOQkcxQE9jLEqURRBwMEkmMAimAIbJ",
+	"I4qLrcV4cufbla+NjNOOEUxRB6bwEk2voB9fMzafLOr4K5aExihOfSqUOP54iOIUPaW3MXL8sc+2eR4Z",
+	"jWP/AaaU00ahE0/HKXIJMwPBr344SH0Y4hcBfED07I4iFwUBcslSZ6SjBnePpmTzlu/HJZpeuNkSsm7J",
+	"GDnksIWTEXf8F3fdM29FXsYIA/8p8ZrI/pR5A7O7Vrt9++Gid3N7JSrV35IuV34rosB+96z2OWl/iZ/0",
+	"uiL3eXYVDe6piefQfIAxljMTNpliLsVUipngDxXzIL/yWZBf+RzwFKozwHI03YdbDAi6e7d4+1Zv2mMM",
+	"x2Pkgknoojhj6BvAhglSZXDAOIxR5Nw3AATFwcD0JgUuIlvedGEKQTRGYUK2tSQhCwsE5P85+vnz/8wL",
+	"yBh4Lnp0InLdmwlyYpRSiXxmleMA+uF6i8yXE3kAgo51Da4u273/0sEVbYOPU+hF4ODjh/YvH84urrtW",
+	"Bx/aCIuKhycA2gSzPg5RCB79dFj6NibAHgwS9KLLxgyfg1e9YKnkff1KexP7b+SkV6RJ3UKPqQ4FUxAw",
+	"8B8QFvaytZ+ADor9B9Qbwhi5PTIrkMJ7lJS+mVA2FAMiikfP3P9vDY6dyNvSZm+Ce+hBhoUaCL+uYJ4T",
+	"APEPzFmHKNMaYcahOqTno8BNCB8BwQMMJqgGZS3buG9lndJfGWpbfFcrG12glYhsIIZMgcXvUcZU1SNw",
+	"6Lo+hhQMbmFZpr7FF3VGpSWI+uyOze2JS795G7A2s9tB+2awJNiA6F5CYPtpgjHHaBKk/jgg8NapckkH",
+	"aQR0wRAbgMCYfo6cn2J28orT9Pmr0JC//evZtISqo2ZIyVqLtKcAo/kTcFeF0h149MOEYg07SocAxojc",
+	"sLAFREUlkKFvQ+SnQxQDnyiJMvplWr1bShDwX4KoE3SPScK7rtlmr8iflFCQPxVBzP7sdaU1iZNp9fIP",
+	"zX6n+EzxleIj5BsYQ/lhjcr24gPhBAL0gIKmDMgNjQYxHA99B8AkQUmCZVaQOCiEsR8lIAqDaWtT7IhR",
+	"MWlf0P42uVY39FZdYWxN/l4PHIs6Y5YKn5PQQasOVS9rtwAJrHG7V/NnS4hffjhn8WJO4IfoCbrI8Ucw",
+	"AAfpYwScIYyhk6IYX0V7mlJsV7qJ5KaWL6M+dxnN5hlsegvw+pas3So6X0Y2pC1uupP1iRusbys6UKys",
+	"UdnSlafjdz8dRpP0KlvuRqdlGfTZ+KUbsO3GLVr0euu0HDYTKqvsjNJpL0ImMqzzggJF6WwRkblZ1d7r",
+	"9ZhsB3LFd4LYqxMozic4cJEHJ0F6iMXuHFmf5HPbYDZb4fcGNyMR0NmSOWWWxOrkfx8iQu0xKqaqAODA",
+	"OPZRwqyZBQtaRmn5SgEetMyK2lEUIBguvnP5WV184c5jGKZLL9oAt0AIs+Wh449hsApGV3nDb4353vnO",
+	"LtWS0V75SDe4z9ZXlhp9KxhBVJRl/CUVVfimcXx028Scpqgo9bwmhhRRTiXzp/WX/B3VzOFFUZtWcgLu",
+	"HAL/Jnl6B2CAZRJmsyzZvfwUjZK1wJV/DU9rBJ8uaE+BJwvNfuVLgHEMpxw5OamPV7PlBu+KM6o5KlwF",
+	"vCvP8DJSSMZe4+iQoYgirTrJvP/iWVyuEM1QmKJ4HPsJXmHufjDjZaAuoFMw8GHNCTPx40wwuUfTE+of",
+	"QS1GFNFkLSDI0MgIJimKqf22sftLsYpqCQIvZMuqrGb+gtaCIiO+KzBADzdjXSYJHKA1+nwk7WinJI1i",
+	"xHaoCvRL9hJcdBqgz/F9LjfiZiC+7PZANkYtvYlif0Ap7LIp/UJbbUmfHka10/8lDIgthFgRMTB9GAA8",
+	"VODD0EEFtayZeM3VpSdzxbVYdjXJ/Q+9aPX+XF7gZrX4A79YPIfrBP6IbOUKRfYO+cVlWurP/5nsETsw",
+	"p9MUvV+p/IJV1dc0RUkDCCCNgMCLclXNBW4oovBDctCIZigBWFItjZ5gzCL8P9y7zwEYuv2wz2EwEH0k",
+	"5hNU/OIgQQh8+OXG6rVG7uFJ8UncIlN7tvphFc8zlmC5bk3g6xmeeUlxniotVkNAqoTAZwP4aQJGKIW4",
+	"8VvoJTrUhoEX9Ko61ZVKnLtSizsQo3QSh9RqyMBJzS4Huf7+J3A3o2H/iieiqLL+7V93s3DDj6uTFPWN",
+	"lfVsJn4U3sJgEMV+OhyttKbmfcy8y9YI89l85yqFROV4rCRgz9VvlTXfvKFuKDDnQ91SM9DMiKogy0t2",
+	"+L93rtZaAc/XtmI8VxGW6ffZOIUxZI2RSgTk7c56rRZu0brW2bxl9wGPuth4t1pt+1rq2WL97iBZoWT+",
+	"KQGS2MRUCLj+gHi7VwhW753ZFBU1c9DJ/XIK6kxkhF5XJnLBLEpWq9YuVd75Ercw4GEupjXPOczyCnX0",
+	"Yeb45Sdibj4ze1B/9GYt0UtxB5FJBjFCIxSmVdpUqGs773arbcXjbX27V1r5ETFnLzP2/9FSeKPe5M9O",
+	"JD3DziR+2K3HQj2YyP4v9B+a8w/Cn09S6u817ys0QxuKtrdu5ExG7BO1ctgiLmX+uM4cu2UiQ93pWmnC",
+	"rzvFu/HESsiYgN77nflibX2FdnQ7Cj6Jru82w2srQVD4MFWcXYozy6RLKlY+NZ0oil0/xLIlw4JsuHHk",
+	"hymR3XpWGwgALwSLYuA8IkFG03EaHSHHHQI3ogf1hRmsRftSf94wkOxdql+mHZRCP0g208BkE3EznVyd",
+	"Pg3kiyE4LaRe4344oEpNGyW+i0hgF0xRk+IyLLknDbJh77pmm/7G3fEPTGQb4HHoO0Ni9KEBYlGYRAG7",
+	"AhBk2AO5wLy6OGSjL3DFoI4Ra7gWFjbAzPrXs9oV89oL+nHks1zqc5jPcOkE13MAKW/vx0zNWt1f8rh2",
+	"X8+tD9a1eWPd/mZdX5x9usU7hy/YpfXp1jy/tqyu9eGGuM+kJCqJ+KrhP89RiGKYoi50jn5Dse9Nu9Ah",
+	"XWv81qiLGzuw5d21PrSvP13d3HYs8i9e/cX5BzYZrsHVTI9rcJXJrYsDKVZmXDT+kD8I6cTxd9hq8pXg",
+	"r6CpmV11AuhsiNfWVry5oL/MDwRDA6RRRvWYzg0f9EwJF4UIBH6IZrQlra9CAzerUY9Q8Xshg9TamAXf",
+	"nfS2QsKuHJFnuREV3EdGTU/AGCYJ8FMM4Ir3L0yY/9quVUyv6n5Sgt1b+VjS3X115cJiv8eb6RjNSoaN",
+	"bZw/MoRLict1z1wTbZba/wf5Gq7t+OZF1E8A2FOiTF+ioTgGuYZiRtInYkIITKtHt7fXlfCzfgjDTF0B",
+	"Dqq3o2S9OMkC8ZPMlTyB0+JbYTA9nDM/PEtv/waodsENXQeLvKR33ttodl4QLc8taQmEK6xF6U72PnW7",
+	"1s31Rfu2Y52ZH9/fUPxh9W5/Ma2r2947M+fnxVvG/62LjKajEUpj3+kwKyYbGQ/ce2fmw7IZUqYti6Cu",
+	"bg15DGLoJ/TyXnZ784qOPPp6ZYAalcvmgEwHqAViHtY2b7sLaeR0EazGfNTpNDGeQYEHDkKUYMHpjjS+",
+	"A3Rs4os3H9yGz5wXRyHJ1OGn/fDAC2DKrIB3Reje3WELWE/QSYNpJULjMcIi+RglFJVEIfrF447/WgMy",
+	"3LfGJuGY+ZYxiM778JTiGes3Fb9rANQatECWn2LmpklV7lKq3LvLbq/fb1Eb7ILohlLkZP0URijBktLc",
+	"BRflVXra0vLK36k7QhXArTzgswfioBrk2ShF8jZA4n/BPPuIBJBMwvswegyJhL7gjizYDzZDdpxL+1LE",
+	"oYKDKHBRjOmXO3FSolMIAszk4jakyaxih3T+90Z7tGoTqtGrX2ftAlttWWXM2v1D4TUM3Wi0lNWNSRPC",
+	"2K6iM28b8vNswl+z0hVgW0bbS6PV83C0AZhzfWiAu/mZ3NGQoSCag5jIz8hZLxS6UF7PArBk+piVxpnN",
+	"JZQRdNbXPXShU1E6MGy4Rrcua7mQWanOoxh6JURewHtgBJ36k9U12ws04IvDPQ9boAvj+1yFfgwehxF6",
+	"YEmA/BQ4MAQxGgeQonK2cHKVM0Q+a7XVXy4s9hnnYcnWzm1w7bYy/+B5akOcuy86DaDKFdNw4cZEJOEs",
+	"NwKnOQaURF2Fnuw5DlQ8Hkq6Al1BQoIrClDhkajZqms70FZ4T9I8ifcMydYNydBFzd3IgEyRAEGh6gIM",
+	"OuNDXuKpmdadMeeYaa88aD7SoKRmbs3ncq1hqVNZZ5Q9oarjZmVU4mnNMbf04md5wJnR1pW4y4FU3IrA",
+	"Km5WluNmfSC4io2Fq/iiY9GATD/7VRqrOhCREmqjHUobMElQjNccjaAfrrnaj7RPh/XJvpLUyKF43sSa",
+	"CtPVaNIPAj+58UcoSeFonEd4bOJa3/iuQkr8JJlsH/2wJfZeLyJlRbDJdx4asjTMY62Ij7rNacyc1zok",
+	"nXmKz3smkdtQ6xVvOk40CVNwQNscgotOKa7ipwREjyGKl7vtSOLuol9jNMBrpD1Xe+ETcBbLq4dKbsDd",
+	"OQ5gLtgks4EXwBrRtM8JLE6iLhAli6OI0iGKH/2kYqbjuQYnrJtuBQ0mASSYj2lpMOqr7PuG+0cy+lDg",
+	"pP5oJXB+GVPTQA2QKnE8G978bYNltkypE0fMwwaF0A5o1qdsOzATxjU4kvxkzV25oV3OaJcN4njmnAey",
+	"vuka5xT3Ie1Yp4xKlOVxaQHc1ooYmrd9z4cOPTvyJ0YwGK2137ivOwmQe5slOV3rOi85sck0ud0ybG01",
+	"jipfiFmsXt7lBbjsopxKdt6hBHPiklqougvGm3d5WVVtvok0UWvKruE0bUlxm54u27asyVDSvOUaO7VO",
+	"mPn8Vf/WzP+W1/hbELeInuNFXilBgF3btUCw4Yq80oq80syX/F27IjrZNVx/Xtzx5k2caT6z9WcYax4A",
+	"5JgfA0ohxyxPMXRS/4EpR/uc2OcAQ8X4p9TngOsn+W+51DG7+41+2OeU0gt/NI7iFDfXMCWOoy8opAr1",
+	"DOh4ynh5Etfg8FIUrsFpa0KN5Vc282kTqYcSjwbXYZPlGlnDDptm8eSCzA+TCTK1MuAmST0/95ykcZtR",
+	"kKUhZMvQFJ3+zlzwStDYyAuv7J21nvvT8x2b8Aa+95OUCp4voBckNoKVEgkcoPekIZF94nsUr9OlS1u+",
+	"cOqfMnhWhq9vKPQls8Iez89LeCF6Sm8LqFSV8XN4PI1SKgLSlJzcMeeHqSRS2uKP8LGinxn5If1ZfNIP",
+	"UzSgEE3jSUg8Zlat4yZvWBuPj/mG8gLKI2eTXQT1SzRNnh2ur8prMe713jVnfpBSu2pOAU8Ao3s0PRhN",
+	"P9gA5vv3RHJCDyh+TXrZ4Mz379/KBZV8elt2/zvGDEtO4yoa4Rbi+1pooOyyvRoVYMGlMvTcWd4emVTa",
+	"f4/4hCy+UYHy9riF6H4xv7MG5fuRTmrFlDKHz4gTfuHHf5D5sFP/ez8E7aEfogQBqtpKGmUvbmKYOixj",
+	"NNo999fJf5Z85fHPdfzlt4vqIl7umV8P+1F8vPfOnHeGLxkRa21zzG5Wjt+acVie9aOVVfk1grXYrG9q",
+	"k251Ls6t3g11oM6TbjFNHvE0zBSl+eb/lABquW6Aa/N31jYzGpaKXYAhTIbViAv6MUwtzN93uZvVcfGS",
+	"Z9Qd8z4s48gZghFphpwodBPquiBITdcf+CnzYSg5lhPfR9b2hFFrpncg+RhKQ9XFC33+Kkj18jPV36/M",
+	"MPS2wcV12HCRbmlbYDdIjvXROJ2yBKpRChKUzgDzIIfm4b/r4Znr4KqzuLsfJXfHxE1yBFMU+zAAA4ak",
+	"Mke9E3CHnmitkdmmVMJGLgjwk/Kpvh8lRAdF+63JUl2STlbeiRS/yAjB3Nw/TEY2rckVIyeK3QQjFpo7",
+	"ogEgCOnrGeebQism8PycM86GeZ1UmtepRHnmJtlLYZyCcZTQ1CcMb4wJTsR/3ZVI7l3+OkYPfjRJSLvZ",
+	"WT9/0iKZdNnANecReWF2afWIiw4+gHDeVrTcMLQokdbnr0Kj1h6/atqiTKf96yQisR6k/Mo8QvgHv67n",
+	"r5YzVLV0oM+1u5d9jhz65AT0mSVvjOJb9oJKZcR3k16MKRjCh4oxp929zG2ArOf8dfjW4CYJZec2mnkd",
+	"00JAVGPyyorWrM9OV4G9kh+um8w1YgqTpXh8g/AcesmbzDviuJyIqNToYIieiG8ujQMuYnfKbShPspW7",
+	"/qpInt3lz3BRkvohtRSsjMOZucdmB0PL9kOXoJUQPVYBecIoC4YTTfyPGZcwCudcaUW9bpGlqe0waK48",
+	"7JYEnhzYTcFFalJhkFXP2yNMwAi6iDhvz0OMUGV/plk0SdeCIJvoDoHHRtwGbrMpLOa3YXVQWem6Pysc",
+	"r3pUG0X5L+q+lxFKjHdJnnly4TMWPQ/cyoSOzMa+RT6tlRf9Ze7AtpkDvovztCoEpjrm8lmvAeF1TuVD",
+	"dL9u4t/NHLveOr3R0jStPWYfJ2oxan16AXGKmdtuXThN6gKWpwmwkRexmHZWqJQY7ZBbYtSJ17xG0/kZ",
+	"Kq3wtZB513bjR7+SWZYph7/DKLsysGr3rPSpGVGCylxhLvaUShEXipas4Eu9K4AhGI4uunJT52W1KWui",
+	"2DR4Q25KiiM5qiLKjlfjCrCxwV4lKxlGj3lmnpdJKLdBtaArq9sk5AO5CyoFEQJDIfVTAtrX789oHD3K",
+	"tBdz6t2FZ66J/zu1zi8+gKuPp+8v2uDS+kQe9vvxv/uE4VzTfWRFlp2ePwjX0cBhjiWLks3i2ws1DtHJ",
+	"slD3gJa7hWFJSZerwlgQ7E+Y12HAoM1Y0iVGcTEm3jDLwM40exgiLxGSsV5URXk/il5r+euWVZJbZqBN",
+	"/EGIscvaVL9HO6wTL8AWVfeRRQfzRS49/jxMJ/FaW0EbLuZE8iaLlpB/aTbha941u0/HtNSaAB6ElkJK",
+	"NPR6hCO97pkNkrPswOx9aAmgZ/360frQtojmiqRwSah22Wp3eiZ50OuKrX44kzY3wZTUUPEdVXW5FGZx",
+	"kpV6IyHo+cRIDIuNgCHOZM2dE3hVvUpA9c354LmDNE++8nmVrL8+q2+fTDDyyV2PkzFywMF1z+z1zNv/",
+	"LqBIIMQeWDRzTm5HbWCo4dcsnh//rNhX2HBXvV7JyjLzkJo7Zh5Ss0f28LLdE25/E26VmlGq76qDVd/R",
+	"Mel6inGK31nlkuw3bV+scMe5sHs986rXy40/5SflVdAnZXiQZf0mKLNdi8eV/sXjEgDyvtmv0uLzlnTp",
+	"md3ppmwArc+qPcIcZ6YZpokjwEGfOPP2OaIbCqMUPyF+vX2uclZ24fL7MUEx1cUtx4P/5Pq6lbq4pF7J",
+	"lqdReplQxIVhdxgVOUPk3Gc48CVD4hYf6BeJm3uVOEoK3s/Lt/RlYimfARfo3JLyvyWXiZWZ5+cgkA+y",
+	"ePX/yVzcAr6D5H7MCens9ath0+v5BcwO5PR4LjWv/ioW+FfjVSko1+Vbs6P3kpxrcX1m7U2UOlGlclrZ",
+	"62EUuKRGAiNX9ZFDz6dbK1nlhdeWnHZnEvvptIdBwHKH3Sf3yxjpy6PeZa7FYFsEYFKt+t7rXCbAjYCf",
+	"HvfDO5PVZmcl0nudy+a7rtluUj4CmI6DkuTn/oTnJce8JP+iBjnvyH1HS4izt0PhZCiWG5BZZi/RE311",
+	"xxK3ZBvih4N+mPojBPwQ3P3R7Ln3zQ5M0R04uPv06dOnbrfTuXn3rtvt9f68KzQygsJq7Sd4YblXCEl1",
+	"7ASRc38I4Cgilf3pd5ALWMVzyrH7GGD0CZdFVHIVYBSXEY79S0R81Hw4uonuUY3x/8LsAlpYnuCNP5pM",
+	"L9Ik7dm3sZRyYXZ/SlhT8+risAESJxojF6MWlg0L98u09GOYDluL5vtHE8+YfmJ+uvgQZY7hM85WMHSb",
+	"j7GfpigEv4xRaF5dAKnFt6RyFZFMLXbZ7WE5jAdRuSIZKeOdJ8UlqDOhHg2B7yHgTJ0A9cMDGpfdAIGf",
+	"pA2QBW03WDxCIwtEwFCg+lUiiDgwdFCQRyMcNjLj8Mx4MVFG439TP0aH/RB3dmEKm3giR9R8USi6W6BH",
+	"rbbH1SuBl0+UN43q8/MIXwhw8MC3hJbIa4e0lsq7CXxE/k8J7te0nsZBFKO4RCpy9x0XBb5N/D+Aix58",
+	"mqKa6GbTYZQQtx68DlpMKRqjEI79o0y0bPXDfkhS4SQzuXDwhmQ+UDBGgGZTOgZ3X/s0iUufOwbZ3yS7",
+	"C37QJxTj6enpqc9h3Jene6EvW61Wn/v27a614KOLMzKBAxu6wImRi8LUh0FSTcgTPaA48b/gkSLXR0VW",
+	"nn6ID3dySNbgBTBlWx/HUwArmZ1KSysth2biWb4g/LwYqLxSslCySzEjK3nBIEgwEeN0mhfuHbu+FHME",
+	"voNY1FSGNsbQGSIgtniuwU3iAN/UNB0nx0dHj4+PLUhet6J4cMT6JkfvL9rWh57VFFt8a5iOSDR46qdE",
+	"r0yPF2gH0cQFHet3cImmoAtDOCD5XEGPbf3BZbd3iPeFZMWZsL0qLiXX4AjoyZUXWnyLZ1Hg+Jhxxxy5",
+	"8NT3aUjIyxG+5UdfC4f1b0f3o+SIXkZ8o5rZhSRkPKqLnmuTxpTk5CGF+UWmOefv0bQFSCEx6mswG3wE",
+	"DojLNg1NOiSqlyF8QCRLYdamH9JpkcLsfgqcaIQSYEPnPo9tKoaRsEQKzCyDHQynlOLT4Cl8DWPkEQAS",
+	"2pSn3qIJwzKsd+Hm6ysZgQgAYzhCmBtcmFesaHJ0RcF74XLfPueJljLeyInClOVqh+NxwDJcHf2dsKQa",
+	"mfGh4JvWi0hkAZ4juDqes85Z8FuVlWESYXZxyOERef4lF1Bx5eek9Rc0G/b0bbZy2HXGL00cByEXubTG",
+	"lh25xLhGEBPJ+f0Yw/GY4uq7LFyK5v9lnAWeShlvLJoaa370B2tKKkZ+a3AyBWFdlxzUR6ewLIPJvLC6",
+	"y8cQMsYGubSTtLrTWRTbvuuikPaQV/f4EKVn0SSknxDW+MQVnAYRdG+i6D2MqXQoi8bqfjdR1IVhdkBJ",
+	"eIKyDuguQuoM2SOcYpbij1N4cS2ws5RwtMsa8GDtb/wRiiaMp5+MRjCe5nhkFZrETB0cUH9ORI2cMyqa",
+	"/Dp+ayzE39UMPItRN81gX/YCY2XXwix8lDzEVJq6hpLsTpVyevhdUUTiwI7SIRiiJ3JLZhDpTEKdN0Gi",
+	"K7yaOEGUIHTnc4sec1SR+kJIeKam/8vi4Yr/EMeLPG/oPG9YlnnWtgRRbJumYohaR2x31LZ4Jp+ahqnx",
+	"p8rZmWCZpthpnwlS50xqq23tVLBkUz5TTdk6lTpaW+jop1pbsDRTOpM7Sls91Ux9Y7BVcxpzuqAIvCCL",
+	"mmLJotrWRMvSOrIsqpp1JgiKwXfaFs/rhiUYuiqdmnq7rUuioGungqKammgqpqCdCdqpYp3xHUVUdE1s",
+	"i6YlKuappZn6qWIKbbUtmYapmJZwqpwKFm8KZ2Jb6siWcrb1Npa0IGuRoT1h2ROWLQgLOXQlJF6iIW2S",
+	"3pwqptYiFjXZ2XZKPmhwV5rMuRufgJmMb0Q8xvRmBSWpScW2pyx7yrJLsM0esT1m32P2N8HsmXs8KOfO",
+	"3BzXIydH92Pox4sxfBZxSzRkVpvqbqAfgwPiLdMAV01Jl/E/iig0QIKcsaio9wJgDiQzkkO1KCH5XarS",
+	"nUnblIZgOekgyXLoH9IukMViLCzuPQmJA95MLXEi1cOAGnvqSInllOq9/xj6nXKqCM5qt28/XPRushwN",
+	"c7XUs3oXG+C+Cky+S9VQ/drZ2bgtBRAxemQOOpF5rlmJ5Yi/vBv/+vRFHnTOOu8Uuf3PI0TB+Ma1gv+5",
+	"Pvvjjz9mxqmII92L83fmwDK7p93z0+k/572ubJgD67zdZn8/Wu9Oz/lH+Hhxav7666DqhnrMdc/uH63H",
+	"T+8uoz8vvvzNt81fP12wvzvmr07n14FpbUOoLrOt2hOnPXF6PeIUAhQE+HQ5TVIutiBWY4pMM/pk5th8",
+	"HRpFEzkvpkzUOghpnC0NVczjbO/mEsXeHRK6wWxvJbNmFGbmibvi6R0JRQ2jFNioH96VZ3QHYBCF1BTT",
+	"EmVeOGyBzlx+0gQ4MKT9qR0TubWmhUoK6DchOjWplTlBGgxk+Ys8EJNB8OWeR4NHfqKJ6pdo+uUhTnRu",
+	"cU7lLPf0pvi8nKn4rwWZvotM4LPZwj/Xpx5evZANsexcDNRLkMIijOr5Od+3W9+efuzpxysKN1nK/oxO",
+	"sGx0a9CINY0bziRJoxGKSwg6sw3TgZgVmKbaBSSrBxYZMh1WblUW+9zhSbVtntuDRjFjmcaL4mqej7y/",
+	"wvyk66jA5dvZREqJprkblKQ050KJxS6yxZVyHdfkg8xyFZP8JRvinteyP2fuUUWKb84WVN1DPO95iiob",
+	"omwoUHNF0dBk1xNd3t5cy7TN2vdYd491XxHr1tmaV2PcOIHbqI6ue2ahO/pBdELXCfyxlUKlnJ670AdV",
+	"4fEdK4RK697rgvZUZU9VXlMXhDH9MxVAlVpdC+kLSyGeVDy+qUNsWT3QAmdRDPIPU+VMGAGKXzARCMnB",
+	"P5lNXOQT32bPR5RIYZlhjlCUC3N971bnrdHfyzQttDgzeXZqSjKvjf9K+/G90acK1RiiIIjAYxQH1dLh",
+	"tzQQjTvm4PlviX2uD1zRmNrnv/68JQz22H+P/V8e+7MjB1itxQ3s0bNFHldj+5ItnOSLszMdTjZGA6xy",
+	"aCI5Yasa5JJ8kcARWontfwQH1npfHEXUJEuQLdXSLUM5U2RVOrXanbaoWTpvnukif2qctXldbZ/Kmq4K",
+	"umEIsnGmau0zXuuYZ2eiLvCnWkfUTjtngmGeaqokyrpu8YaomrLeORXP2rpyapkGrwiCIQvCqayKstxW",
+	"LPVU5yW1rfImf8qfyrosnp1ZqmHIiqBbutEWjFOhLXRUXe8YvCydtjsqr0iWqZ2avKqIqiy2LcU4ExVZ",
+	"auu8qhqCZJzJZ5pgnp4apx3DFGVJ4lVZ4iVZUiVVFSVe7KiKpEmipIkdSVZlyVAlsaOKkiQpqix2VFXS",
+	"JVkVVVGSJU2SVUGSJE1VefZfR5JlRTN0+czQJL6jaGeiqLdFgT/riGLbVHlBM7iFGSs5VX45F6XqeXxp",
+	"gkfqS1OhRVNkwzUgggYvaKpme5LD2xISZFvgNVFE0FM9xeAVybZdXeRlxeVlxGsK0nkD8h5SHQfasu7p",
+	"SEEe0mQk24LuebwiiIqoIEXUbIGXJEHgeU9SNNuTRUFUXN1VHOQasleCtzvA2ILzbEeHjibavKYrDtQ8",
+	"JEnIVjVNdZBkGLwtCEgSbdEwXMPhoYEQL/GKZxuKzHuaodV55any9luxp7t7uvt6dHdbz18Xxf4DaiZD",
+	"GCM3T/6xiARb7c47YKP0EbHo+rLCLfLKTr+X1qdb8/zasrrWh5vcBZgIWDAISMh2ofRrgQ8RcCNnMkIh",
+	"FuCcwEdhSloyUp7gmzJkoYMHucqcFBsPo5mvEevEIRXnRpFzD/CVJNGJIxqIi6W5BNFLN0vgMTx6BBw9",
+	"Co23tMgMYkTCPyvSEd6FMknxBFu3ZcVrGp6uNWUJiU2b552mDmUHqsgWkGS8rNJpHmqvIXvtFDr0Btxm",
+	"N4Az/vxNFP4R4qMvl6eWbyPPsfnTQZJc3jxe8o83N0n6BcnKw5+Sov/8PEDtCcWeULwGocAnD0BADzqg",
+	"Bx0c4OtyuI2CruSes5BeXDMTD02qQ2okYTLBkv03srBsYhufx8WsyhWtR7WPuN6BxXumZjcnKLyoGYYu",
+	"ijyp5TFfk5tU0i4bynme12RdEFzFETVH9nRX1m3bEJAMBdfxXK6m/DX+jqBouqqx75S9DVKMWWqqVc89",
+	"aWxlEJovS81y+yzxbsgCzrOQHObXJmzm/JDXYc6WuLDYMsctrZvM8Rt4E2QFpvf+BHvS8mqkhR65zT0K",
+	"WNKO5USEFQJOZkMKyy5ZII2KjB/rJPqQeKGG+adfemM3rP811OaZuT42T/axR3h7hPcqCI/iic3xHUVf",
+	"y9EdrYBOrBxZSqMKtpMybCeuj+3EOmxHP7RHdm+P7MQ9stsju+8V2VE0sQ2uW8eFhxVNSsBkXK1qCyKP",
+	"qrTr0knUIbMfxw1nbaeXxu5cTNbGLyVAvm6miO/BHemFKFIFpnusvcfar4G1t/XHmQ2sXI26K0a9pWmA",
+	"WuCuwFAkvopohrMutMYEdeD00wRIYhPTgn6Y1V2CQQCG6OkE3GWmejocNdjPDZjXFAd+WCnDREuQh1EK",
+	"SLQwyiq6LKQpP1K2ujJItnM/maEjb+3r8WzPjm0Q9f/OTEl1Hi6vQfb2HjF7yvfKlG9bj5gBCpsxDN1o",
+	"tNqueUcbElScEyEbk64DCEaTIPXHAcKSjE79TnQs4+iCIR6S0mWkM5lmA5O1hVFodDZvRH/ml8jS1a2N",
+	"B85RSJfw0gi1NFU8R80Q2qIoWbomiPypJZ8aekdQ9TNZMxX99FQ0dV2XZMsyO+1dt90KOHv8uMePL48f",
+	"s6DcDP0QvnhjFEmGaLLSZguSL0Sj8YQF/77rmm2a3zqrpkqU0yXp4Nz6YF2bN9btb9b1xdmnW9zhWZ6B",
+	"gZ+kxDfwHRuK1ETcziswg1kXOj9KEPBMgTIOQ6FUJzEv4/WMMKMSVL63UCtyMDn+TGs/dLT789+c3/X7",
+	"9rtYHugXn5IzuRt40UNydjNSnNMr/kvnT/7nVSDbDip7lL5H6a+I0iHomu3NnfkGKG1S7+C1vfkK323m",
+	"9w0r8bUAJuDK6oKDukLhhy3QqwbjkkIvYRTWOAFWaqDvLZXPxZ+2rULJFcWm6xhSU9ag07QV223quutp",
+	"0JUUT0CzvuJLarHH/XAdT3LcjnSwPnTqxlgfZItL4u/x6x6/vhh+TddBepsjXsyj0pySSRntzrtBs3xo",
+	"b43+NEnzXEW0m5LqyE3ZMYSmoYmo6alI5EUXGZ6K1r/LxcJeJZ8ihdi8C7Sh8aookmjPLKslXa3rSh4v",
+	"IUMUDaggWYOyYCPVETWoSjxSeVdxbNeGrmgj3ZBVxVUlgTegy0uya2tubY7M3aTW9JNkMpvoUrcNVfBs",
+	"WZAlWXYVQxcVG/KO7vC87uiCUtbzrrWPecHJNSZczd05l6yzEi3wGZ/FED2ltyMY36OY+j+nUYqXITS4",
+	"tKhMzly1tzpRe9KwJw0vTxrwiSO0gZUqranhtUYuS0IHMCe8mPl+T9QZ+EuEY2ZVWtlALcDKU9AadckY",
+	"OXe0zAoLbKCdYJylPz4Bd+b793dMSULrluJeC4Nw3oz2BP7IT1ksRo4vhM1QAp7/a3DYLMRpAZ35Twy1",
+	"YdW0Xy3SxgmbYRSnw6b2zHibz2QC5P6uBYEXJWn0/O4J2p6gvRJBu6cIf21fT0K/SPp14t++jkRznbV+",
+	"W9EmIy8CxpYbXcqZBbyaCLME0/B75nmPa35g5rlwJCTlv2l9/8046Rg1mQPjWonESskeiUGSmACjSeyg",
+	"PGUJKrs5xiiZBGkpVZiLktQPaY1/EtKeVedKh6gfFvnGAgQf/HBA04vRUu4tUEqTWS6FuGkys0Y/nHHa",
+	"PAQ2orXRYd0nTqjhtehS/nzec2GTOl/Ja8T8bt4Kkc8702k6z/O6JiDPFgXbcx1eE0QbOR7vQttzHEFQ",
+	"oKggiHgVebaqiBAa0IOGqhtQdmTkyKot2zayJWjwoqQatgAVCUFb1ZBh60iTeAe5kq4ZruDZqoiZdEcS",
+	"ZE+EsmzIkqprmixAxRUVXuYlR1cFJMsCb0iqK4si8kRXknhJkWRVVQVVUBVJEl0V/ydJouhKsipKIn4m",
+	"6aosGZIsuirpoYqkja6qkiIZkqoKWaoy5GqerfGiJENH1CQXuY5gaIpo8LyjehqSFU3zHNERPEHWRUUy",
+	"XF6QRWjznmd4rguXpDGTRKrIyY777RqOqTM9Ngh8KHfLZREdurJmK3aTlzTUlD3PaNoeLzdVg+eRJAqS",
+	"IxC+n1zglfMrWm4wL9ajEI8U2YMQSU3Pc8SmbItSU3cNuenwiu05uqcYKlyfBOe36PVdT/e3Zbvbst3x",
+	"3vJIf48Hdc8q7lnFl2cVrwu+biNXNcpDrqokR2Q5wi2Rhi1gskCUNCIcGykw9ziM8lpBOdPawE0w13g3",
+	"X33sjhWmIA36YU1FOvA4ZIn0yLufknJZOj90gomL2MhZ7bkWML0UxYw5HqGwxEEjzD6H/TCMQBCFAxTj",
+	"iWc6Y5AO42gyGBbNW6CHb2WSAD8BIs9TFjis+NvZkTutLVsHQwcFPRR4b1+6bkeF0l4sDuIaPUT3zykc",
+	"twKlgoMwIht1uEeue+S6FXLFuGRJGbYG99R00aMThV4Uj5oJyg/sMsyLT/1qzItblTDvL2EwXYxzac7v",
+	"KaCDE8RLdQctYIZgEt6H0WNIH5UyYfTDPBWGqPBCI/sa9eKg2TOyytpZK/H52HGPGfeYcY8Zf3DMSPDM",
+	"bjFjZpds3qNpMzNNLkaRPdY8S6NJ21fTLTeKZEFRDMYodP1w0PRH4yhOS+mDEpo2qEHTCDVYOUoAMUfZ",
+	"D+9Yv1sXTpM7cKBh1lXgDfUQ4CcnBQaOHvBsIpDlJJL7XFZNEwYxgu40m0Mx31p0LMi82CCjg2iSsqC4",
+	"LDqENSD42p2rr1y04UVBqMPCHfzpHyfBUYMrwx/j7Q3cYtkZIelSKcC/y+pszNy/QVr9PN/RRehFew3D",
+	"HtW/FKrPrtA8lt0081HiD5ahc38QJqVAuINr8/cGGMJkSBNflCxEh6SofZau4qBzcW71bg4p4luefb93",
+	"cf6BRdLNOCm3QK8rUncwPE/qJZZ9owF6XQlEDygGfx6Yh3nKfjbXmugMvNQfJSIuD3nrjs78P3+3+D//",
+	"vpD+PL94+nRz/+WTeD36NLK+dMVPj90bU/g0+j9/f3r8+WeuwWE4YbRcVrle98xez7y9umz3hNvfhFtl",
+	"80AxDLvvDUnjpcJ0EmMo/X328Z9frd75qcP/rd4bp9GXL/GV8em9/M+9fvS70fnz+uFS/eOPP3bdblMI",
+	"7hXQe/LwCuQBI8sCa0cxQ5mbB31MEhQ3/5lEKSQHcIDqiMQwekxyNchPCaDtMZYnqPugz7W7l33umP4s",
+	"uQIT9cgwCtwGfTXPh1O1skuwez+MvMz7Ysz46oM+Ux6MUXxLvnLYAAg6w8JFgvgbEeqAfzmTOEZhiqfa",
+	"AoUwBLAgkAA/BTbyohj1QwjiSQjgAPphkgKIGwQgxUeJ6tGTNBoD2igdwhQ8RpPAJWmaPD9tgXcT+Ij8",
+	"nxIsDPghse0CGx/gBNwR+NzRJd1hIeMOD8i3WgLPU8GFtCTFPiMsEo1TMEQxagCYA9eBIbARiKGfILdO",
+	"oMC78jFB8a90855L956D2IvzEyNq6qNTIM+5Y5FvcMyXllbyxyDBj7818jYCXzSqbHjenP/2ef3EpAVg",
+	"9ih5j5JfBSUPo8dcJ/FPdifXZtMfUOx7S8Kdf8PvfaKbztkiyhvXkIESUz4bJLiaJz8pPnD7AAPfBQmc",
+	"JuBxiIhq2k8JQk/m2e/fcGOYol7Otv0n8OJvzqC+mEhAjtz0uxUK6OHMwjo2XtWeKuypwstTBXraykh7",
+	"cxadkoYV6Y2GyLl/XnKjEzCCzoYYn8zsx8pDtONMPLtJXpQD8jtMXbR07dmJyae38Xr3eHiPh18RDy9L",
+	"SYR7IGcS++mU4DAfjm6iexRyx399xqIqvE/uC+YWP/yMe+DVUaQ3e3YHxOEbXHZ7AIXuOPLDFBxkHhs0",
+	"TCMKg+kJSySXgITm9vBjED2GwIYJAh+v3xN/gUkccMfcME3HyfERpgutrzH5wLfWaDokyggniCZuyyHZ",
+	"OR9g7JPSLVQqHzCjLrNcloNTZa5RO3Fw0WkA1Bq0QNG0hW/O5xx+syumme48BJypExAFPUvaQMQfDMJq",
+	"+3MWpk6iVZJSe2bQnu/RYfEjCdH3JCMYBDQgpHBGLg3DXDLnh8l3kY5TSEk0Zr4iD5XnVTov3z5/+/8B",
+	"AAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

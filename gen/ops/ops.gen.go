@@ -61,6 +61,8 @@ const (
 	CreateEcDatakeyPair = "create-ec-datakey-pair"
 	// DeriveSharedSecret is KMS DeriveSharedSecret: POST /v1.0/{project_id}/kms/derive-shared-secret.
 	DeriveSharedSecret = "derive-shared-secret"
+	// UserQuotas is KMS ShowUserQuotas: GET /v1.0/{project_id}/kms/user-quotas.
+	UserQuotas = "user-quotas"
 	// ListSecrets is CSMS ListSecrets: GET /v1/{project_id}/secrets.
 	ListSecrets = "list-secrets"
 	// CreateSecret is CSMS CreateSecret: POST /v1/{project_id}/secrets.
@@ -123,6 +125,7 @@ var All = []string{
 	CreateRsaDatakeyPair,
 	CreateEcDatakeyPair,
 	DeriveSharedSecret,
+	UserQuotas,
 	ListSecrets,
 	CreateSecret,
 	ShowSecret,
