@@ -143,7 +143,7 @@ func TestBudget(t *testing.T) {
 	t.Run("within", func(t *testing.T) {
 		creates.Store(0)
 		res, out := run(t, context.Background(), conformance.Config{
-			KMSEndpoint: srv.URL, RPS: -1, MaxKeys: 1, MaxSecrets: 1, RunID: "budget1", Tags: "@create-datakey && ~@mock-only",
+			KMSEndpoint: srv.URL, RPS: -1, MaxKeys: 1, MaxSecrets: 1, RunID: "budget1", Tags: "@create-datakey && ~@decrypt-datakey && ~@mock-only",
 		})
 		require.Equal(t, 0, res.ExitCode(), res.Verdict())
 		assert.Equal(t, 1, res.Estimate.Keys)
