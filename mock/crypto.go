@@ -82,9 +82,9 @@ func open(aead cipher.AEAD, env, aad []byte) ([]byte, error) {
 	return frame[2 : 2+n], nil
 }
 
-// usableKeyLocked checks that c may use key id for op and that the key can do cryptography now.
-// Order: lookup, permission, state.
-func (s *store) usableKeyLocked(c Caller, id, op string) (*keyRec, error) {
+// liveKeyLocked checks that c may use key id for op and that the key's state lets it do cryptography
+// now, whatever its kind. Order: lookup, permission, state. Callers hold s.mu.
+func (s *store) liveKeyLocked(c Caller, id, op string) (*keyRec, error) {
 	k, err := s.lookupKey(c.ProjectID, id)
 	if err != nil {
 		return nil, err
@@ -100,6 +100,15 @@ func (s *store) usableKeyLocked(c Caller, id, op string) (*keyRec, error) {
 		return nil, ErrKeyPendingDeletion
 	default:
 		return nil, ErrKeyNotUsable
+	}
+	return k, nil
+}
+
+// usableKeyLocked is liveKeyLocked for a symmetric ENCRYPT_DECRYPT key.
+func (s *store) usableKeyLocked(c Caller, id, op string) (*keyRec, error) {
+	k, err := s.liveKeyLocked(c, id, op)
+	if err != nil {
+		return nil, err
 	}
 	if !symmetric(k.Spec) || k.Usage != usageEncrypt {
 		return nil, fmt.Errorf("%w: key spec %s cannot encrypt in the mock", ErrKeyNotUsable, k.Spec)

@@ -19,21 +19,9 @@ import (
 func (s *store) asymFor(c Caller, id, op, want string) (*asymKey, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k, err := s.lookupKey(c.ProjectID, id)
+	k, err := s.liveKeyLocked(c, id, op)
 	if err != nil {
 		return nil, err
-	}
-	if !k.allows(c, op) {
-		return nil, ErrKeyAccessDenied
-	}
-	switch k.State {
-	case KeyEnabled:
-	case KeyDisabled:
-		return nil, ErrKeyDisabled
-	case KeyPendingDeletion:
-		return nil, ErrKeyPendingDeletion
-	default:
-		return nil, ErrKeyNotUsable
 	}
 	switch {
 	case k.Usage == usageMAC:

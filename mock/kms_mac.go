@@ -59,21 +59,9 @@ func macHash(alg string) func() hash.Hash {
 func (s *store) macKeyFor(c Caller, id, op, alg string) ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k, err := s.lookupKey(c.ProjectID, id)
+	k, err := s.liveKeyLocked(c, id, op)
 	if err != nil {
 		return nil, err
-	}
-	if !k.allows(c, op) {
-		return nil, ErrKeyAccessDenied
-	}
-	switch k.State {
-	case KeyEnabled:
-	case KeyDisabled:
-		return nil, ErrKeyDisabled
-	case KeyPendingDeletion:
-		return nil, ErrKeyPendingDeletion
-	default:
-		return nil, ErrKeyNotUsable
 	}
 	if k.Usage != usageMAC {
 		return nil, fmt.Errorf("%w: a %s key for %s", ErrNotMACKey, k.Spec, k.Usage)
