@@ -16,8 +16,8 @@ import (
 
 const aliceProject = "0123456789abcdef0123456789abcdef"
 
-// api calls the served mock as alice and decodes the 200 answer into out.
-func api(t *testing.T, method, url, body string, out any) {
+// aliceCall calls the served mock as alice and returns the status and body of its answer.
+func aliceCall(t *testing.T, method, url, body string) (int, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	require.NoError(t, err)
@@ -28,7 +28,14 @@ func api(t *testing.T, method, url, body string, out any) {
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, resp.StatusCode, "%s %s: %s", method, url, data)
+	return resp.StatusCode, data
+}
+
+// api calls the served mock as alice and decodes the 200 answer into out.
+func api(t *testing.T, method, url, body string, out any) {
+	t.Helper()
+	status, data := aliceCall(t, method, url, body)
+	require.Equal(t, http.StatusOK, status, "%s %s: %s", method, url, data)
 	if out != nil {
 		require.NoError(t, json.Unmarshal(data, out))
 	}

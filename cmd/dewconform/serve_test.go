@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dewconform/dewconform/mock"
+	"github.com/dewconform/dewconform/openapi"
 )
 
 // helperArgsEnv carries the arguments of a "dewconform" process played by this test binary: the tests
@@ -263,23 +264,8 @@ func TestServeLogLevelAndQuotas(t *testing.T) {
 // apiCode posts body as alice and returns the error code of the refusal.
 func apiCode(t *testing.T, url, body string) string {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Auth-Token", "alice-token")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	var v struct {
-		Code  string `json:"error_code"`
-		Error struct {
-			Code string `json:"error_code"`
-		} `json:"error"`
-	}
-	_ = json.Unmarshal(data, &v)
-	return v.Code + v.Error.Code
+	_, data := aliceCall(t, http.MethodPost, url, body)
+	return openapi.ErrorCode(data)
 }
 
 // startServeCtxErr runs serve in-process with stderr to errw; stop ends it (also at the test's end).
