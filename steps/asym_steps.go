@@ -498,17 +498,23 @@ func (w *World) signatureVerifiesWithResponseKey(context.Context) error {
 }
 
 func (w *World) verificationFails(context.Context) error {
+	return w.validityFails("signature_valid", "signature")
+}
+
+// validityFails judges a verify or verify-mac answer that must not vouch for what it was given: a 200 whose
+// field is not "true", or a refusal.
+func (w *World) validityFails(field, what string) error {
 	r, err := w.lastAnswer()
 	if err != nil {
 		return err
 	}
 	if r.status == http.StatusOK {
-		if v, _, ferr := w.field("signature_valid"); ferr == nil && scalar(v) != "true" {
+		if v, _, ferr := w.field(field); ferr == nil && scalar(v) != "true" {
 			return nil
 		}
-		return w.judge(r, fmt.Errorf("want the verification to fail: %s", r.describe()))
+		return w.judge(r, fmt.Errorf("want the verification of a wrong %s to fail: %s", what, r.describe()))
 	}
-	return w.judge(r, (&answer{actor: r.actor, status: r.status, body: r.body}).refused("verify a wrong signature"))
+	return w.judge(r, (&answer{actor: r.actor, status: r.status, body: r.body}).refused("verify a wrong "+what))
 }
 
 func (w *World) cannotSign(ctx context.Context, actor string) error {
@@ -624,17 +630,7 @@ func HMAC(alg string, key, msg []byte) ([]byte, error) {
 }
 
 func (w *World) macVerificationFails(context.Context) error {
-	r, err := w.lastAnswer()
-	if err != nil {
-		return err
-	}
-	if r.status == http.StatusOK {
-		if v, _, ferr := w.field("mac_valid"); ferr == nil && scalar(v) != "true" {
-			return nil
-		}
-		return w.judge(r, fmt.Errorf("want the MAC verification to fail: %s", r.describe()))
-	}
-	return w.judge(r, (&answer{actor: r.actor, status: r.status, body: r.body}).refused("verify a wrong MAC"))
+	return w.validityFails("mac_valid", "MAC")
 }
 
 // ---- key agreement ---------------------------------------------------------------------------------------
