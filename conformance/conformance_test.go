@@ -287,7 +287,7 @@ func TestReportsOfAPassingRun(t *testing.T) {
 	assert.Contains(t, html, "restore-secret")
 	assert.NotContains(t, html, "<script src", "self-contained")
 	assert.NotContains(t, html, "<link ", "self-contained")
-	assert.Contains(t, html, "1.0.0", "spec version")
+	assert.Contains(t, html, "1.1.0", "spec version")
 	assert.Contains(t, readFile(t, cfg.Summary), "restore-secret")
 }
 
