@@ -89,20 +89,8 @@ func (w *World) asymDefinitions() []stepDef {
 // ---- Given / When -------------------------------------------------------------------------------------
 
 func (w *World) createAsymKey(ctx context.Context, actor string, purpose Purpose, spec, usage string) (answer, *keyRef, error) {
-	cctx, project := w.call(ctx, actor, purpose)
-	alias := w.s.Prefix() + randomHex(6)
 	ks, ku := kmsapi.KeySpec(spec), kmsapi.KeyUsage(usage)
-	r, err := w.kms.CreateKeyWithResponse(cctx, project, kmsapi.CreateKeyRequestBody{KeyAlias: alias, KeySpec: &ks, KeyUsage: &ku})
-	if err != nil {
-		return answer{}, nil, fmt.Errorf("create key: %w", err)
-	}
-	a := answerOf(r.HTTPResponse, r.Body)
-	if r.JSON200 == nil {
-		return a, nil, nil
-	}
-	k := &keyRef{id: r.JSON200.KeyInfo.KeyId, owner: actor, alias: alias}
-	w.onCleanup("key "+k.id, func(ctx context.Context) error { return w.cleanupKey(ctx, k) })
-	return a, k, nil
+	return w.createKeyWith(ctx, actor, purpose, kmsapi.CreateKeyRequestBody{KeySpec: &ks, KeyUsage: &ku})
 }
 
 func (w *World) hasAsymKey(ctx context.Context, actor, spec, usage string) error {

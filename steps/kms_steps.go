@@ -70,14 +70,21 @@ func (a answer) expect(what string, status int) error {
 }
 
 func (w *World) createKey(ctx context.Context, actor string, purpose Purpose, origin kmsapi.Origin, alias string) (answer, *keyRef, error) {
-	cctx, project := w.call(ctx, actor, purpose)
-	if alias == "" {
-		alias = w.s.Prefix() + randomHex(6)
-	}
 	body := kmsapi.CreateKeyRequestBody{KeyAlias: alias}
 	if origin != "" {
 		body.Origin = &origin
 	}
+	return w.createKeyWith(ctx, actor, purpose, body)
+}
+
+// createKeyWith creates a key as body asks (a fresh run-prefixed alias when it names none) and schedules
+// its deletion for the scenario's cleanup.
+func (w *World) createKeyWith(ctx context.Context, actor string, purpose Purpose, body kmsapi.CreateKeyRequestBody) (answer, *keyRef, error) {
+	cctx, project := w.call(ctx, actor, purpose)
+	if body.KeyAlias == "" {
+		body.KeyAlias = w.s.Prefix() + randomHex(6)
+	}
+	alias := body.KeyAlias
 	r, err := w.kms.CreateKeyWithResponse(cctx, project, body)
 	if err != nil {
 		return answer{}, nil, fmt.Errorf("create key: %w", err)
