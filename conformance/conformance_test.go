@@ -168,12 +168,7 @@ func rewriteOK(next http.Handler, suffix, old, repl string) http.Handler {
 		if rec.Code == http.StatusOK {
 			body = bytes.Replace(body, []byte(old), []byte(repl), 1)
 		}
-		for k, v := range rec.Header() {
-			w.Header()[k] = v
-		}
-		w.Header().Del("Content-Length")
-		w.WriteHeader(rec.Code)
-		_, _ = w.Write(body)
+		copyAnswer(w, rec, body)
 	})
 }
 
