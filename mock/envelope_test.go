@@ -9,12 +9,9 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/basic"
-	kms "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/kms/v2"
 	kmsmodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/kms/v2/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -22,7 +19,6 @@ import (
 	"github.com/tjfoc/gmsm/sm4"
 
 	"github.com/dewconform/dewconform/gen/ops"
-	"github.com/dewconform/dewconform/identity"
 	"github.com/dewconform/dewconform/mock"
 )
 
@@ -163,14 +159,8 @@ func TestSelfBuiltEnvelopeOpens(t *testing.T) {
 // The official Go SDK drives the five operations against the mock with AK/SK signing, including the
 // documented envelope-encryption round trip.
 func TestOfficialSDKEnvelopeRoundTrip(t *testing.T) {
-	srv, err := mock.New(mock.Options{})
-	require.NoError(t, err)
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	id, ok := identity.Defaults().ByName("alice")
-	require.True(t, ok)
-	cred := basic.NewCredentialsBuilder().WithAk(id.AK).WithSk(id.SK).WithProjectId(id.ProjectID).Build()
-	c := kms.NewKmsClient(kms.KmsClientBuilder().WithEndpoints([]string{ts.URL}).WithCredential(cred).Build())
+	_, url := serveMock(t, mock.Options{})
+	c := sdkKMS(t, url, "alice")
 
 	newKey := func(alias string) string {
 		r, err := c.CreateKey(&kmsmodel.CreateKeyRequest{Body: &kmsmodel.CreateKeyRequestBody{KeyAlias: alias}})

@@ -21,8 +21,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/basic"
-	kms "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/kms/v2"
 	kmsmodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/kms/v2/model"
 	"github.com/stretchr/testify/require"
 	tjsm2 "github.com/tjfoc/gmsm/sm2"
@@ -99,8 +97,7 @@ func TestOfficialSDKAsymmetric(t *testing.T) {
 	require.NoError(t, srv.Restore(st))
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	cred := basic.NewCredentialsBuilder().WithAk(alice.AK).WithSk(alice.SK).WithProjectId(alice.ProjectID).Build()
-	c := kms.NewKmsClient(kms.KmsClientBuilder().WithEndpoints([]string{ts.URL}).WithCredential(cred).Build())
+	c := sdkKMS(t, ts.URL, "alice")
 
 	created := 0
 	create := func(t *testing.T, spec, usage string) string {

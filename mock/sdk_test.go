@@ -1,12 +1,9 @@
 package mock_test
 
 import (
-	"errors"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/basic"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdkerr"
 	csms "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/csms/v1"
 	csmsmodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/csms/v1/model"
 	kms "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/kms/v2"
@@ -21,32 +18,11 @@ import (
 // seed operations and gets the documented errors for the refused cases. This is what a team that calls KMS
 // from its application relies on when it uses `dewconform serve` in its tests.
 func TestOfficialSDKAgainstMock(t *testing.T) {
-	srv, err := mock.New(mock.Options{})
-	require.NoError(t, err)
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-
+	_, url := serveMock(t, mock.Options{})
 	ids := identity.Defaults()
-	kmsFor := func(name string) *kms.KmsClient {
-		id, ok := ids.ByName(name)
-		require.True(t, ok)
-		cred := basic.NewCredentialsBuilder().WithAk(id.AK).WithSk(id.SK).WithProjectId(id.ProjectID).Build()
-		return kms.NewKmsClient(kms.KmsClientBuilder().WithEndpoints([]string{ts.URL}).WithCredential(cred).Build())
-	}
-	csmsFor := func(name string) *csms.CsmsClient {
-		id, ok := ids.ByName(name)
-		require.True(t, ok)
-		cred := basic.NewCredentialsBuilder().WithAk(id.AK).WithSk(id.SK).WithProjectId(id.ProjectID).Build()
-		return csms.NewCsmsClient(csms.CsmsClientBuilder().WithEndpoints([]string{ts.URL}).WithCredential(cred).Build())
-	}
-	requireCode := func(t *testing.T, err error, status int, code string) {
-		t.Helper()
-		var se *sdkerr.ServiceResponseError
-		require.True(t, errors.As(err, &se), "want a service error, got %v", err)
-		require.Equal(t, status, se.StatusCode, "status of %v", se)
-		require.Equal(t, code, se.ErrorCode, "code of %v", se)
-		require.NotEmpty(t, se.RequestId, "the SDK reads X-Request-Id")
-	}
+	kmsFor := func(name string) *kms.KmsClient { return sdkKMS(t, url, name) }
+	csmsFor := func(name string) *csms.CsmsClient { return sdkCSMS(t, url, name) }
+	requireCode := requireSDKCode
 	alice, bob, carol, dave := kmsFor("alice"), kmsFor("bob"), kmsFor("carol"), kmsFor("dave")
 	bobID, _ := ids.ByName("bob")
 	carolID, _ := ids.ByName("carol")
@@ -130,7 +106,7 @@ func TestOfficialSDKAgainstMock(t *testing.T) {
 
 	// Wrong credentials are the gateway's 401.
 	bad := basic.NewCredentialsBuilder().WithAk("ALICEACCESSKEYID0001").WithSk("not-the-secret").WithProjectId("0123456789abcdef0123456789abcdef").Build()
-	badClient := kms.NewKmsClient(kms.KmsClientBuilder().WithEndpoints([]string{ts.URL}).WithCredential(bad).Build())
+	badClient := kms.NewKmsClient(kms.KmsClientBuilder().WithEndpoints([]string{url}).WithCredential(bad).Build())
 	_, err = badClient.ListKeys(&kmsmodel.ListKeysRequest{Body: &kmsmodel.ListKeysRequestBody{}})
 	requireCode(t, err, 401, "APIGW.0301")
 }

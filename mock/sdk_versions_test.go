@@ -1,19 +1,13 @@
 package mock_test
 
 import (
-	"errors"
 	"maps"
-	"net/http/httptest"
 	"slices"
 	"testing"
 
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/basic"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdkerr"
-	csms "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/csms/v1"
 	csmsmodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/csms/v1/model"
 	"github.com/stretchr/testify/require"
 
-	"github.com/dewconform/dewconform/identity"
 	"github.com/dewconform/dewconform/mock"
 )
 
@@ -22,26 +16,14 @@ import (
 // read) and restored (every version reads back as stored), and RotateSecret of a COMMON secret gets the
 // mock's refusal.
 func TestOfficialSDKVersionsAgainstMock(t *testing.T) {
-	srv, err := mock.New(mock.Options{})
-	require.NoError(t, err)
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	id, ok := identity.Defaults().ByName("alice")
-	require.True(t, ok)
-	cred := basic.NewCredentialsBuilder().WithAk(id.AK).WithSk(id.SK).WithProjectId(id.ProjectID).Build()
-	c := csms.NewCsmsClient(csms.CsmsClientBuilder().WithEndpoints([]string{ts.URL}).WithCredential(cred).Build())
-	requireCode := func(t *testing.T, err error, status int, code string) {
-		t.Helper()
-		var se *sdkerr.ServiceResponseError
-		require.True(t, errors.As(err, &se), "want a service error, got %v", err)
-		require.Equal(t, status, se.StatusCode, "status of %v", se)
-		require.Equal(t, code, se.ErrorCode, "code of %v", se)
-	}
+	_, url := serveMock(t, mock.Options{})
+	c := sdkCSMS(t, url, "alice")
+	requireCode := requireSDKCode
 	str := func(s string) *string { return &s }
 	const name = "sdk-versions"
 
 	values := map[string]string{"v1": "first"}
-	_, err = c.CreateSecret(&csmsmodel.CreateSecretRequest{Body: &csmsmodel.CreateSecretRequestBody{Name: name, SecretString: str("first")}})
+	_, err := c.CreateSecret(&csmsmodel.CreateSecretRequest{Body: &csmsmodel.CreateSecretRequestBody{Name: name, SecretString: str("first")}})
 	require.NoError(t, err)
 
 	// Two new versions: each takes SYSCURRENT, the one before gets SYSPREVIOUS.
