@@ -186,7 +186,13 @@ func (w *World) digestOf(ctx context.Context, alg kmsapi.SigningAlgorithm, messa
 		if !ok {
 			return nil, fmt.Errorf("SM2DSA_SM3 needs an SM2 public key, get-publickey gave %T", pub)
 		}
-		return sm2pub.Sm3Digest(message, nil) // nil: GM/T 0009's default user id 1234567812345678
+		d, err := sm2pub.Sm3Digest(message, nil) // nil: GM/T 0009's default user id 1234567812345678
+		if err != nil || len(d) > 32 {
+			return nil, fmt.Errorf("SM3(Z_A||M): %d bytes, %v", len(d), err)
+		}
+		// tjfoc/gmsm returns the digest as a big integer's bytes, so a leading zero byte (1 time in 256) is
+		// dropped: pad back to SM3's 32 bytes.
+		return append(make([]byte, 32-len(d)), d...), nil
 	}
 	h, err := algHash(alg)
 	if err != nil {
